@@ -1,0 +1,16 @@
+DROP TABLE audit_events;
+DROP TABLE consents;
+DROP TABLE revoked_access_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE auth_codes;
+DROP TABLE grants;
+DROP TABLE auth_requests;
+DROP TABLE sessions;
+DROP TABLE signing_keys;
+DROP TABLE applications;
+DROP TABLE group_members;
+DROP TABLE user_groups;
+DROP TABLE user_roles;
+DROP TABLE users;
+DROP TABLE tenant_domains;
+DROP TABLE tenants;

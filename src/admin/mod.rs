@@ -1,0 +1,5 @@
+//! Administration: provisioning used by the CLI and `--demo` (and later the
+//! admin API and portal), with the same rules on every path.
+
+pub mod demo;
+pub mod provision;

@@ -1,0 +1,267 @@
+//! Provisioning tenants, users, apps and keys. Each operation is one
+//! transaction and is audited.
+
+use crate::domain::{ClientType, Email, GrantType, Permission, RedirectUri, TenantSlug};
+use crate::store::apps::{Client, NewApp};
+use crate::store::tenants::Tenant;
+use crate::store::users::{NewMember, User};
+use crate::store::{self, Db, StoreError};
+use crate::tokens::keys::{self, SigningAlg};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no tenant {0:?}")]
+    NoTenant(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ProvisionResult<T> = Result<T, ProvisionError>;
+
+pub fn tenant(db: &Db, slug: &str) -> ProvisionResult<Tenant> {
+    let slug = TenantSlug::parse(slug).map_err(ProvisionError::Invalid)?;
+    db.read_blocking(|c| store::tenants::find_by_slug(c, slug.as_str()))?
+        .ok_or_else(|| ProvisionError::NoTenant(slug.to_string()))
+}
+
+/// Creates a tenant with its first signing key and verified domains.
+pub fn create_tenant(
+    db: &Db,
+    slug: &str,
+    display_name: &str,
+    domains: &[String],
+    alg: SigningAlg,
+) -> ProvisionResult<Tenant> {
+    let slug = TenantSlug::parse(slug).map_err(ProvisionError::Invalid)?;
+    let name = display_name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ProvisionError::Invalid(
+            "display name must be 1-200 characters".into(),
+        ));
+    }
+    let domains = domains
+        .iter()
+        .map(|d| {
+            Email::parse(&format!("x@{d}"))
+                .map(|e| e.domain().to_owned())
+                .map_err(|_| ProvisionError::Invalid(format!("{d:?} is not a domain name")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = keys::generate(alg)?;
+    Ok(db.write_blocking(|c| {
+        let mut tenant = store::tenants::create(c, slug.as_str(), name)?;
+        if alg != SigningAlg::Rs256 {
+            store::tenants::set_signing_alg(c, &tenant.id, alg.as_str())?;
+            tenant.signing_alg = alg.as_str().to_owned();
+        }
+        store::keys::rotate(
+            c,
+            &tenant.id,
+            &key.into_row(&tenant.id),
+            chrono::TimeDelta::zero(),
+        )?;
+        for domain in &domains {
+            store::tenants::add_domain(c, &tenant.id, domain)?;
+        }
+        store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            "tenant.created",
+            Some(slug.as_str()),
+            None,
+        )?;
+        Ok(tenant)
+    })?)
+}
+
+/// Creates a member with a local password.
+pub fn create_member(
+    db: &Db,
+    slug: &str,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    admin: bool,
+) -> ProvisionResult<User> {
+    let tenant = tenant(db, slug)?;
+    let email = Email::parse(email).map_err(ProvisionError::Invalid)?;
+    if password.chars().count() < 8 {
+        return Err(ProvisionError::Invalid(
+            "password must be at least 8 characters".into(),
+        ));
+    }
+    let name = display_name.trim();
+    if name.is_empty() {
+        return Err(ProvisionError::Invalid("name must not be empty".into()));
+    }
+    let hash = crate::crypto::hash_password(password)?;
+    Ok(db.write_blocking(|c| {
+        let user = store::users::create_member(
+            c,
+            &tenant.id,
+            NewMember {
+                email: email.as_str(),
+                display_name: name,
+                password_hash: &hash,
+            },
+        )?;
+        if admin {
+            store::users::grant_role(c, &tenant.id, &user.id, "admin")?;
+        }
+        store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            "user.created",
+            Some(email.as_str()),
+            None,
+        )?;
+        Ok(user)
+    })?)
+}
+
+pub struct AppSpec {
+    pub client_id: Option<String>,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub public: bool,
+    pub first_party: bool,
+    pub grants: Vec<GrantType>,
+    pub permissions: Vec<Permission>,
+}
+
+/// Registers an app; returns it and, for confidential clients, the secret
+/// (shown once, stored only as a SHA-256 hash).
+pub fn create_app(
+    db: &Db,
+    slug: &str,
+    spec: &AppSpec,
+) -> ProvisionResult<(Client, Option<String>)> {
+    let tenant = tenant(db, slug)?;
+    let parse = |list: &[String]| {
+        list.iter()
+            .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let redirect_uris = parse(&spec.redirect_uris)?;
+    let post_logout = parse(&spec.post_logout_redirect_uris)?;
+    let mut grants = if spec.grants.is_empty() {
+        vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+    } else {
+        spec.grants.clone()
+    };
+    grants.dedup();
+    if spec.public && grants.contains(&GrantType::ClientCredentials) {
+        return Err(ProvisionError::Invalid(
+            "public clients cannot use client_credentials".into(),
+        ));
+    }
+    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+        return Err(ProvisionError::Invalid(
+            "the authorization_code grant needs at least one --redirect-uri".into(),
+        ));
+    }
+    if spec.name.trim().is_empty() {
+        return Err(ProvisionError::Invalid("name must not be empty".into()));
+    }
+    let secret = (!spec.public).then(crate::crypto::random_token);
+    create_app_with_secret(
+        db,
+        &tenant,
+        spec,
+        redirect_uris,
+        post_logout,
+        grants,
+        secret,
+    )
+}
+
+/// Stores an app whose secret (if any) the caller chose.
+fn create_app_with_secret(
+    db: &Db,
+    tenant: &Tenant,
+    spec: &AppSpec,
+    redirect_uris: Vec<RedirectUri>,
+    post_logout: Vec<RedirectUri>,
+    grants: Vec<GrantType>,
+    secret: Option<String>,
+) -> ProvisionResult<(Client, Option<String>)> {
+    let client = db.write_blocking(|c| {
+        let client = store::apps::create(
+            c,
+            &tenant.id,
+            NewApp {
+                client_id: spec.client_id.as_deref(),
+                name: spec.name.trim(),
+                client_type: if spec.public {
+                    ClientType::Public
+                } else {
+                    ClientType::Confidential
+                },
+                secret_hash: secret.as_deref().map(crate::crypto::token_hash),
+                redirect_uris: &redirect_uris,
+                post_logout_redirect_uris: &post_logout,
+                grant_types: &grants,
+                permissions: &spec.permissions,
+                first_party: spec.first_party,
+            },
+        )?;
+        store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            "app.created",
+            Some(&client.client_id),
+            None,
+        )?;
+        Ok(client)
+    })?;
+    Ok((client, secret))
+}
+
+/// Makes a new key active; the old one stays published for `keep_published`.
+pub fn rotate_key(
+    db: &Db,
+    slug: &str,
+    keep_published: chrono::TimeDelta,
+) -> ProvisionResult<String> {
+    let tenant = tenant(db, slug)?;
+    let alg = SigningAlg::parse(&tenant.signing_alg).unwrap_or(SigningAlg::Rs256);
+    let row = keys::generate(alg)?.into_row(&tenant.id);
+    let kid = row.kid.clone();
+    db.write_blocking(|c| {
+        store::keys::rotate(c, &tenant.id, &row, keep_published)?;
+        store::audit::record(c, &tenant.id, "cli", "keys.rotated", Some(&row.kid), None)
+    })?;
+    Ok(kid)
+}
+
+/// Registers an app with a caller-chosen secret (the demo's fixed one).
+pub fn create_app_with_known_secret(
+    db: &Db,
+    slug: &str,
+    spec: &AppSpec,
+    secret: &str,
+) -> ProvisionResult<(Client, Option<String>)> {
+    let tenant = tenant(db, slug)?;
+    let parse = |list: &[String]| {
+        list.iter()
+            .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    create_app_with_secret(
+        db,
+        &tenant,
+        spec,
+        parse(&spec.redirect_uris)?,
+        parse(&spec.post_logout_redirect_uris)?,
+        spec.grants.clone(),
+        Some(secret.to_owned()),
+    )
+}

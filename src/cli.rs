@@ -1,0 +1,267 @@
+//! The command line (DESIGN.md §6). Every command takes `--database-url`.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::admin::{demo, provision};
+use crate::config::{LogFormat, Settings};
+use crate::domain::{GrantType, Permission};
+use crate::startup::Application;
+use crate::store::Db;
+use crate::tokens::keys::SigningAlg;
+
+#[derive(Parser)]
+#[command(
+    name = "portico",
+    version,
+    about = "Multi-tenant OpenID Connect provider for B2B guest collaboration"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// `sqlite://path` (default, embedded) or `postgres://…`
+    #[arg(
+        long,
+        global = true,
+        env = "PORTICO_DATABASE_URL",
+        default_value = "sqlite://portico.db"
+    )]
+    database_url: String,
+    #[arg(
+        long,
+        global = true,
+        env = "PORTICO_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[arg(long, env = "PORTICO_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Base URL that issuers are built from; defaults to http://{bind}.
+        #[arg(long, env = "PORTICO_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Seed the Contoso/Proseware demo and print how to try it.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage app registrations.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// A verified email domain of this tenant (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Token signing algorithm: RS256 (default) or ES256.
+        #[arg(long, default_value = "RS256")]
+        alg: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (no secret; PKCE required).
+        #[arg(long)]
+        public: bool,
+        /// Trusted by the tenant: no consent page.
+        #[arg(long)]
+        first_party: bool,
+        #[arg(long = "grant", value_enum)]
+        grants: Vec<GrantType>,
+        #[arg(long = "permission", value_enum)]
+        permissions: Vec<Permission>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new key active; the old one stays in the JWKS until its tokens expire.
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(cli.global.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let db_url = cli.global.database_url;
+    match cli.command {
+        Command::Serve {
+            bind,
+            public_url,
+            demo,
+        } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
+            let settings = Settings::new(&bind, &public_url, &db_url)?;
+            let db = Db::connect(&db_url)?;
+            if demo {
+                println!("{}", demo::seed(&db, &settings.public_url)?);
+            }
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build_with_db(settings, db)?;
+                tracing::info!(port = app.port(), "portico listening");
+                app.run_until_stopped().await?;
+                Ok(())
+            })
+        }
+        Command::Tenant(TenantCommand::Create {
+            slug,
+            name,
+            domains,
+            alg,
+        }) => {
+            let alg = SigningAlg::parse(&alg)
+                .ok_or_else(|| anyhow::anyhow!("--alg must be RS256 or ES256"))?;
+            let db = Db::connect(&db_url)?;
+            let tenant = provision::create_tenant(&db, &slug, &name, &domains, alg)?;
+            println!("Created tenant {} ({})", tenant.slug, tenant.display_name);
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            tenant,
+            email,
+            name,
+            password,
+            password_stdin,
+            admin,
+        }) => {
+            let password = match (password, password_stdin) {
+                (Some(p), _) => p,
+                (None, _) => {
+                    let mut buf = String::new();
+                    std::io::stdin().read_to_string(&mut buf)?;
+                    buf.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = Db::connect(&db_url)?;
+            let user = provision::create_member(&db, &tenant, &email, &name, &password, admin)?;
+            println!("Created user {} ({}) in {tenant}", user.email, user.id);
+            Ok(())
+        }
+        Command::App(AppCommand::Create {
+            tenant,
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            first_party,
+            grants,
+            permissions,
+            json,
+        }) => {
+            let db = Db::connect(&db_url)?;
+            let spec = provision::AppSpec {
+                client_id: None,
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                public,
+                first_party,
+                grants,
+                permissions,
+            };
+            let (client, secret) = provision::create_app(&db, &tenant, &spec)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"client_id": client.client_id, "client_secret": secret})
+                );
+            } else {
+                println!("Created app {} in {tenant}", client.name);
+                println!("client_id:     {}", client.client_id);
+                match secret {
+                    Some(s) => {
+                        println!("client_secret: {s}\n(shown once; only its hash is stored)")
+                    }
+                    None => println!("public client: no secret; use PKCE"),
+                }
+            }
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate { tenant }) => {
+            let db = Db::connect(&db_url)?;
+            let lifetimes = crate::config::Lifetimes::default();
+            let keep =
+                lifetimes.access_token.max(lifetimes.id_token) + chrono::TimeDelta::minutes(5);
+            let kid = provision::rotate_key(&db, &tenant, keep)?;
+            println!(
+                "New active key {kid} for {tenant}; the previous key stays published for {} minutes",
+                keep.num_minutes()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Settings: flags or `PORTICO_*` environment variables (DESIGN.md §6), validated once.
+
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Token and session lifetimes; fixed defaults, shortened in tests where useful.
+#[derive(Clone, Debug)]
+pub struct Lifetimes {
+    pub access_token: chrono::TimeDelta,
+    pub id_token: chrono::TimeDelta,
+    pub refresh_token: chrono::TimeDelta,
+    pub code: chrono::TimeDelta,
+    pub auth_request: chrono::TimeDelta,
+    pub session: chrono::TimeDelta,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            access_token: chrono::TimeDelta::minutes(10),
+            id_token: chrono::TimeDelta::minutes(10),
+            refresh_token: chrono::TimeDelta::days(30),
+            code: chrono::TimeDelta::seconds(60),
+            auth_request: chrono::TimeDelta::minutes(30),
+            session: chrono::TimeDelta::hours(12),
+        }
+    }
+}
+
+/// Password-guessing limits (per account and per client IP, per minute).
+#[derive(Clone, Debug)]
+pub struct Throttling {
+    pub per_account_per_minute: u32,
+    pub per_ip_per_minute: u32,
+}
+
+impl Default for Throttling {
+    fn default() -> Self {
+        Throttling {
+            per_account_per_minute: 10,
+            per_ip_per_minute: 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: String,
+    /// Base URL without a trailing slash, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    pub database_url: String,
+    pub lifetimes: Lifetimes,
+    pub throttling: Throttling,
+    /// How long tenant contexts (keys, JWKS) and clients are cached.
+    pub cache_ttl: Duration,
+}
+
+impl Settings {
+    pub fn new(bind: &str, public_url: &str, database_url: &str) -> anyhow::Result<Settings> {
+        let parsed = url::Url::parse(public_url)
+            .map_err(|e| anyhow::anyhow!("PORTICO_PUBLIC_URL {public_url:?} is not a URL: {e}"))?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "http" | "https") && parsed.query().is_none(),
+            "PORTICO_PUBLIC_URL must be an http(s) URL without a query"
+        );
+        Ok(Settings {
+            bind: bind.to_owned(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            database_url: database_url.to_owned(),
+            lifetimes: Lifetimes::default(),
+            throttling: Throttling::default(),
+            cache_ttl: Duration::from_secs(2),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}

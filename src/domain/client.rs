@@ -1,0 +1,76 @@
+//! Client registration values (RFC 6749 §2.1, §4; RFC 7591 §2 names).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    Confidential,
+    Public,
+}
+
+impl ClientType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientType::Confidential => "confidential",
+            ClientType::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClientType> {
+        match s {
+            "confidential" => Some(ClientType::Confidential),
+            "public" => Some(ClientType::Public),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+/// Admin-API application permissions, carried in client-credentials tokens as `roles`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Permission {
+    #[serde(rename = "Invitations.Invite")]
+    #[value(name = "Invitations.Invite")]
+    InvitationsInvite,
+    #[serde(rename = "Users.ReadWrite")]
+    #[value(name = "Users.ReadWrite")]
+    UsersReadWrite,
+    #[serde(rename = "Policies.ReadWrite")]
+    #[value(name = "Policies.ReadWrite")]
+    PoliciesReadWrite,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::InvitationsInvite => "Invitations.Invite",
+            Permission::UsersReadWrite => "Users.ReadWrite",
+            Permission::PoliciesReadWrite => "Policies.ReadWrite",
+        }
+    }
+}

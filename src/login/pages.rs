@@ -1,0 +1,124 @@
+//! The email-first sign-in page (step 1): who are you?
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::csrf;
+use crate::domain::Email;
+use crate::oidc::authorize::resume::load_request;
+use crate::oidc::routes;
+use crate::pages::{PageError, PageResult, render};
+use crate::state::AppState;
+use crate::tokens::TenantContext;
+
+#[derive(Template)]
+#[template(path = "login_email.html")]
+struct EmailPage<'a> {
+    tenant_name: &'a str,
+    client_name: &'a str,
+    action: String,
+    csrf_token: &'a str,
+    req: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "login_password.html")]
+pub struct PasswordPage<'a> {
+    pub tenant_name: &'a str,
+    pub action: String,
+    pub back: String,
+    pub csrf_token: &'a str,
+    pub req: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    req: String,
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    req: String,
+    csrf_token: String,
+    email: String,
+}
+
+pub async fn tenant_page(
+    state: &AppState,
+    slug: &str,
+) -> PageResult<std::sync::Arc<TenantContext>> {
+    state
+        .tenants
+        .get(slug)
+        .await?
+        .ok_or_else(PageError::not_found)
+}
+
+pub async fn get_login(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<LoginQuery>,
+) -> PageResult<HttpResponse> {
+    let ctx = tenant_page(&state, &path).await?;
+    let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
+    let base = routes::tenant_path(&ctx.tenant.slug);
+    let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
+    let page = EmailPage {
+        tenant_name: &ctx.tenant.display_name,
+        client_name: &client.name,
+        action: format!("{base}{}", routes::LOGIN),
+        csrf_token: &token,
+        req: &auth_request.id,
+        email: auth_request.login_hint.as_deref().unwrap_or_default(),
+        error: None,
+    };
+    Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
+}
+
+/// Step 1 posted: members of this tenant continue to the password step.
+pub async fn post_login(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<EmailForm>,
+) -> PageResult<HttpResponse> {
+    let ctx = tenant_page(&state, &path).await?;
+    if !csrf::verify(&req, &form.csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    let (auth_request, client) = load_request(&state, &ctx, &form.req).await?;
+    let base = routes::tenant_path(&ctx.tenant.slug);
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(_) => {
+            let page = EmailPage {
+                tenant_name: &ctx.tenant.display_name,
+                client_name: &client.name,
+                action: format!("{base}{}", routes::LOGIN),
+                csrf_token: &form.csrf_token,
+                req: &auth_request.id,
+                email: &form.email,
+                error: Some("Enter a valid email address."),
+            };
+            return Ok(render(StatusCode::BAD_REQUEST, &page, Vec::new()));
+        }
+    };
+    // Whether or not the account exists, the next step looks the same.
+    let page = PasswordPage {
+        tenant_name: &ctx.tenant.display_name,
+        action: format!("{base}{}", routes::LOGIN_PASSWORD),
+        back: format!("{base}{}?req={}", routes::LOGIN, auth_request.id),
+        csrf_token: &form.csrf_token,
+        req: &auth_request.id,
+        email: email.as_str(),
+        error: None,
+    };
+    Ok(render(StatusCode::OK, &page, Vec::new()))
+}

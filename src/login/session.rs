@@ -1,0 +1,67 @@
+//! Browser sessions: one cookie per tenant, scoped to `/t/{tenant}`, HttpOnly,
+//! SameSite=Lax, Secure when PUBLIC_URL is https. The database holds its hash.
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite, time};
+
+use crate::crypto::{random_token, token_hash};
+use crate::state::AppState;
+use crate::store::sessions::Session;
+use crate::store::{self, StoreResult};
+use crate::tokens::TenantContext;
+
+pub const COOKIE: &str = "portico_session";
+
+/// The live session named by the request's cookie, if any.
+pub async fn current(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+) -> StoreResult<Option<Session>> {
+    let Some(cookie) = req.cookie(COOKIE) else {
+        return Ok(None);
+    };
+    let hash = token_hash(cookie.value());
+    let tenant_id = ctx.tenant.id.clone();
+    state
+        .db
+        .read(move |c| store::sessions::find_live(c, &tenant_id, &hash))
+        .await
+}
+
+/// Starts a session for `user_id`; returns the cookie to set.
+pub async fn start(
+    state: &AppState,
+    ctx: &TenantContext,
+    user_id: &str,
+    amr: &str,
+) -> StoreResult<(Session, Cookie<'static>)> {
+    let token = random_token();
+    let (tenant_id, user_id, amr) = (ctx.tenant.id.clone(), user_id.to_owned(), amr.to_owned());
+    let hash = token_hash(&token);
+    let lifetime = state.settings.lifetimes.session;
+    let session = state
+        .db
+        .write(move |c| store::sessions::create(c, &tenant_id, &user_id, &hash, &amr, lifetime))
+        .await?;
+    let cookie = Cookie::build(COOKIE, token)
+        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(lifetime.num_seconds()))
+        .finish();
+    Ok((session, cookie))
+}
+
+/// A cookie that removes the session cookie.
+pub fn clear(state: &AppState, ctx: &TenantContext) -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE, "")
+        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .finish();
+    cookie.make_removal();
+    cookie
+}

@@ -1,0 +1,145 @@
+//! The authorization endpoint (RFC 6749 §4.1.1; OIDC Core §3.1.2). Until the
+//! client and redirect URI are verified, errors are rendered as a page; after,
+//! they go back to the client with `error`, `state` and `iss` (RFC 9207).
+
+mod request;
+pub mod resume;
+
+pub use resume::{get_continue, resume};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::error::ErrorCode;
+use crate::domain::RedirectUri;
+use crate::pages::{PageError, see_other};
+use crate::state::AppState;
+use crate::store::codes::AuthRequest;
+use crate::store::{self, now};
+
+/// An /authorize failure: a page before the redirect URI is trusted, a
+/// redirect to the client after.
+#[derive(Debug)]
+pub enum AuthorizeError {
+    Page(PageError),
+    Redirect {
+        redirect_uri: RedirectUri,
+        code: ErrorCode,
+        state: Option<String>,
+        issuer: String,
+        detail: String,
+    },
+}
+
+impl From<PageError> for AuthorizeError {
+    fn from(e: PageError) -> Self {
+        AuthorizeError::Page(e)
+    }
+}
+
+impl From<store::StoreError> for AuthorizeError {
+    fn from(e: store::StoreError) -> Self {
+        AuthorizeError::Page(e.into())
+    }
+}
+
+impl std::fmt::Display for AuthorizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthorizeError::Page(p) => p.fmt(f),
+            AuthorizeError::Redirect { code, detail, .. } => {
+                write!(f, "{}: {detail}", code.as_str())
+            }
+        }
+    }
+}
+
+impl actix_web::ResponseError for AuthorizeError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AuthorizeError::Page(p) => p.status,
+            AuthorizeError::Redirect { .. } => StatusCode::SEE_OTHER,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AuthorizeError::Page(p) => p.error_response(),
+            AuthorizeError::Redirect {
+                redirect_uri,
+                code,
+                state,
+                issuer,
+                detail,
+            } => {
+                tracing::info!(error = code.as_str(), detail = %detail, "authorization error");
+                let mut params = vec![
+                    ("error", code.as_str()),
+                    ("error_description", code.description()),
+                ];
+                if let Some(state) = state {
+                    params.push(("state", state));
+                }
+                params.push(("iss", issuer));
+                see_other(&redirect_uri.with_query(&params), Vec::new())
+            }
+        }
+    }
+}
+
+pub type AuthorizeResult<T> = Result<T, AuthorizeError>;
+
+/// GET /authorize: parameters in the query (§3.1.2.1).
+pub async fn get_authorize(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> AuthorizeResult<HttpResponse> {
+    authorize(&state, &path, &req, req.query_string().as_bytes()).await
+}
+
+/// POST /authorize: parameters form-encoded in the body (§3.1.2.1).
+pub async fn post_authorize(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AuthorizeResult<HttpResponse> {
+    authorize(&state, &path, &req, &body).await
+}
+
+async fn authorize(
+    state: &AppState,
+    slug: &str,
+    req: &HttpRequest,
+    params: &[u8],
+) -> AuthorizeResult<HttpResponse> {
+    let ctx = state
+        .tenants
+        .get(slug)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let valid = request::validate(state, &ctx, params).await?;
+    let created = now();
+    let auth_request = AuthRequest {
+        id: crate::crypto::random_token(),
+        tenant_id: ctx.tenant.id.clone(),
+        client_id: valid.client.client_id.clone(),
+        redirect_uri: valid.redirect_uri.as_str().to_owned(),
+        scope: valid.scope.to_string(),
+        state: valid.state,
+        nonce: valid.nonce,
+        code_challenge: valid.challenge.map(|c| c.as_str().to_owned()),
+        prompt: Some(valid.prompt.to_string()).filter(|p| !p.is_empty()),
+        max_age: valid.max_age,
+        login_hint: valid.login_hint,
+        created_at: created,
+        expires_at: created + state.settings.lifetimes.auth_request,
+    };
+    let saved = auth_request.clone();
+    state
+        .db
+        .write(move |c| store::codes::save_request(c, &saved))
+        .await?;
+    resume(state, &ctx, req, &auth_request, &valid.client).await
+}

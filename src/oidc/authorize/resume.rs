@@ -1,0 +1,185 @@
+//! Carrying a saved authorization request forward: sign-in when needed
+//! (`prompt`, `max_age`; OIDC Core §3.1.2.3), consent when needed (§3.1.2.4),
+//! then the code (§3.1.2.5).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::request::Prompt;
+use super::{AuthorizeError, AuthorizeResult};
+use crate::crypto::{random_token, token_hash};
+use crate::domain::{RedirectUri, ScopeSet};
+use crate::login::session;
+use crate::oidc::error::ErrorCode;
+use crate::oidc::routes;
+use crate::pages::{PageError, see_other};
+use crate::state::AppState;
+use crate::store::apps::Client;
+use crate::store::codes::{self, AuthCode, AuthRequest};
+use crate::store::{self, StoreError, now};
+use crate::tokens::TenantContext;
+
+#[derive(Deserialize)]
+pub struct RequestRef {
+    pub req: String,
+}
+
+/// GET /authorize/continue?req=…: where sign-in and consent pages return.
+pub async fn get_continue(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<RequestRef>,
+) -> AuthorizeResult<HttpResponse> {
+    let ctx = state
+        .tenants
+        .get(&path)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
+    resume(&state, &ctx, &req, &auth_request, &client).await
+}
+
+/// A pending request of this tenant and its client, or the "expired" page.
+pub async fn load_request(
+    state: &AppState,
+    ctx: &TenantContext,
+    id: &str,
+) -> Result<(AuthRequest, std::sync::Arc<Client>), PageError> {
+    let (tenant_id, id) = (ctx.tenant.id.clone(), id.to_owned());
+    let expired = || PageError::expired_request(&ctx.tenant.display_name);
+    let auth_request = state
+        .db
+        .read(move |c| codes::find_request(c, &tenant_id, &id))
+        .await?
+        .ok_or_else(expired)?;
+    let client = state
+        .tenants
+        .client(&ctx.tenant.id, &auth_request.client_id)
+        .await?
+        .ok_or_else(expired)?;
+    Ok((auth_request, client))
+}
+
+pub async fn resume(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+    ar: &AuthRequest,
+    client: &Client,
+) -> AuthorizeResult<HttpResponse> {
+    let redirect_uri = RedirectUri::parse(&ar.redirect_uri)
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+    let prompt = Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default();
+    let fail = |code: ErrorCode, detail: &str| AuthorizeError::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        code,
+        state: ar.state.clone(),
+        issuer: ctx.issuer.clone(),
+        detail: detail.to_owned(),
+    };
+    let base = routes::tenant_path(&ctx.tenant.slug);
+
+    // Sign-in.
+    let session = session::current(state, ctx, req).await?;
+    let user = match &session {
+        Some(s) => {
+            let (tenant_id, user_id) = (ctx.tenant.id.clone(), s.user_id.clone());
+            state
+                .db
+                .read(move |c| store::users::find(c, &tenant_id, &user_id))
+                .await?
+                .filter(|u| u.is_active())
+        }
+        None => None,
+    };
+    let now = now();
+    let fresh_enough = |auth_time: chrono::NaiveDateTime| {
+        let reauth = prompt.login && auth_time < ar.created_at;
+        let too_old = ar
+            .max_age
+            .is_some_and(|max| (now - auth_time).num_seconds() > max);
+        !reauth && !too_old
+    };
+    let (session, user) = match (session, user) {
+        (Some(s), Some(u)) if fresh_enough(s.auth_time) => (s, u),
+        _ if prompt.none => return Err(fail(ErrorCode::LoginRequired, "no usable session")),
+        _ => {
+            let login = format!("{base}{}?req={}", routes::LOGIN, ar.id);
+            return Ok(see_other(&login, Vec::new()));
+        }
+    };
+
+    // Consent, unless the tenant marked the app first-party.
+    let requested =
+        ScopeSet::parse(&ar.scope).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+    if !client.first_party {
+        let (tenant_id, user_id, client_id) = (
+            ctx.tenant.id.clone(),
+            user.id.clone(),
+            client.client_id.clone(),
+        );
+        let consent = state
+            .db
+            .read(move |c| codes::consented_scope(c, &tenant_id, &user_id, &client_id))
+            .await?;
+        let covered = consent.is_some_and(|(scope, granted_at)| {
+            let covers = ScopeSet::parse(&scope).is_ok_and(|granted| requested.is_subset(&granted));
+            covers && !(prompt.consent && granted_at < ar.created_at)
+        });
+        if !covered {
+            if prompt.none {
+                return Err(fail(ErrorCode::ConsentRequired, "consent needed"));
+            }
+            let consent = format!("{base}{}?req={}", routes::CONSENT, ar.id);
+            return Ok(see_other(&consent, Vec::new()));
+        }
+    }
+
+    // The code: single use, short-lived, stored as a hash, tied to a grant.
+    let code = random_token();
+    let row = AuthCode {
+        code_hash: token_hash(&code),
+        tenant_id: ctx.tenant.id.clone(),
+        grant_id: String::new(),
+        client_id: client.client_id.clone(),
+        user_id: user.id.clone(),
+        redirect_uri: ar.redirect_uri.clone(),
+        scope: ar.scope.clone(),
+        nonce: ar.nonce.clone(),
+        code_challenge: ar.code_challenge.clone(),
+        auth_time: session.auth_time,
+        amr: session.amr.clone(),
+        created_at: now,
+        expires_at: now + state.settings.lifetimes.code,
+        used_at: None,
+    };
+    let (tenant_id, request_id, session_id) =
+        (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());
+    let issued = state
+        .db
+        .write(move |c| {
+            if !codes::delete_request(c, &tenant_id, &request_id)? {
+                return Ok(false);
+            }
+            let grant_id = codes::create_grant(
+                c,
+                &tenant_id,
+                &row.client_id,
+                &row.user_id,
+                Some(&session_id),
+            )?;
+            codes::save_code(c, &AuthCode { grant_id, ..row })?;
+            Ok::<_, StoreError>(true)
+        })
+        .await?;
+    if !issued {
+        return Err(PageError::expired_request(&ctx.tenant.display_name).into());
+    }
+    let mut params = vec![("code", code.as_str())];
+    if let Some(s) = &ar.state {
+        params.push(("state", s));
+    }
+    params.push(("iss", &ctx.issuer));
+    Ok(see_other(&redirect_uri.with_query(&params), Vec::new()))
+}

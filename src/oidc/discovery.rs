@@ -1,0 +1,50 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0 §3 and §4).
+
+use actix_web::{HttpResponse, web};
+
+use super::error::OAuthResult;
+use super::routes;
+use crate::domain::{GrantType, Scope};
+use crate::state::AppState;
+
+pub async fn get_discovery(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> OAuthResult<HttpResponse> {
+    let ctx = super::tenant(&state, &path).await?;
+    let issuer = &ctx.issuer;
+    let mut doc = serde_json::Map::new();
+    doc.insert("issuer".into(), issuer.clone().into());
+    for (name, path) in routes::ADVERTISED {
+        doc.insert((*name).into(), format!("{issuer}{path}").into());
+    }
+    let alg = ctx.signing.alg.as_str();
+    let extra = serde_json::json!({
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [alg],
+        "userinfo_signing_alg_values_supported": [alg],
+        "scopes_supported": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "sid", "tid",
+            "user_type", "idp", "name", "preferred_username", "email", "email_verified"
+        ],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+    });
+    if let serde_json::Value::Object(extra) = extra {
+        doc.extend(extra);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(doc))
+}

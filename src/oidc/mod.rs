@@ -1,0 +1,35 @@
+//! The OpenID Provider endpoints of one tenant, one module per endpoint.
+
+pub mod authorize;
+pub mod client_auth;
+pub mod discovery;
+pub mod end_session;
+pub mod error;
+pub mod introspect;
+pub mod jwks;
+pub mod revoke;
+pub mod routes;
+pub mod token;
+pub mod userinfo;
+
+use std::sync::Arc;
+
+use error::{ErrorCode, OAuthError};
+
+use crate::state::AppState;
+use crate::tokens::TenantContext;
+
+/// The tenant named in the path, or a 404 protocol error.
+pub async fn tenant(state: &AppState, slug: &str) -> Result<Arc<TenantContext>, OAuthError> {
+    state.tenants.get(slug).await?.ok_or_else(|| {
+        OAuthError::new(ErrorCode::UnknownTenant, format!("unknown tenant {slug:?}"))
+    })
+}
+
+/// `Cache-Control: no-store` responses for anything carrying tokens (RFC 6749 §5.1).
+pub fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::PRAGMA, "no-cache"));
+    builder
+}

@@ -1,0 +1,75 @@
+//! Token revocation (RFC 7009 §2). Revoking a refresh token revokes its whole
+//! grant, access tokens included (§2.1); unknown tokens still get 200 (§2.2).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::client_auth;
+use super::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::crypto::token_hash;
+use crate::state::AppState;
+use crate::store;
+use crate::tokens::claims::AccessTokenClaims;
+use crate::tokens::verify::verify;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RevocationForm {
+    token: Option<String>,
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+pub async fn post_revoke(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<RevocationForm>,
+) -> OAuthResult<HttpResponse> {
+    let ctx = super::tenant(&state, &path).await?;
+    let form = form.into_inner();
+    let client = client_auth::authenticate(
+        &state,
+        &ctx,
+        &req,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    let token = form
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "missing token"))?;
+    if let Some(hint) = form.token_type_hint.as_deref()
+        && !matches!(hint, "access_token" | "refresh_token")
+    {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedTokenType,
+            hint.to_owned(),
+        ));
+    }
+    let tenant_id = ctx.tenant.id.clone();
+    let client_id = client.client_id.clone();
+    let access: Option<AccessTokenClaims> = verify(&ctx, &token, Some("at+jwt")).ok();
+    let hash = token_hash(&token);
+    state
+        .db
+        .write(move |c| {
+            if let Some(claims) = access {
+                // Only the client a token was issued to may revoke it.
+                if claims.client_id == client_id {
+                    let exp = chrono::DateTime::from_timestamp(claims.exp, 0)
+                        .map(|d| d.naive_utc())
+                        .unwrap_or_else(store::now);
+                    store::codes::revoke_access_token(c, &tenant_id, &claims.jti, exp)?;
+                }
+            } else if let Some(rt) = store::codes::find_refresh(c, &tenant_id, &hash)?
+                && rt.client_id == client_id
+            {
+                store::codes::revoke_grant(c, &tenant_id, &rt.grant_id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(super::no_store(HttpResponse::Ok()).finish())
+}

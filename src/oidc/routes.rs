@@ -1,0 +1,31 @@
+//! The one table of tenant endpoint paths: `startup` mounts them and discovery
+//! advertises them, so the two cannot drift apart.
+
+pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+pub const JWKS: &str = "/jwks";
+pub const AUTHORIZE: &str = "/authorize";
+pub const AUTHORIZE_CONTINUE: &str = "/authorize/continue";
+pub const TOKEN: &str = "/token";
+pub const USERINFO: &str = "/userinfo";
+pub const REVOKE: &str = "/revoke";
+pub const INTROSPECT: &str = "/introspect";
+pub const LOGOUT: &str = "/logout";
+pub const LOGIN: &str = "/login";
+pub const LOGIN_PASSWORD: &str = "/login/password";
+pub const CONSENT: &str = "/consent";
+
+/// Discovery metadata names (OIDC Discovery §3, RFC 8414 §2) and their paths.
+pub const ADVERTISED: &[(&str, &str)] = &[
+    ("authorization_endpoint", AUTHORIZE),
+    ("token_endpoint", TOKEN),
+    ("userinfo_endpoint", USERINFO),
+    ("jwks_uri", JWKS),
+    ("revocation_endpoint", REVOKE),
+    ("introspection_endpoint", INTROSPECT),
+    ("end_session_endpoint", LOGOUT),
+];
+
+/// The tenant's base path, `/t/{slug}`, for cookies and links.
+pub fn tenant_path(slug: &str) -> String {
+    format!("/t/{slug}")
+}

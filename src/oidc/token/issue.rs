@@ -1,0 +1,147 @@
+//! Minting tokens: RFC 9068 access tokens, OIDC Core §2 ID tokens, and opaque
+//! refresh tokens (stored as hashes).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::domain::{Scope, ScopeSet};
+use crate::state::AppState;
+use crate::store::apps::Client;
+use crate::store::users::User;
+use crate::tokens::TenantContext;
+use crate::tokens::claims::{AccessTokenClaims, IdTokenClaims, ProfileClaims};
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Everything known about a user's authorization when tokens are minted.
+pub struct UserGrant<'a> {
+    pub user: &'a User,
+    pub scope: &'a ScopeSet,
+    pub grant_id: &'a str,
+    pub auth_time: chrono::NaiveDateTime,
+    pub amr: &'a str,
+    pub nonce: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+}
+
+fn sign_error(e: anyhow::Error) -> OAuthError {
+    OAuthError::new(ErrorCode::ServerError, format!("signing failed: {e}"))
+}
+
+pub fn profile_claims(user: &User, scope: &ScopeSet) -> ProfileClaims {
+    let mut claims = ProfileClaims::default();
+    if scope.contains(Scope::Profile) {
+        claims.name = Some(user.display_name.clone());
+        claims.preferred_username = Some(user.email.clone());
+    }
+    if scope.contains(Scope::Email) {
+        claims.email = Some(user.email.clone());
+        claims.email_verified = Some(true);
+    }
+    claims
+}
+
+/// Who authenticated the person: this issuer for local members, else their home.
+pub fn identity_provider(ctx: &TenantContext, user: &User) -> String {
+    user.home_issuer
+        .clone()
+        .unwrap_or_else(|| ctx.issuer.clone())
+}
+
+/// Access, ID and (when given) refresh token for a user grant.
+pub fn user_tokens(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    grant: &UserGrant<'_>,
+    refresh_token: Option<String>,
+) -> OAuthResult<TokenResponse> {
+    let lifetimes = &state.settings.lifetimes;
+    let now = chrono::Utc::now().timestamp();
+    let auth_time = grant.auth_time.and_utc().timestamp();
+    let access = AccessTokenClaims {
+        iss: ctx.issuer.clone(),
+        sub: grant.user.id.clone(),
+        aud: ctx.issuer.clone(),
+        client_id: client.client_id.clone(),
+        scope: grant.scope.to_string(),
+        tid: ctx.tenant.id.clone(),
+        exp: now + lifetimes.access_token.num_seconds(),
+        iat: now,
+        jti: uuid::Uuid::new_v4().to_string(),
+        auth_time: Some(auth_time),
+        roles: Vec::new(),
+        gid: Some(grant.grant_id.to_owned()),
+    };
+    let access_token = ctx.signing.sign("at+jwt", &access).map_err(sign_error)?;
+    let id_token = if grant.scope.contains(Scope::OpenId) {
+        let digest = Sha256::digest(access_token.as_bytes());
+        let claims = IdTokenClaims {
+            iss: ctx.issuer.clone(),
+            sub: grant.user.id.clone(),
+            aud: client.client_id.clone(),
+            exp: now + lifetimes.id_token.num_seconds(),
+            iat: now,
+            auth_time,
+            nonce: grant.nonce.map(str::to_owned),
+            amr: vec![grant.amr.to_owned()],
+            azp: client.client_id.clone(),
+            tid: ctx.tenant.id.clone(),
+            sid: grant.session_id.map(str::to_owned),
+            at_hash: Some(URL_SAFE_NO_PAD.encode(&digest[..16])),
+            user_type: grant.user.user_type_claim().to_owned(),
+            idp: identity_provider(ctx, grant.user),
+            profile: profile_claims(grant.user, grant.scope),
+        };
+        Some(ctx.signing.sign("JWT", &claims).map_err(sign_error)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetimes.access_token.num_seconds(),
+        scope: grant.scope.to_string(),
+        id_token,
+        refresh_token,
+    })
+}
+
+/// A new refresh-token row for `grant`, and the token to hand out once.
+pub fn new_refresh_token(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    grant: &UserGrant<'_>,
+) -> (String, crate::store::codes::RefreshToken) {
+    let token = crate::crypto::random_token();
+    let at = crate::store::now();
+    let row = crate::store::codes::RefreshToken {
+        token_hash: crate::crypto::token_hash(&token),
+        tenant_id: ctx.tenant.id.clone(),
+        grant_id: grant.grant_id.to_owned(),
+        client_id: client.client_id.clone(),
+        user_id: grant.user.id.clone(),
+        scope: grant.scope.to_string(),
+        auth_time: grant.auth_time,
+        amr: grant.amr.to_owned(),
+        created_at: at,
+        expires_at: at + state.settings.lifetimes.refresh_token,
+        rotated_at: None,
+    };
+    (token, row)
+}

@@ -1,0 +1,138 @@
+//! The token endpoint (RFC 6749 §3.2, §5; OIDC Core §3.1.3): one file per grant.
+
+mod authorization_code;
+mod client_credentials;
+pub mod issue;
+mod refresh_token;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::client_auth;
+use super::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::domain::{ClientType, GrantType, ScopeSet};
+use crate::state::AppState;
+
+/// The form as received; every field optional until the grant is known.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawTokenRequest {
+    grant_type: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// A token request with each grant's required fields present.
+#[derive(Debug)]
+pub enum TokenRequest {
+    AuthorizationCode {
+        code: String,
+        redirect_uri: String,
+        code_verifier: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: String,
+        scope: Option<ScopeSet>,
+    },
+    ClientCredentials {
+        scope: ScopeSet,
+    },
+}
+
+fn required(value: Option<String>, name: &str) -> OAuthResult<String> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, format!("missing {name}")))
+}
+
+fn scope(value: Option<String>) -> OAuthResult<Option<ScopeSet>> {
+    value
+        .map(|s| ScopeSet::parse(&s).map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e)))
+        .transpose()
+}
+
+impl TokenRequest {
+    fn parse(raw: RawTokenRequest) -> OAuthResult<TokenRequest> {
+        match required(raw.grant_type, "grant_type")?.as_str() {
+            "authorization_code" => Ok(TokenRequest::AuthorizationCode {
+                code: required(raw.code, "code")?,
+                redirect_uri: required(raw.redirect_uri, "redirect_uri")?,
+                code_verifier: raw.code_verifier,
+            }),
+            "refresh_token" => Ok(TokenRequest::RefreshToken {
+                refresh_token: required(raw.refresh_token, "refresh_token")?,
+                scope: scope(raw.scope)?,
+            }),
+            "client_credentials" => Ok(TokenRequest::ClientCredentials {
+                scope: scope(raw.scope)?.unwrap_or_default(),
+            }),
+            other => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {other:?}"),
+            )),
+        }
+    }
+
+    fn grant_type(&self) -> GrantType {
+        match self {
+            TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+            TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+        }
+    }
+}
+
+pub async fn post_token(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<RawTokenRequest>,
+) -> OAuthResult<HttpResponse> {
+    let ctx = super::tenant(&state, &path).await?;
+    let mut raw = form.into_inner();
+    let client = client_auth::authenticate(
+        &state,
+        &ctx,
+        &req,
+        raw.client_id.as_deref(),
+        raw.client_secret.take().as_deref(),
+    )
+    .await?;
+    let request = TokenRequest::parse(raw)?;
+    let grant = request.grant_type();
+    if !client.allows(grant)
+        || (grant == GrantType::ClientCredentials && client.client_type == ClientType::Public)
+    {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("client {} may not use {}", client.client_id, grant.as_str()),
+        ));
+    }
+    let response = match request {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => {
+            authorization_code::exchange(&state, &ctx, &client, &code, &redirect_uri, code_verifier)
+                .await?
+        }
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh_token::exchange(&state, &ctx, &client, &refresh_token, scope).await?,
+        TokenRequest::ClientCredentials { scope } => {
+            client_credentials::issue(&state, &ctx, &client, &scope)?
+        }
+    };
+    state
+        .metrics
+        .tokens_issued
+        .with_label_values(&[grant.as_str()])
+        .inc();
+    Ok(super::no_store(HttpResponse::Ok()).json(response))
+}

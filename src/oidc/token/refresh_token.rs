@@ -1,0 +1,121 @@
+//! The refresh_token grant (RFC 6749 §6). Tokens rotate on every use; reuse of
+//! a rotated token revokes the whole family (Security BCP §4.14.2).
+
+use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::issue::{self, TokenResponse, UserGrant};
+use crate::crypto::token_hash;
+use crate::domain::ScopeSet;
+use crate::state::AppState;
+use crate::store::apps::Client;
+use crate::store::codes::{self, RefreshToken};
+use crate::store::users::User;
+use crate::store::{self, now};
+use crate::tokens::TenantContext;
+
+#[allow(clippy::large_enum_variant)] // built once per request, never stored
+enum Outcome {
+    Rotated {
+        old: RefreshToken,
+        user: User,
+        scope: ScopeSet,
+        token: String,
+    },
+    Refused(String),
+}
+
+pub async fn exchange(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    presented: &str,
+    requested: Option<ScopeSet>,
+) -> OAuthResult<TokenResponse> {
+    let tenant_id = ctx.tenant.id.clone();
+    let client_id = client.client_id.clone();
+    let hash = token_hash(presented);
+    let lifetime = state.settings.lifetimes.refresh_token;
+
+    let outcome = state
+        .db
+        .write(move |c| {
+            let Some(old) = codes::find_refresh(c, &tenant_id, &hash)? else {
+                return Ok(Outcome::Refused("unknown refresh token".into()));
+            };
+            if old.client_id != client_id {
+                return Ok(Outcome::Refused("refresh token of another client".into()));
+            }
+            if !codes::rotate_refresh(c, &tenant_id, &hash)? {
+                codes::revoke_grant(c, &tenant_id, &old.grant_id)?;
+                return Ok(Outcome::Refused(format!(
+                    "rotated refresh token reused; grant {} revoked",
+                    old.grant_id
+                )));
+            }
+            if old.expires_at <= now() {
+                return Ok(Outcome::Refused("refresh token expired".into()));
+            }
+            if !codes::grant_is_live(c, &tenant_id, &old.grant_id)? {
+                return Ok(Outcome::Refused("grant revoked".into()));
+            }
+            let user = match store::users::find(c, &tenant_id, &old.user_id)? {
+                Some(u) if u.is_active() => u,
+                _ => return Ok(Outcome::Refused("user missing or blocked".into())),
+            };
+            let granted = ScopeSet::parse(&old.scope).map_err(store::StoreError::Corrupt)?;
+            let scope = match requested {
+                Some(req) if !req.is_subset(&granted) => {
+                    return Ok(Outcome::Refused("scope exceeds the original grant".into()));
+                }
+                Some(req) => req,
+                None => granted,
+            };
+            let token = crate::crypto::random_token();
+            let at = now();
+            codes::save_refresh(
+                c,
+                &RefreshToken {
+                    token_hash: token_hash(&token),
+                    tenant_id: tenant_id.clone(),
+                    grant_id: old.grant_id.clone(),
+                    client_id: old.client_id.clone(),
+                    user_id: user.id.clone(),
+                    // The family keeps its original scope; a narrower request
+                    // narrows only this response (RFC 6749 §6).
+                    scope: old.scope.clone(),
+                    auth_time: old.auth_time,
+                    amr: old.amr.clone(),
+                    created_at: at,
+                    expires_at: at + lifetime,
+                    rotated_at: None,
+                },
+            )?;
+            Ok(Outcome::Rotated {
+                old,
+                user,
+                scope,
+                token,
+            })
+        })
+        .await?;
+
+    match outcome {
+        Outcome::Refused(detail) => Err(OAuthError::new(ErrorCode::InvalidGrant, detail)),
+        Outcome::Rotated {
+            old,
+            user,
+            scope,
+            token,
+        } => {
+            let grant = UserGrant {
+                user: &user,
+                scope: &scope,
+                grant_id: &old.grant_id,
+                auth_time: old.auth_time,
+                amr: &old.amr,
+                nonce: None,
+                session_id: None,
+            };
+            issue::user_tokens(state, ctx, client, &grant, Some(token))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The UserInfo endpoint (OIDC Core §5.3), GET or POST with a bearer token
+//! (RFC 6750 §2.1, §2.2).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::token::issue::{identity_provider, profile_claims};
+use crate::domain::{Scope, ScopeSet};
+use crate::state::AppState;
+use crate::store;
+use crate::tokens::access::{self, AccessError};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UserInfoForm {
+    access_token: Option<String>,
+}
+
+pub async fn get_userinfo(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> OAuthResult<HttpResponse> {
+    userinfo(&state, &path, &req, None).await
+}
+
+pub async fn post_userinfo(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<UserInfoForm>,
+) -> OAuthResult<HttpResponse> {
+    userinfo(&state, &path, &req, form.into_inner().access_token).await
+}
+
+async fn userinfo(
+    state: &AppState,
+    slug: &str,
+    req: &HttpRequest,
+    form_token: Option<String>,
+) -> OAuthResult<HttpResponse> {
+    let ctx = super::tenant(state, slug).await?;
+    let invalid = |detail: String| OAuthError::new(ErrorCode::InvalidToken, detail).bearer();
+    let token = match (access::bearer_token(req), form_token.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::new(ErrorCode::InvalidRequest, "two tokens").bearer());
+        }
+        (Some(t), None) | (None, Some(t)) => t.to_owned(),
+        (None, None) => return Err(invalid("no access token".into())),
+    };
+    let claims = access::validate(state, &ctx, &token)
+        .await
+        .map_err(|e| match e {
+            AccessError::Invalid(d) => invalid(d),
+            AccessError::Store(s) => s.into(),
+        })?;
+    let scope = ScopeSet::parse(&claims.scope).unwrap_or_default();
+    if claims.gid.is_none() || !scope.contains(Scope::OpenId) {
+        return Err(
+            OAuthError::new(ErrorCode::InsufficientScope, "token has no openid scope").bearer(),
+        );
+    }
+    let (tenant_id, sub) = (ctx.tenant.id.clone(), claims.sub.clone());
+    let user = state
+        .db
+        .read(move |c| store::users::find(c, &tenant_id, &sub))
+        .await?
+        .ok_or_else(|| invalid("user gone".into()))?;
+    let mut body = serde_json::json!({
+        "sub": user.id,
+        "tid": ctx.tenant.id,
+        "user_type": user.user_type_claim(),
+        "idp": identity_provider(&ctx, &user),
+    });
+    if let (Some(obj), Ok(serde_json::Value::Object(profile))) = (
+        body.as_object_mut(),
+        serde_json::to_value(profile_claims(&user, &scope)),
+    ) {
+        obj.extend(profile);
+    }
+    Ok(super::no_store(HttpResponse::Ok()).json(body))
+}

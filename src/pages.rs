@@ -1,0 +1,157 @@
+//! Shared page plumbing: rendering askama templates and the error page.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    tenant_name: &'a str,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// Renders a template as an HTML response, setting any cookies given.
+pub fn render<T: Template>(
+    status: StatusCode,
+    page: &T,
+    cookies: Vec<Cookie<'static>>,
+) -> HttpResponse {
+    match page.render() {
+        Ok(body) => {
+            let mut response = HttpResponse::build(status);
+            response
+                .content_type("text/html; charset=utf-8")
+                .insert_header(("Cache-Control", "no-store"))
+                .insert_header(("X-Frame-Options", "DENY"))
+                .insert_header((
+                    "Content-Security-Policy",
+                    "default-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:",
+                ));
+            for cookie in cookies {
+                response.cookie(cookie);
+            }
+            response.body(body)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("The page could not be shown.")
+        }
+    }
+}
+
+/// An error shown to a person as a page, never as a redirect.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub tenant_name: String,
+    pub title: String,
+    pub message: String,
+    /// Private detail for the logs only.
+    pub detail: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, tenant_name: &str, title: &str, message: &str) -> PageError {
+        PageError {
+            status,
+            tenant_name: tenant_name.to_owned(),
+            title: title.to_owned(),
+            message: message.to_owned(),
+            detail: String::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> PageError {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn not_found() -> PageError {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "Portico",
+            "Not found",
+            "There is no such organization on this server.",
+        )
+    }
+
+    pub fn server(tenant_name: &str, detail: impl Into<String>) -> PageError {
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            tenant_name,
+            "Something went wrong",
+            "The server could not complete your request. Please try again.",
+        )
+        .detail(detail)
+    }
+
+    pub fn csrf(tenant_name: &str) -> PageError {
+        PageError::new(
+            StatusCode::FORBIDDEN,
+            tenant_name,
+            "Form expired",
+            "This form was not sent from this page, or it has expired. Go back, reload the page and try again.",
+        )
+    }
+
+    pub fn expired_request(tenant_name: &str) -> PageError {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            tenant_name,
+            "Sign-in expired",
+            "This sign-in has expired or was already completed. Go back to the application and start again.",
+        )
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.title, self.detail)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if !self.detail.is_empty() {
+            tracing::info!(status = self.status.as_u16(), detail = %self.detail, "page error");
+        }
+        render(
+            self.status,
+            &ErrorPage {
+                tenant_name: &self.tenant_name,
+                title: &self.title,
+                message: &self.message,
+            },
+            Vec::new(),
+        )
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> PageError {
+        PageError::server("Portico", e.to_string())
+    }
+}
+
+pub type PageResult<T> = Result<T, PageError>;
+
+/// A 303 See Other to a same-origin path or a verified URL.
+pub fn see_other(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let mut response = HttpResponse::SeeOther();
+    response
+        .insert_header(("Location", location))
+        .insert_header(("Cache-Control", "no-store"));
+    for cookie in cookies {
+        response.cookie(cookie);
+    }
+    response.finish()
+}

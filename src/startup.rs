@@ -1,0 +1,138 @@
+//! `Application::build` binds first (port 0 works) and mounts every route:
+//! the only place routes are listed.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+use crate::config::Settings;
+use crate::login;
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::{self, routes};
+use crate::ops;
+use crate::state::AppState;
+use crate::store::Db;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url)?;
+        Self::build_with_db(settings, db)
+    }
+
+    pub fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::new(settings, db)?;
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(form_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(form_error))
+                .wrap(from_fn(ops::metrics::observe))
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .configure(mount)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Malformed forms and queries get an OAuth `invalid_request`, never a bare 400.
+fn form_error(err: impl std::fmt::Display, _req: &HttpRequest) -> actix_web::Error {
+    OAuthError::new(ErrorCode::InvalidRequest, err.to_string()).into()
+}
+
+fn mount(cfg: &mut web::ServiceConfig) {
+    use routes::*;
+    let t = |path: &str| format!("/t/{{tenant}}{path}");
+    cfg.route("/healthz", web::get().to(ops::get_healthz))
+        .route("/readyz", web::get().to(ops::get_readyz))
+        .route("/metrics", web::get().to(ops::get_metrics))
+        .route("/demo/callback", web::get().to(demo_callback))
+        .service(actix_files::Files::new("/static", static_dir()))
+        .route(&t(DISCOVERY), web::get().to(oidc::discovery::get_discovery))
+        .route(&t(JWKS), web::get().to(oidc::jwks::get_jwks))
+        .route(&t(AUTHORIZE), web::get().to(oidc::authorize::get_authorize))
+        .route(
+            &t(AUTHORIZE),
+            web::post().to(oidc::authorize::post_authorize),
+        )
+        .route(
+            &t(AUTHORIZE_CONTINUE),
+            web::get().to(oidc::authorize::get_continue),
+        )
+        .route(&t(TOKEN), web::post().to(oidc::token::post_token))
+        .route(&t(USERINFO), web::get().to(oidc::userinfo::get_userinfo))
+        .route(&t(USERINFO), web::post().to(oidc::userinfo::post_userinfo))
+        .route(&t(REVOKE), web::post().to(oidc::revoke::post_revoke))
+        .route(
+            &t(INTROSPECT),
+            web::post().to(oidc::introspect::post_introspect),
+        )
+        .route(&t(LOGOUT), web::get().to(oidc::end_session::get_logout))
+        .route(&t(LOGOUT), web::post().to(oidc::end_session::post_logout))
+        .route(&t(LOGIN), web::get().to(login::pages::get_login))
+        .route(&t(LOGIN), web::post().to(login::pages::post_login))
+        .route(
+            &t(LOGIN_PASSWORD),
+            web::post().to(login::password::post_password),
+        )
+        .route(&t(CONSENT), web::get().to(login::consent::get_consent))
+        .route(&t(CONSENT), web::post().to(login::consent::post_consent));
+}
+
+/// `static/` next to the working directory, else the one in the source tree.
+fn static_dir() -> std::path::PathBuf {
+    let local = std::path::PathBuf::from("static");
+    if local.is_dir() {
+        local
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}
+
+/// Where the demo app returns: shows the code so it can be redeemed with curl.
+async fn demo_callback(
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
+    let body = serde_json::to_string_pretty(&query.into_inner()).unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(format!(
+            "Portico demo callback. The authorization response parameters were:\n\n{body}\n\n\
+             Redeem the code within 60 seconds with the curl command that `portico serve --demo` printed.\n"
+        ))
+}

@@ -1,0 +1,29 @@
+//! Shared application state, passed into handlers (no globals).
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::login::throttle::Throttle;
+use crate::ops::metrics::Metrics;
+use crate::store::Db;
+use crate::tokens::TenantDirectory;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub tenants: TenantDirectory,
+    pub throttle: Throttle,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: Db) -> anyhow::Result<Arc<AppState>> {
+        Ok(Arc::new(AppState {
+            tenants: TenantDirectory::new(db.clone(), &settings.public_url, settings.cache_ttl),
+            throttle: Throttle::new(&settings.throttling),
+            metrics: Metrics::new()?,
+            settings,
+            db,
+        }))
+    }
+}

@@ -1,0 +1,149 @@
+//! App registrations (OIDC clients) of one tenant.
+
+use diesel::prelude::*;
+
+use super::schema::applications;
+use super::{DbConn, StoreError, StoreResult, new_id, now};
+use crate::domain::{ClientType, GrantType, Permission, RedirectUri};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = applications)]
+pub struct AppRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub name: String,
+    pub client_type: String,
+    pub secret_hash: Option<String>,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub grant_types: String,
+    pub permissions: String,
+    pub first_party: bool,
+    pub assignment_required: bool,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A client as the protocol code sees it: lists parsed, types checked.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub name: String,
+    pub client_type: ClientType,
+    pub secret_hash: Option<String>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub grant_types: Vec<GrantType>,
+    pub permissions: Vec<Permission>,
+    pub first_party: bool,
+    pub assignment_required: bool,
+}
+
+impl Client {
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// Exact string comparison (RFC 6749 §3.1.2.3, Security BCP §4.1.3).
+    pub fn registered_redirect(&self, uri: &str) -> Option<&RedirectUri> {
+        self.redirect_uris.iter().find(|r| r.as_str() == uri)
+    }
+}
+
+fn parse_uris(json: &str) -> Result<Vec<RedirectUri>, StoreError> {
+    let raw: Vec<String> =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    raw.iter()
+        .map(|u| RedirectUri::parse(u).map_err(StoreError::Corrupt))
+        .collect()
+}
+
+impl TryFrom<AppRow> for Client {
+    type Error = StoreError;
+
+    fn try_from(row: AppRow) -> Result<Client, StoreError> {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+        Ok(Client {
+            client_type: ClientType::parse(&row.client_type)
+                .ok_or_else(|| StoreError::Corrupt(format!("client type {}", row.client_type)))?,
+            redirect_uris: parse_uris(&row.redirect_uris)?,
+            post_logout_redirect_uris: parse_uris(&row.post_logout_redirect_uris)?,
+            grant_types: serde_json::from_str(&row.grant_types).map_err(corrupt)?,
+            permissions: serde_json::from_str(&row.permissions).map_err(corrupt)?,
+            id: row.id,
+            tenant_id: row.tenant_id,
+            client_id: row.client_id,
+            name: row.name,
+            secret_hash: row.secret_hash,
+            first_party: row.first_party,
+            assignment_required: row.assignment_required,
+        })
+    }
+}
+
+pub struct NewApp<'a> {
+    /// A chosen client id (demo seeding); a random UUID when `None`.
+    pub client_id: Option<&'a str>,
+    pub name: &'a str,
+    pub client_type: ClientType,
+    pub secret_hash: Option<String>,
+    pub redirect_uris: &'a [RedirectUri],
+    pub post_logout_redirect_uris: &'a [RedirectUri],
+    pub grant_types: &'a [GrantType],
+    pub permissions: &'a [Permission],
+    pub first_party: bool,
+}
+
+pub fn create(conn: &mut DbConn, tenant_id: &str, new: NewApp<'_>) -> StoreResult<Client> {
+    let uris = |list: &[RedirectUri]| {
+        serde_json::to_string(&list.iter().map(|u| u.as_str()).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into())
+    };
+    let row = AppRow {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        client_id: new
+            .client_id
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        name: new.name.to_owned(),
+        client_type: new.client_type.as_str().to_owned(),
+        secret_hash: new.secret_hash,
+        redirect_uris: uris(new.redirect_uris),
+        post_logout_redirect_uris: uris(new.post_logout_redirect_uris),
+        grant_types: serde_json::to_string(new.grant_types).unwrap_or_else(|_| "[]".into()),
+        permissions: serde_json::to_string(new.permissions).unwrap_or_else(|_| "[]".into()),
+        first_party: new.first_party,
+        assignment_required: false,
+        created_at: now(),
+    };
+    diesel::insert_into(applications::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| StoreError::unique_as(e, "client id already taken"))?;
+    Client::try_from(row)
+}
+
+pub fn find(conn: &mut DbConn, tenant_id: &str, client_id: &str) -> StoreResult<Option<Client>> {
+    applications::table
+        .filter(applications::tenant_id.eq(tenant_id))
+        .filter(applications::client_id.eq(client_id))
+        .select(AppRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Client::try_from)
+        .transpose()
+}
+
+pub fn find_by_name(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Option<Client>> {
+    applications::table
+        .filter(applications::tenant_id.eq(tenant_id))
+        .filter(applications::name.eq(name))
+        .select(AppRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Client::try_from)
+        .transpose()
+}

@@ -1,0 +1,49 @@
+//! Audit log: who did what to whom, per tenant.
+
+use diesel::prelude::*;
+
+use super::schema::audit_events;
+use super::{DbConn, StoreResult, new_id, now};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: String,
+    pub tenant_id: String,
+    pub at: chrono::NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+    detail: Option<&str>,
+) -> StoreResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(AuditEvent {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            at: now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.map(str::to_owned),
+            detail: detail.map(str::to_owned),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list(conn: &mut DbConn, tenant_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+    Ok(audit_events::table
+        .filter(audit_events::tenant_id.eq(tenant_id))
+        .order(audit_events::at.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)?)
+}

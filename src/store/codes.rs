@@ -1,0 +1,306 @@
+//! Authorization state: pending authorization requests, grants, codes, refresh
+//! tokens, revoked access tokens and consents. Codes and refresh tokens are
+//! stored only as hashes.
+
+use diesel::prelude::*;
+
+use super::schema::{
+    auth_codes, auth_requests, consents, grants, refresh_tokens, revoked_access_tokens,
+};
+use super::{DbConn, StoreResult, new_id, now};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = auth_requests)]
+pub struct AuthRequest {
+    pub id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Option<String>,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {
+    diesel::insert_into(auth_requests::table)
+        .values(req)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_request(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Option<AuthRequest>> {
+    Ok(auth_requests::table
+        .filter(auth_requests::tenant_id.eq(tenant_id))
+        .filter(auth_requests::id.eq(id))
+        .filter(auth_requests::expires_at.gt(now()))
+        .select(AuthRequest::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Deletes a pending request; false when it was already completed.
+pub fn delete_request(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    let n = diesel::delete(
+        auth_requests::table
+            .filter(auth_requests::tenant_id.eq(tenant_id))
+            .filter(auth_requests::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn create_grant(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    client_id: &str,
+    user_id: &str,
+    session_id: Option<&str>,
+) -> StoreResult<String> {
+    let id = new_id();
+    diesel::insert_into(grants::table)
+        .values((
+            grants::id.eq(&id),
+            grants::tenant_id.eq(tenant_id),
+            grants::client_id.eq(client_id),
+            grants::user_id.eq(user_id),
+            grants::session_id.eq(session_id),
+            grants::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Revokes a grant: its refresh tokens and access tokens stop working.
+pub fn revoke_grant(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> StoreResult<()> {
+    diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant_id))
+            .filter(grants::id.eq(grant_id))
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every grant of a user (sign-out everywhere, removal).
+pub fn revoke_user_grants(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<usize> {
+    Ok(diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant_id))
+            .filter(grants::user_id.eq(user_id))
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::revoked_at.eq(now()))
+    .execute(conn)?)
+}
+
+/// Revokes the grants that were issued within a browser session (logout).
+pub fn revoke_session_grants(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    session_id: &str,
+) -> StoreResult<()> {
+    diesel::update(
+        grants::table
+            .filter(grants::tenant_id.eq(tenant_id))
+            .filter(grants::session_id.eq(session_id))
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn grant_is_live(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> StoreResult<bool> {
+    let n: i64 = grants::table
+        .filter(grants::tenant_id.eq(tenant_id))
+        .filter(grants::id.eq(grant_id))
+        .filter(grants::revoked_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = auth_codes)]
+pub struct AuthCode {
+    pub code_hash: String,
+    pub tenant_id: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: chrono::NaiveDateTime,
+    pub amr: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: chrono::NaiveDateTime,
+    pub used_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn save_code(conn: &mut DbConn, code: &AuthCode) -> StoreResult<()> {
+    diesel::insert_into(auth_codes::table)
+        .values(code)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_code(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    code_hash: &str,
+) -> StoreResult<Option<AuthCode>> {
+    Ok(auth_codes::table
+        .filter(auth_codes::tenant_id.eq(tenant_id))
+        .filter(auth_codes::code_hash.eq(code_hash))
+        .select(AuthCode::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a code used; false when another request used it first.
+pub fn consume_code(conn: &mut DbConn, tenant_id: &str, code_hash: &str) -> StoreResult<bool> {
+    let n = diesel::update(
+        auth_codes::table
+            .filter(auth_codes::tenant_id.eq(tenant_id))
+            .filter(auth_codes::code_hash.eq(code_hash))
+            .filter(auth_codes::used_at.is_null()),
+    )
+    .set(auth_codes::used_at.eq(now()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    pub tenant_id: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub auth_time: chrono::NaiveDateTime,
+    pub amr: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: chrono::NaiveDateTime,
+    pub rotated_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn save_refresh(conn: &mut DbConn, token: &RefreshToken) -> StoreResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(token)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    token_hash: &str,
+) -> StoreResult<Option<RefreshToken>> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::tenant_id.eq(tenant_id))
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a refresh token rotated; false when it already was (a reuse).
+pub fn rotate_refresh(conn: &mut DbConn, tenant_id: &str, token_hash: &str) -> StoreResult<bool> {
+    let n = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::tenant_id.eq(tenant_id))
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .filter(refresh_tokens::rotated_at.is_null()),
+    )
+    .set(refresh_tokens::rotated_at.eq(now()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn revoke_access_token(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    jti: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> StoreResult<()> {
+    let exists: i64 = revoked_access_tokens::table
+        .filter(revoked_access_tokens::jti.eq(jti))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(revoked_access_tokens::table)
+            .values((
+                revoked_access_tokens::jti.eq(jti),
+                revoked_access_tokens::tenant_id.eq(tenant_id),
+                revoked_access_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn access_token_revoked(conn: &mut DbConn, tenant_id: &str, jti: &str) -> StoreResult<bool> {
+    let n: i64 = revoked_access_tokens::table
+        .filter(revoked_access_tokens::tenant_id.eq(tenant_id))
+        .filter(revoked_access_tokens::jti.eq(jti))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn consented_scope(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    client_id: &str,
+) -> StoreResult<Option<(String, chrono::NaiveDateTime)>> {
+    Ok(consents::table
+        .filter(consents::tenant_id.eq(tenant_id))
+        .filter(consents::user_id.eq(user_id))
+        .filter(consents::client_id.eq(client_id))
+        .select((consents::scope, consents::granted_at))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn save_consent(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    client_id: &str,
+    scope: &str,
+) -> StoreResult<()> {
+    diesel::delete(
+        consents::table
+            .filter(consents::tenant_id.eq(tenant_id))
+            .filter(consents::user_id.eq(user_id))
+            .filter(consents::client_id.eq(client_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(consents::table)
+        .values((
+            consents::tenant_id.eq(tenant_id),
+            consents::user_id.eq(user_id),
+            consents::client_id.eq(client_id),
+            consents::scope.eq(scope),
+            consents::granted_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

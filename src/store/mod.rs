@@ -1,0 +1,229 @@
+//! Storage: one diesel code path over SQLite (embedded default) and PostgreSQL.
+//! Every function takes the tenant id first, so no query can forget it.
+
+pub mod apps;
+pub mod audit;
+pub mod codes;
+pub mod keys;
+pub mod schema;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+
+use std::sync::Arc;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use parking_lot::Mutex;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Where the data lives, parsed once from the database URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Backend {
+    /// `sqlite://path`, `sqlite:path` or a bare path select SQLite; `postgres://`
+    /// or `postgresql://` select PostgreSQL.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(format!("unsupported database URL scheme in {url:?}"));
+        }
+        Ok(Backend::Sqlite(path.to_owned()))
+    }
+}
+
+struct Manager(Backend);
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.0 {
+            Backend::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            Backend::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("database unavailable: {0}")]
+    Pool(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a conflict with a caller-chosen name.
+    pub fn unique_as(err: diesel::result::Error, what: &'static str) -> StoreError {
+        match err {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::Conflict(what),
+            diesel::result::Error::NotFound => StoreError::NotFound,
+            other => StoreError::Db(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The pool, plus (for SQLite) one in-process writer lock: SQLite admits one
+/// writer at a time, and serialising here avoids `SQLITE_BUSY` on lock upgrades.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    writer: Option<Arc<Mutex<()>>>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the pool and applies pending migrations.
+    pub fn connect(url: &str) -> anyhow::Result<Db> {
+        let backend = Backend::parse(url).map_err(anyhow::Error::msg)?;
+        if let Backend::Sqlite(path) = &backend {
+            // WAL is a property of the file: set it once, before the pool opens
+            // several connections that would race for the lock.
+            let mut conn = diesel::SqliteConnection::establish(path)?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        }
+        let (size, writer) = match backend {
+            Backend::Sqlite(_) => (8, Some(Arc::new(Mutex::new(())))),
+            Backend::Postgres(_) => (16, None),
+        };
+        let pool = Pool::builder()
+            .max_size(size)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(Manager(backend.clone()))?;
+        let db = Db {
+            pool,
+            writer,
+            backend,
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        let _guard = self.writer.as_ref().map(|w| w.lock());
+        let mut conn = self.pool.get()?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+        Ok(())
+    }
+
+    fn conn(&self) -> StoreResult<PooledConnection<Manager>> {
+        self.pool.get().map_err(|e| StoreError::Pool(e.to_string()))
+    }
+
+    /// Runs `f` on a pooled connection, blocking the calling thread.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        f(&mut *self.conn()?)
+    }
+
+    /// Runs `f` in one transaction, blocking the calling thread.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut pooled = self.conn()?;
+        let conn: &mut DbConn = &mut pooled;
+        let _guard = self.writer.as_ref().map(|w| w.lock());
+        conn.transaction(f)
+    }
+
+    /// Runs `f` on a pooled connection off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| StoreError::Pool(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction off the async runtime: all of it or none.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| StoreError::Pool(e.to_string()))?
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+            .await
+            .is_ok()
+    }
+}
+
+/// Current time, truncated to microseconds so it round-trips through both databases.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

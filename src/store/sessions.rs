@@ -1,0 +1,85 @@
+//! Browser sessions: one per tenant cookie, stored by token hash.
+
+use diesel::prelude::*;
+
+use super::schema::sessions;
+use super::{DbConn, StoreResult, new_id, now};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub tenant_id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub auth_time: chrono::NaiveDateTime,
+    pub amr: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub expires_at: chrono::NaiveDateTime,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    token_hash: &str,
+    amr: &str,
+    lifetime: chrono::TimeDelta,
+) -> StoreResult<Session> {
+    let at = now();
+    let session = Session {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        token_hash: token_hash.to_owned(),
+        user_id: user_id.to_owned(),
+        auth_time: at,
+        amr: amr.to_owned(),
+        created_at: at,
+        expires_at: at + lifetime,
+        revoked_at: None,
+    };
+    diesel::insert_into(sessions::table)
+        .values(&session)
+        .execute(conn)?;
+    Ok(session)
+}
+
+/// A live (unexpired, unrevoked) session of this tenant with this token hash.
+pub fn find_live(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    token_hash: &str,
+) -> StoreResult<Option<Session>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant_id))
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn is_live(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<bool> {
+    let n: i64 = sessions::table
+        .filter(sessions::tenant_id.eq(tenant_id))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant_id))
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}

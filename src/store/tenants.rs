@@ -1,0 +1,80 @@
+//! Tenants and their verified email domains.
+
+use diesel::prelude::*;
+
+use super::schema::{tenant_domains, tenants};
+use super::{DbConn, StoreError, StoreResult, new_id, now};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub display_name: String,
+    pub auth_mode: String,
+    pub signing_alg: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn create(conn: &mut DbConn, slug: &str, display_name: &str) -> StoreResult<Tenant> {
+    let tenant = Tenant {
+        id: new_id(),
+        slug: slug.to_owned(),
+        display_name: display_name.to_owned(),
+        auth_mode: "local".into(),
+        signing_alg: "RS256".into(),
+        created_at: now(),
+    };
+    diesel::insert_into(tenants::table)
+        .values(&tenant)
+        .execute(conn)
+        .map_err(|e| StoreError::unique_as(e, "a tenant with this slug already exists"))?;
+    Ok(tenant)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> StoreResult<Option<Tenant>> {
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(Tenant::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResult<()> {
+    let owner: Option<String> = tenant_domains::table
+        .filter(tenant_domains::domain.eq(domain))
+        .select(tenant_domains::tenant_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(owner) if owner == tenant_id => Ok(()),
+        Some(_) => Err(StoreError::Conflict(
+            "this domain belongs to another tenant",
+        )),
+        None => {
+            diesel::insert_into(tenant_domains::table)
+                .values((
+                    tenant_domains::domain.eq(domain),
+                    tenant_domains::tenant_id.eq(tenant_id),
+                    tenant_domains::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    }
+}
+
+pub fn domains(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<String>> {
+    Ok(tenant_domains::table
+        .filter(tenant_domains::tenant_id.eq(tenant_id))
+        .select(tenant_domains::domain)
+        .order(tenant_domains::domain)
+        .load(conn)?)
+}
+
+pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+        .set(tenants::signing_alg.eq(alg))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! The per-tenant context every request needs (tenant row, issuer, active
+//! signing key, published verification keys, JWKS), cached for a short TTL so
+//! a key rotated through any replica is picked up by all without a restart.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::Jwk;
+use parking_lot::RwLock;
+
+use super::keys::{self, SigningAlg, SigningKey};
+use crate::domain::TenantSlug;
+use crate::store::apps::Client;
+use crate::store::tenants::Tenant;
+use crate::store::{self, Db, StoreError, StoreResult};
+
+pub struct VerificationKey {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub key: DecodingKey,
+}
+
+pub struct TenantContext {
+    pub tenant: Tenant,
+    pub issuer: String,
+    pub signing: SigningKey,
+    pub verification: Vec<VerificationKey>,
+    /// The JWKS document, serialised once.
+    pub jwks: String,
+    loaded: Instant,
+}
+
+impl TenantContext {
+    pub fn verification_key(&self, kid: &str) -> Option<&VerificationKey> {
+        self.verification.iter().find(|k| k.kid == kid)
+    }
+}
+
+struct CachedClient {
+    loaded: Instant,
+    client: Option<Arc<Client>>,
+}
+
+pub struct TenantDirectory {
+    db: Db,
+    public_url: String,
+    ttl: Duration,
+    tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
+    clients: RwLock<HashMap<(String, String), CachedClient>>,
+}
+
+impl TenantDirectory {
+    pub fn new(db: Db, public_url: &str, ttl: Duration) -> TenantDirectory {
+        TenantDirectory {
+            db,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            ttl,
+            tenants: RwLock::default(),
+            clients: RwLock::default(),
+        }
+    }
+
+    pub fn issuer_for(&self, slug: &str) -> String {
+        format!("{}/t/{}", self.public_url, slug)
+    }
+
+    /// The tenant's context, or `None` when no such tenant exists.
+    pub async fn get(&self, slug: &str) -> StoreResult<Option<Arc<TenantContext>>> {
+        if let Some(ctx) = self.tenants.read().get(slug)
+            && ctx.loaded.elapsed() < self.ttl
+        {
+            return Ok(Some(ctx.clone()));
+        }
+        self.reload(slug).await
+    }
+
+    /// Reloads from the database, bypassing the cache (e.g. on an unknown kid).
+    pub async fn reload(&self, slug: &str) -> StoreResult<Option<Arc<TenantContext>>> {
+        let Ok(slug) = TenantSlug::parse(slug) else {
+            return Ok(None);
+        };
+        let slug_str = slug.as_str().to_owned();
+        let loaded = self
+            .db
+            .read(move |c| {
+                let Some(tenant) = store::tenants::find_by_slug(c, &slug_str)? else {
+                    return Ok(None);
+                };
+                let keys = store::keys::published(c, &tenant.id)?;
+                Ok(Some((tenant, keys)))
+            })
+            .await?;
+        let Some((tenant, mut key_rows)) = loaded else {
+            self.tenants.write().remove(slug.as_str());
+            return Ok(None);
+        };
+        if !key_rows.iter().any(|k| k.active) {
+            key_rows = self.create_first_key(&tenant).await?;
+        }
+        let ctx = Arc::new(self.build(tenant, &key_rows)?);
+        self.tenants
+            .write()
+            .insert(slug.as_str().to_owned(), ctx.clone());
+        Ok(Some(ctx))
+    }
+
+    async fn create_first_key(&self, tenant: &Tenant) -> StoreResult<Vec<store::keys::KeyRow>> {
+        let alg = SigningAlg::parse(&tenant.signing_alg).unwrap_or(SigningAlg::Rs256);
+        let row = keys::generate(alg)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .into_row(&tenant.id);
+        let tenant_id = tenant.id.clone();
+        self.db
+            .write(move |c| {
+                // Another replica may have won the race; keep whichever is there.
+                if !store::keys::published(c, &tenant_id)?
+                    .iter()
+                    .any(|k| k.active)
+                {
+                    store::keys::rotate(c, &tenant_id, &row, chrono::TimeDelta::zero())?;
+                }
+                store::keys::published(c, &tenant_id)
+            })
+            .await
+    }
+
+    fn build(&self, tenant: Tenant, rows: &[store::keys::KeyRow]) -> StoreResult<TenantContext> {
+        let corrupt = |e: String| StoreError::Corrupt(e);
+        let active = rows
+            .iter()
+            .find(|k| k.active)
+            .ok_or_else(|| corrupt("no active signing key".into()))?;
+        let signing = SigningKey::from_row(active).map_err(|e| corrupt(e.to_string()))?;
+        let mut jwks = Vec::with_capacity(rows.len());
+        let mut verification = Vec::with_capacity(rows.len());
+        for row in rows {
+            let public: serde_json::Value =
+                serde_json::from_str(&row.public_jwk).map_err(|e| corrupt(e.to_string()))?;
+            let jwk: Jwk =
+                serde_json::from_value(public.clone()).map_err(|e| corrupt(e.to_string()))?;
+            verification.push(VerificationKey {
+                kid: row.kid.clone(),
+                alg: SigningAlg::parse(&row.alg).ok_or_else(|| corrupt("unknown alg".into()))?,
+                key: DecodingKey::from_jwk(&jwk).map_err(|e| corrupt(e.to_string()))?,
+            });
+            jwks.push(public);
+        }
+        Ok(TenantContext {
+            issuer: self.issuer_for(&tenant.slug),
+            tenant,
+            signing,
+            verification,
+            jwks: serde_json::json!({ "keys": jwks }).to_string(),
+            loaded: Instant::now(),
+        })
+    }
+
+    /// A client of this tenant, cached like the tenant context.
+    pub async fn client(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<Arc<Client>>> {
+        let key = (tenant_id.to_owned(), client_id.to_owned());
+        if let Some(entry) = self.clients.read().get(&key)
+            && entry.loaded.elapsed() < self.ttl
+        {
+            return Ok(entry.client.clone());
+        }
+        let (t, c) = key.clone();
+        let client = self
+            .db
+            .read(move |conn| store::apps::find(conn, &t, &c))
+            .await?
+            .map(Arc::new);
+        let mut cache = self.clients.write();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            key,
+            CachedClient {
+                loaded: Instant::now(),
+                client: client.clone(),
+            },
+        );
+        Ok(client)
+    }
+}

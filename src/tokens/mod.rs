@@ -1,0 +1,11 @@
+//! Tokens: signing keys (RFC 7517/7518, kid per RFC 7638), claims, and the
+//! per-tenant key cache.
+
+pub mod access;
+pub mod claims;
+pub mod context;
+pub mod keys;
+pub mod verify;
+
+pub use context::{TenantContext, TenantDirectory};
+pub use keys::{SigningAlg, SigningKey};
