@@ -28,10 +28,15 @@ impl Application {
         Self::build_with_db(settings, db)
     }
 
-    pub fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+    /// Binds `settings.bind`; an empty `public_url` becomes `http://{bound address}`
+    /// (tests bind port 0 and learn the port here).
+    pub fn build_with_db(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        if settings.public_url.is_empty() {
+            settings.public_url = format!("http://{}", listener.local_addr()?);
+        }
         let state = AppState::new(settings, db)?;
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -82,35 +87,61 @@ fn mount(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(ops::get_metrics))
         .route("/demo/callback", web::get().to(demo_callback))
         .service(actix_files::Files::new("/static", static_dir()))
-        .route(&t(DISCOVERY), web::get().to(oidc::discovery::get_discovery))
-        .route(&t(JWKS), web::get().to(oidc::jwks::get_jwks))
-        .route(&t(AUTHORIZE), web::get().to(oidc::authorize::get_authorize))
-        .route(
-            &t(AUTHORIZE),
-            web::post().to(oidc::authorize::post_authorize),
+        .service(get(&t(DISCOVERY), oidc::discovery::get_discovery))
+        .service(get(&t(JWKS), oidc::jwks::get_jwks))
+        .service(
+            resource(&t(AUTHORIZE))
+                .route(web::get().to(oidc::authorize::get_authorize))
+                .route(web::post().to(oidc::authorize::post_authorize)),
         )
-        .route(
-            &t(AUTHORIZE_CONTINUE),
-            web::get().to(oidc::authorize::get_continue),
+        .service(get(&t(AUTHORIZE_CONTINUE), oidc::authorize::get_continue))
+        .service(post(&t(TOKEN), oidc::token::post_token))
+        .service(
+            resource(&t(USERINFO))
+                .route(web::get().to(oidc::userinfo::get_userinfo))
+                .route(web::post().to(oidc::userinfo::post_userinfo)),
         )
-        .route(&t(TOKEN), web::post().to(oidc::token::post_token))
-        .route(&t(USERINFO), web::get().to(oidc::userinfo::get_userinfo))
-        .route(&t(USERINFO), web::post().to(oidc::userinfo::post_userinfo))
-        .route(&t(REVOKE), web::post().to(oidc::revoke::post_revoke))
-        .route(
-            &t(INTROSPECT),
-            web::post().to(oidc::introspect::post_introspect),
+        .service(post(&t(REVOKE), oidc::revoke::post_revoke))
+        .service(post(&t(INTROSPECT), oidc::introspect::post_introspect))
+        .service(
+            resource(&t(LOGOUT))
+                .route(web::get().to(oidc::end_session::get_logout))
+                .route(web::post().to(oidc::end_session::post_logout)),
         )
-        .route(&t(LOGOUT), web::get().to(oidc::end_session::get_logout))
-        .route(&t(LOGOUT), web::post().to(oidc::end_session::post_logout))
-        .route(&t(LOGIN), web::get().to(login::pages::get_login))
-        .route(&t(LOGIN), web::post().to(login::pages::post_login))
-        .route(
-            &t(LOGIN_PASSWORD),
-            web::post().to(login::password::post_password),
+        .service(
+            resource(&t(LOGIN))
+                .route(web::get().to(login::pages::get_login))
+                .route(web::post().to(login::pages::post_login)),
         )
-        .route(&t(CONSENT), web::get().to(login::consent::get_consent))
-        .route(&t(CONSENT), web::post().to(login::consent::post_consent));
+        .service(post(&t(LOGIN_PASSWORD), login::password::post_password))
+        .service(
+            resource(&t(CONSENT))
+                .route(web::get().to(login::consent::get_consent))
+                .route(web::post().to(login::consent::post_consent)),
+        );
+}
+
+/// A resource whose other methods get 405 with an `Allow` header.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(HttpResponse::MethodNotAllowed))
+}
+
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    resource(path).route(web::get().to(handler))
+}
+
+fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    resource(path).route(web::post().to(handler))
 }
 
 /// `static/` next to the working directory, else the one in the source tree.

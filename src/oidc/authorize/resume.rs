@@ -96,9 +96,12 @@ pub async fn resume(
     let now = now();
     let fresh_enough = |auth_time: chrono::NaiveDateTime| {
         let reauth = prompt.login && auth_time < ar.created_at;
-        let too_old = ar
-            .max_age
-            .is_some_and(|max| (now - auth_time).num_seconds() > max);
+        // max_age=0 means "sign in again"; a sign-in made for this very
+        // request always satisfies it, so the flow cannot loop.
+        let too_old = ar.max_age.is_some_and(|max| {
+            auth_time < ar.created_at
+                && (now - auth_time).num_milliseconds() >= max.saturating_mul(1000)
+        });
         !reauth && !too_old
     };
     let (session, user) = match (session, user) {
