@@ -54,6 +54,18 @@ impl Application {
         })
         .listen(listener)?
         .run();
+        let sweeper = state.db.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                match sweeper.write(crate::store::sweep::expired).await {
+                    Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweep failed"),
+                }
+            }
+        });
         Ok(Application {
             port,
             server,

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod keys;
 pub mod schema;
 pub mod sessions;
+pub mod sweep;
 pub mod tenants;
 pub mod users;
 
@@ -51,7 +52,8 @@ impl Backend {
     }
 }
 
-struct Manager(Backend);
+/// The r2d2 connection manager: builds the right variant for the URL scheme.
+pub struct Manager(Backend);
 
 impl ManageConnection for Manager {
     type Connection = DbConn;
@@ -161,6 +163,12 @@ impl Db {
         conn.run_pending_migrations(MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
         Ok(())
+    }
+
+    /// A raw pooled connection, for tests that need to age rows.
+    #[doc(hidden)]
+    pub fn conn_for_tests(&self) -> PooledConnection<Manager> {
+        self.pool.get().expect("pooled connection")
     }
 
     fn conn(&self) -> StoreResult<PooledConnection<Manager>> {

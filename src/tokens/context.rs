@@ -29,6 +29,8 @@ pub struct TenantContext {
     pub verification: Vec<VerificationKey>,
     /// The JWKS document, serialised once.
     pub jwks: String,
+    /// The discovery document, serialised once.
+    pub discovery: String,
     loaded: Instant,
 }
 
@@ -147,8 +149,10 @@ impl TenantDirectory {
             });
             jwks.push(public);
         }
+        let issuer = self.issuer_for(&tenant.slug);
         Ok(TenantContext {
-            issuer: self.issuer_for(&tenant.slug),
+            discovery: crate::oidc::discovery::document(&issuer, signing.alg),
+            issuer,
             tenant,
             signing,
             verification,

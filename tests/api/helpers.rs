@@ -2,15 +2,12 @@
 //! (SQLite in a temp dir, or a new PostgreSQL database when PORTICO_TEST_PG_URL
 //! is set), plus typed helpers for walking the sign-in pages as a browser would.
 
-use std::sync::Arc;
-
 use base64::Engine;
 use diesel::{Connection, RunQueryDsl};
 use portico::admin::provision::{self, AppSpec};
 use portico::config::Settings;
 use portico::domain::{GrantType, Permission};
 use portico::startup::Application;
-use portico::state::AppState;
 use portico::store::Db;
 use portico::tokens::keys::SigningAlg;
 
@@ -18,10 +15,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub base: String,
-    pub port: u16,
     pub db: Db,
-    pub db_url: String,
-    pub state: Arc<AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -53,15 +47,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let app = Application::build(settings).expect("app builds");
     let port = app.port();
-    let state = app.state();
-    let db = state.db.clone();
+    let db = app.state().db.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        port,
         db,
-        db_url,
-        state,
         _dir: dir,
     }
 }

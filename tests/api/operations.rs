@@ -259,3 +259,42 @@ async fn consent_is_asked_once_and_denial_goes_back_as_access_denied() {
     );
     assert_eq!(query_param(location, "state").as_deref(), Some("st-1"));
 }
+
+#[tokio::test]
+async fn the_sweeper_removes_only_what_has_expired() {
+    let app = spawn_app().await;
+    app.tenant("contoso");
+    app.member("contoso", "megan@contoso.example");
+    let client = app.web_app("contoso");
+    let tokens = tokens_for_member(
+        &app,
+        "contoso",
+        &client,
+        "megan@contoso.example",
+        "openid offline_access",
+    )
+    .await;
+    let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[]);
+    app.follow(&app.browser(), &url).await; // leaves a pending request
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE auth_requests SET expires_at = created_at"),
+        &mut *app.db.conn_for_tests(),
+    )
+    .unwrap();
+    let removed = app
+        .db
+        .write_blocking(portico::store::sweep::expired)
+        .unwrap();
+    assert_eq!(removed, 1, "only the expired request goes");
+    let refreshed = reqwest::Client::new()
+        .post(format!("{}/token", app.issuer("contoso")))
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 200, "live refresh tokens survive");
+}

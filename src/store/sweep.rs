@@ -1,0 +1,34 @@
+//! Housekeeping: deletes rows whose lifetime is over (requests, codes,
+//! refresh tokens, sessions, revoked-token entries, unpublished keys).
+
+use diesel::prelude::*;
+
+use super::schema::{
+    auth_codes, auth_requests, refresh_tokens, revoked_access_tokens, sessions, signing_keys,
+};
+use super::{DbConn, StoreResult, now};
+
+/// Returns how many rows were removed.
+pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
+    let at = now();
+    // Keep used codes a while past expiry so a late replay still revokes its grant.
+    let code_grace = at - chrono::TimeDelta::hours(1);
+    let mut n = diesel::delete(auth_requests::table.filter(auth_requests::expires_at.lt(at)))
+        .execute(conn)?;
+    n += diesel::delete(auth_codes::table.filter(auth_codes::expires_at.lt(code_grace)))
+        .execute(conn)?;
+    n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
+        .execute(conn)?;
+    n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;
+    n += diesel::delete(
+        revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.lt(at)),
+    )
+    .execute(conn)?;
+    n += diesel::delete(
+        signing_keys::table
+            .filter(signing_keys::active.eq(false))
+            .filter(signing_keys::publish_until.lt(at)),
+    )
+    .execute(conn)?;
+    Ok(n)
+}
