@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::admin::guests::{self, GuestAction};
 use crate::admin::{demo, provision};
+use crate::b2b::invitation::{InviteRequest, Target};
 use crate::config::{LogFormat, Settings};
 use crate::domain::{GrantType, Permission};
 use crate::startup::Application;
@@ -57,6 +59,9 @@ enum Command {
         /// Seed the Contoso/Proseware demo and print how to try it.
         #[arg(long)]
         demo: bool,
+        /// Outgoing mail server, e.g. smtp://127.0.0.1:2525; unset = mail is logged.
+        #[arg(long, env = "PORTICO_SMTP_URL")]
+        smtp_url: Option<String>,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -70,6 +75,74 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Invite a guest (to the tenant, a group or an app); prints the redemption link.
+    Invite {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// Email of the inviting user of the tenant (the same rules as the portal apply).
+        #[arg(long)]
+        by: String,
+        #[arg(long, conflicts_with = "app")]
+        group: Option<String>,
+        /// Client id of the application.
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        redirect_url: Option<String>,
+        #[arg(long)]
+        message: Option<String>,
+        /// Base URL the redemption link is built from.
+        #[arg(long, env = "PORTICO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, block, unblock or remove guests.
+    #[command(subcommand)]
+    Guest(GuestCommand),
+    /// Manage groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+}
+
+#[derive(Subcommand)]
+enum GuestCommand {
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Block {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    Unblock {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupCommand {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,6 +199,9 @@ enum AppCommand {
         /// Trusted by the tenant: no consent page.
         #[arg(long)]
         first_party: bool,
+        /// Only users assigned to the app (directly or by group) may sign in.
+        #[arg(long)]
+        assignment_required: bool,
         #[arg(long = "grant", value_enum)]
         grants: Vec<GrantType>,
         #[arg(long = "permission", value_enum)]
@@ -163,9 +239,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             public_url,
             demo,
+            smtp_url,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
-            let settings = Settings::new(&bind, &public_url, &db_url)?;
+            let mut settings = Settings::new(&bind, &public_url, &db_url)?;
+            settings.smtp_url = smtp_url;
             let db = Db::connect(&db_url)?;
             if demo {
                 println!("{}", demo::seed(&db, &settings.public_url)?);
@@ -218,6 +296,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             post_logout_redirect_uris,
             public,
             first_party,
+            assignment_required,
             grants,
             permissions,
             json,
@@ -234,6 +313,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 permissions,
             };
             let (client, secret) = provision::create_app(&db, &tenant, &spec)?;
+            if assignment_required {
+                provision::require_assignment(&db, &tenant, &client.client_id)?;
+            }
             if json {
                 println!(
                     "{}",
@@ -251,6 +333,82 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Invite {
+            tenant,
+            email,
+            by,
+            group,
+            app,
+            redirect_url,
+            message,
+            public_url,
+            json,
+        } => {
+            let db = Db::connect(&db_url)?;
+            let tenant = provision::tenant(&db, &tenant)?;
+            let settings = Settings::new("127.0.0.1:0", &public_url, &db_url)?;
+            let issuer = format!("{}/t/{}", settings.public_url, tenant.slug);
+            let target = match (group, app) {
+                (Some(g), _) => Target::Group(g),
+                (_, Some(a)) => Target::App(a),
+                _ => Target::Tenant,
+            };
+            let request = InviteRequest { email, target, redirect_url, message };
+            let invited = guests::invite_as(&db, &tenant, &issuer, &by, &request, settings.invitation_lifetime)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "invitation_id": invited.invitation.id,
+                        "guest_user_id": invited.invitation.guest_user_id,
+                        "redeem_url": invited.redeem_url,
+                    })
+                );
+            } else {
+                println!("Invited {} to {} (invitation {})", invited.invitation.email, tenant.display_name, invited.invitation.id);
+                println!("Redemption link (also emailed): {}", invited.redeem_url);
+            }
+            Ok(())
+        }
+        Command::Guest(command) => {
+            let db = Db::connect(&db_url)?;
+            let (slug, action, email) = match command {
+                GuestCommand::List { tenant, json } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let guests = db.read_blocking(|c| crate::store::users::list(c, &tenant.id, Some("guest")))?;
+                    if json {
+                        let list: Vec<_> = guests.iter().map(guest_json).collect();
+                        println!("{}", serde_json::json!({ "guests": list }));
+                    } else {
+                        println!("{:<36} {:<32} {:<20} {:<8} home", "id", "email", "state", "status");
+                        for g in &guests {
+                            println!(
+                                "{:<36} {:<32} {:<20} {:<8} {}",
+                                g.id,
+                                g.email,
+                                g.external_state.as_deref().unwrap_or("-"),
+                                g.status,
+                                g.home_issuer.as_deref().unwrap_or("-")
+                            );
+                        }
+                    }
+                    return Ok(());
+                }
+                GuestCommand::Block { tenant, email } => (tenant, GuestAction::Block, email),
+                GuestCommand::Unblock { tenant, email } => (tenant, GuestAction::Unblock, email),
+                GuestCommand::Remove { tenant, email } => (tenant, GuestAction::Remove, email),
+            };
+            let tenant = provision::tenant(&db, &slug)?;
+            let user = guests::act_on_guest(&db, &tenant, "cli", &email, action)?;
+            println!("{action:?}: {} in {}", user.email, tenant.slug);
+            Ok(())
+        }
+        Command::Group(GroupCommand::Create { tenant, name }) => {
+            let db = Db::connect(&db_url)?;
+            let group = provision::create_group(&db, &tenant, &name)?;
+            println!("Created group {} ({})", group.name, group.id);
+            Ok(())
+        }
         Command::Keys(KeysCommand::Rotate { tenant }) => {
             let db = Db::connect(&db_url)?;
             let lifetimes = crate::config::Lifetimes::default();
@@ -264,4 +422,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn guest_json(g: &crate::store::users::User) -> serde_json::Value {
+    serde_json::json!({
+        "id": g.id,
+        "email": g.email,
+        "display_name": g.display_name,
+        "external_state": g.external_state,
+        "status": g.status,
+        "home_issuer": g.home_issuer,
+        "invited_by": g.invited_by,
+        "access_expires_at": g.access_expires_at,
+    })
 }

@@ -58,6 +58,13 @@ pub struct Settings {
     pub throttling: Throttling,
     /// How long tenant contexts (keys, JWKS) and clients are cached.
     pub cache_ttl: Duration,
+    /// `smtp://host:port`; `None` writes outgoing mail to the log.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// How often the outbox is polled.
+    pub mail_poll: Duration,
+    /// How long an invitation link stays valid.
+    pub invitation_lifetime: chrono::TimeDelta,
 }
 
 impl Settings {
@@ -75,6 +82,10 @@ impl Settings {
             lifetimes: Lifetimes::default(),
             throttling: Throttling::default(),
             cache_ttl: Duration::from_secs(2),
+            smtp_url: None,
+            mail_from: "Portico <no-reply@portico.invalid>".into(),
+            mail_poll: Duration::from_secs(2),
+            invitation_lifetime: chrono::TimeDelta::days(30),
         })
     }
 

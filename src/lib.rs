@@ -1,6 +1,7 @@
 //! Portico: a multi-tenant OpenID Connect provider for B2B guest collaboration.
 
 pub mod admin;
+pub mod b2b;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -9,6 +9,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::config::Settings;
+use crate::b2b;
 use crate::login;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::{self, routes};
@@ -54,6 +55,12 @@ impl Application {
         })
         .listen(listener)?
         .run();
+        let mailer = crate::b2b::mailer::Mailer::new(
+            state.db.clone(),
+            state.settings.smtp_url.as_deref(),
+            &state.settings.mail_from,
+        )?;
+        tokio::spawn(mailer.run(state.settings.mail_poll));
         let sweeper = state.db.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -126,6 +133,13 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(login::pages::post_login)),
         )
         .service(post(&t(LOGIN_PASSWORD), login::password::post_password))
+        .service(
+            resource(&t(INVITE))
+                .route(web::get().to(b2b::redemption::get_invite))
+                .route(web::post().to(b2b::redemption::post_invite)),
+        )
+        .service(get(&t(HOME_CALLBACK), b2b::callback::get_home_callback))
+        .service(get(&t(MY_APPS), b2b::myapps::get_myapps))
         .service(
             resource(&t(CONSENT))
                 .route(web::get().to(login::consent::get_consent))

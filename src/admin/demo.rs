@@ -53,7 +53,8 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
     let callback = format!("{public_url}/demo/callback");
     let contoso = provision::tenant(db, "contoso")?;
     let exists = db
-        .read_blocking(|c| store::apps::find(c, &contoso.id, DEMO_CLIENT_ID))?
+        .read_blocking(|c| store::apps::find(c, &contoso.id, DEMO_CLIENT_ID))
+        .map_err(anyhow::Error::from)?
         .is_some();
     if !exists {
         provision::create_app_with_known_secret(

@@ -2,4 +2,5 @@
 //! admin API and portal), with the same rules on every path.
 
 pub mod demo;
+pub mod guests;
 pub mod provision;

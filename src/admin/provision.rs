@@ -24,7 +24,8 @@ pub type ProvisionResult<T> = Result<T, ProvisionError>;
 
 pub fn tenant(db: &Db, slug: &str) -> ProvisionResult<Tenant> {
     let slug = TenantSlug::parse(slug).map_err(ProvisionError::Invalid)?;
-    db.read_blocking(|c| store::tenants::find_by_slug(c, slug.as_str()))?
+    db.read_blocking(|c| store::tenants::find_by_slug(c, slug.as_str()))
+        .map_err(ProvisionError::from)?
         .ok_or_else(|| ProvisionError::NoTenant(slug.to_string()))
 }
 
@@ -52,7 +53,7 @@ pub fn create_tenant(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let key = keys::generate(alg)?;
-    Ok(db.write_blocking(|c| {
+    db.write_blocking(|c| {
         let mut tenant = store::tenants::create(c, slug.as_str(), name)?;
         if alg != SigningAlg::Rs256 {
             store::tenants::set_signing_alg(c, &tenant.id, alg.as_str())?;
@@ -76,7 +77,7 @@ pub fn create_tenant(
             None,
         )?;
         Ok(tenant)
-    })?)
+    })
 }
 
 /// Creates a member with a local password.
@@ -100,7 +101,7 @@ pub fn create_member(
         return Err(ProvisionError::Invalid("name must not be empty".into()));
     }
     let hash = crate::crypto::hash_password(password)?;
-    Ok(db.write_blocking(|c| {
+    db.write_blocking(|c| {
         let user = store::users::create_member(
             c,
             &tenant.id,
@@ -122,7 +123,7 @@ pub fn create_member(
             None,
         )?;
         Ok(user)
-    })?)
+    })
 }
 
 pub struct AppSpec {
@@ -192,7 +193,7 @@ fn create_app_with_secret(
     grants: Vec<GrantType>,
     secret: Option<String>,
 ) -> ProvisionResult<(Client, Option<String>)> {
-    let client = db.write_blocking(|c| {
+    let client = db.write_blocking(|c| -> ProvisionResult<Client> {
         let client = store::apps::create(
             c,
             &tenant.id,
@@ -235,9 +236,9 @@ pub fn rotate_key(
     let alg = SigningAlg::parse(&tenant.signing_alg).unwrap_or(SigningAlg::Rs256);
     let row = keys::generate(alg)?.into_row(&tenant.id);
     let kid = row.kid.clone();
-    db.write_blocking(|c| {
+    db.write_blocking(|c| -> ProvisionResult<()> {
         store::keys::rotate(c, &tenant.id, &row, keep_published)?;
-        store::audit::record(c, &tenant.id, "cli", "keys.rotated", Some(&row.kid), None)
+        Ok(store::audit::record(c, &tenant.id, "cli", "keys.rotated", Some(&row.kid), None)?)
     })?;
     Ok(kid)
 }
@@ -264,4 +265,31 @@ pub fn create_app_with_known_secret(
         spec.grants.clone(),
         Some(secret.to_owned()),
     )
+}
+
+impl From<diesel::result::Error> for ProvisionError {
+    fn from(e: diesel::result::Error) -> Self {
+        ProvisionError::Store(e.into())
+    }
+}
+
+pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResult<()> {
+    let tenant = tenant(db, slug)?;
+    db.write_blocking(|c| -> ProvisionResult<()> {
+        store::apps::set_assignment_required(c, &tenant.id, client_id, true)?;
+        Ok(store::audit::record(c, &tenant.id, "cli", "app.assignment_required", Some(client_id), None)?)
+    })
+}
+
+pub fn create_group(db: &Db, slug: &str, name: &str) -> ProvisionResult<store::groups::Group> {
+    let tenant = tenant(db, slug)?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ProvisionError::Invalid("group name must be 1-200 characters".into()));
+    }
+    db.write_blocking(|c| -> ProvisionResult<_> {
+        let group = store::groups::create(c, &tenant.id, name)?;
+        store::audit::record(c, &tenant.id, "cli", "group.created", Some(name), None)?;
+        Ok(group)
+    })
 }

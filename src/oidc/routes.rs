@@ -13,6 +13,9 @@ pub const LOGOUT: &str = "/logout";
 pub const LOGIN: &str = "/login";
 pub const LOGIN_PASSWORD: &str = "/login/password";
 pub const CONSENT: &str = "/consent";
+pub const INVITE: &str = "/invite/{token}";
+pub const HOME_CALLBACK: &str = "/callback/home";
+pub const MY_APPS: &str = "/myapps";
 
 /// Discovery metadata names (OIDC Discovery §3, RFC 8414 §2) and their paths.
 pub const ADVERTISED: &[(&str, &str)] = &[

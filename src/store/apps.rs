@@ -147,3 +147,25 @@ pub fn find_by_name(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResu
         .map(Client::try_from)
         .transpose()
 }
+
+pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Client>> {
+    applications::table
+        .filter(applications::tenant_id.eq(tenant_id))
+        .order(applications::name)
+        .select(AppRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Client::try_from)
+        .collect()
+}
+
+pub fn set_assignment_required(conn: &mut DbConn, tenant_id: &str, client_id: &str, required: bool) -> StoreResult<()> {
+    diesel::update(
+        applications::table
+            .filter(applications::tenant_id.eq(tenant_id))
+            .filter(applications::client_id.eq(client_id)),
+    )
+    .set(applications::assignment_required.eq(required))
+    .execute(conn)?;
+    Ok(())
+}

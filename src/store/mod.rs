@@ -4,6 +4,10 @@
 pub mod apps;
 pub mod audit;
 pub mod codes;
+pub mod flows;
+pub mod groups;
+pub mod invitations;
+pub mod outbox;
 pub mod keys;
 pub mod schema;
 pub mod sessions;
@@ -176,18 +180,19 @@ impl Db {
     }
 
     /// Runs `f` on a pooled connection, blocking the calling thread.
-    pub fn read_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    pub fn read_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         f(&mut *self.conn()?)
     }
 
-    /// Runs `f` in one transaction, blocking the calling thread.
-    pub fn write_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    /// Runs `f` in one transaction, blocking the calling thread. Any error
+    /// type that can carry a database error works, so domain errors roll back.
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
         let _guard = self.writer.as_ref().map(|w| w.lock());
@@ -212,10 +217,21 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
     {
+        self.write_as(f).await
+    }
+
+    /// Like [`Db::write`] with the caller's error type, so domain errors
+    /// raised inside the transaction roll it back and come out unchanged.
+    pub async fn write_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.write_blocking(f))
             .await
-            .map_err(|e| StoreError::Pool(e.to_string()))?
+            .map_err(|e| E::from(StoreError::Pool(e.to_string())))?
     }
 
     /// True when the database answers a trivial query.

@@ -204,6 +204,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        tenant_id -> Text,
+        email -> Text,
+        guest_user_id -> Text,
+        target_kind -> Text,
+        target_id -> Nullable<Text>,
+        target_name -> Nullable<Text>,
+        invited_by -> Text,
+        inviter_name -> Text,
+        redirect_url -> Nullable<Text>,
+        message -> Nullable<Text>,
+        token_hash -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        redeemed_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> Text,
+        tenant_id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    app_assignments (app_id, principal_kind, principal_id) {
+        app_id -> Text,
+        tenant_id -> Text,
+        principal_kind -> Text,
+        principal_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    home_flows (state_hash) {
+        state_hash -> Text,
+        tenant_id -> Text,
+        purpose -> Text,
+        home_issuer -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        invitation_id -> Nullable<Text>,
+        auth_request_id -> Nullable<Text>,
+        browser_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(group_members -> user_groups (group_id));
+diesel::joinable!(tenant_domains -> tenants (tenant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     tenant_domains,
@@ -221,4 +287,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_access_tokens,
     consents,
     audit_events,
+    invitations,
+    outbox_emails,
+    app_assignments,
+    home_flows,
 );

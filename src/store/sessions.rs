@@ -83,3 +83,15 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResu
     .execute(conn)?;
     Ok(())
 }
+
+/// Ends every browser session of a user (removal, blocking).
+pub fn revoke_all_for_user(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<usize> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant_id))
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now()))
+    .execute(conn)?)
+}

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::{
+    home_flows,
     auth_codes, auth_requests, refresh_tokens, revoked_access_tokens, sessions, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
@@ -19,6 +20,7 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
         .execute(conn)?;
     n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
         .execute(conn)?;
+    n += diesel::delete(home_flows::table.filter(home_flows::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.lt(at)),

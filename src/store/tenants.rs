@@ -78,3 +78,13 @@ pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreRe
         .execute(conn)?;
     Ok(())
 }
+
+/// The tenant that owns a verified email domain (home-realm discovery).
+pub fn owner_of_domain(conn: &mut DbConn, domain: &str) -> StoreResult<Option<Tenant>> {
+    Ok(tenant_domains::table
+        .inner_join(tenants::table)
+        .filter(tenant_domains::domain.eq(domain))
+        .select(Tenant::as_select())
+        .first(conn)
+        .optional()?)
+}

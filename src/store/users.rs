@@ -121,3 +121,105 @@ pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<V
         .select(user_roles::role)
         .load(conn)?)
 }
+
+/// Creates a guest in `pending_acceptance`: no password, identity elsewhere.
+pub fn create_guest(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    email: &str,
+    display_name: &str,
+    invited_by: &str,
+) -> StoreResult<User> {
+    let at = now();
+    let user = User {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        user_type: "guest".into(),
+        email: email.to_owned(),
+        display_name: display_name.to_owned(),
+        password_hash: None,
+        status: "active".into(),
+        external_state: Some("pending_acceptance".into()),
+        home_issuer: None,
+        home_subject: None,
+        identity_source: "home_tenant".into(),
+        access_expires_at: None,
+        invited_by: Some(invited_by.to_owned()),
+        created_at: at,
+        updated_at: at,
+    };
+    diesel::insert_into(users::table)
+        .values(&user)
+        .execute(conn)
+        .map_err(|e| StoreError::unique_as(e, "a user with this email already exists in the tenant"))?;
+    Ok(user)
+}
+
+/// Links a pending guest to its home identity and marks it accepted.
+pub fn accept_guest(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    home_issuer: &str,
+    home_subject: &str,
+    display_name: Option<&str>,
+) -> StoreResult<()> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id))
+            .filter(users::user_type.eq("guest")),
+    )
+    .set((
+        users::external_state.eq("accepted"),
+        users::home_issuer.eq(home_issuer),
+        users::home_subject.eq(home_subject),
+        users::updated_at.eq(now()),
+    ))
+    .execute(conn)
+    .map_err(|e| StoreError::unique_as(e, "this home identity is already a guest of the tenant"))?;
+    if n != 1 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(name) = display_name.filter(|n| !n.trim().is_empty()) {
+        diesel::update(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
+            .set(users::display_name.eq(name.trim()))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_by_home(conn: &mut DbConn, tenant_id: &str, issuer: &str, subject: &str) -> StoreResult<Option<User>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::home_issuer.eq(issuer))
+        .filter(users::home_subject.eq(subject))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConn, tenant_id: &str, user_type: Option<&str>) -> StoreResult<Vec<User>> {
+    let mut query = users::table
+        .filter(users::tenant_id.eq(tenant_id))
+        .select(User::as_select())
+        .order(users::email)
+        .into_boxed();
+    if let Some(t) = user_type {
+        query = query.filter(users::user_type.eq(t.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn set_status(conn: &mut DbConn, tenant_id: &str, user_id: &str, status: &str) -> StoreResult<bool> {
+    let n = diesel::update(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
+        .set((users::status.eq(status), users::updated_at.eq(now())))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<bool> {
+    let n = diesel::delete(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
+        .execute(conn)?;
+    Ok(n == 1)
+}

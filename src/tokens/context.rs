@@ -174,9 +174,13 @@ impl TenantDirectory {
             return Ok(entry.client.clone());
         }
         let (t, c) = key.clone();
+        let sibling_prefix = format!("{}/t/", self.public_url);
         let client = self
             .db
-            .read(move |conn| store::apps::find(conn, &t, &c))
+            .read(move |conn| match store::apps::find(conn, &t, &c)? {
+                Some(client) => Ok(Some(client)),
+                None => sibling_client(conn, &t, &c, &sibling_prefix),
+            })
             .await?
             .map(Arc::new);
         let mut cache = self.clients.write();
@@ -192,4 +196,43 @@ impl TenantDirectory {
         );
         Ok(client)
     }
+}
+
+/// Another tenant of this server acting as a relying party of this one (to
+/// sign in its guests whose home is here): its client id is its issuer URL,
+/// it is public (PKCE), and its only redirect URI is its `/callback/home`.
+fn sibling_client(
+    conn: &mut store::DbConn,
+    tenant_id: &str,
+    client_id: &str,
+    prefix: &str,
+) -> StoreResult<Option<Client>> {
+    let Some(slug) = client_id.strip_prefix(prefix) else {
+        return Ok(None);
+    };
+    if TenantSlug::parse(slug).is_err() {
+        return Ok(None);
+    }
+    let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
+        return Ok(None);
+    };
+    if sibling.id == tenant_id {
+        return Ok(None);
+    }
+    let callback = crate::domain::RedirectUri::parse(&format!("{client_id}{}", crate::oidc::routes::HOME_CALLBACK))
+        .map_err(StoreError::Corrupt)?;
+    Ok(Some(Client {
+        id: sibling.id.clone(),
+        tenant_id: tenant_id.to_owned(),
+        client_id: client_id.to_owned(),
+        name: sibling.display_name,
+        client_type: crate::domain::ClientType::Public,
+        secret_hash: None,
+        redirect_uris: vec![callback],
+        post_logout_redirect_uris: Vec::new(),
+        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
+        permissions: Vec::new(),
+        first_party: false,
+        assignment_required: false,
+    }))
 }

@@ -4,7 +4,9 @@
 mod authorize_errors;
 mod browser;
 mod code_flow;
+mod guests;
 mod helpers;
 mod operations;
 mod scale_out;
+mod smtp;
 mod token_security;

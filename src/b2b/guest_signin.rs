@@ -1,0 +1,80 @@
+//! Email-first home-realm discovery at sign-in (DESIGN.md §5 "Guest sign-in
+//! afterwards"): a guest's email sends the browser to their home; an address
+//! whose home is another organization here, and who is no guest, is told so.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+use super::home::{self, Purpose};
+use crate::domain::Email;
+use crate::pages::{PageError, PageResult, see_other};
+use crate::state::AppState;
+use crate::store::codes::AuthRequest;
+use crate::store::{self, now};
+use crate::tokens::TenantContext;
+
+/// `Some(response)` when the email is handled here (guest or foreign realm);
+/// `None` when the tenant's own password step applies.
+pub async fn route(
+    state: &AppState,
+    ctx: &TenantContext,
+    auth_request: &AuthRequest,
+    email: &Email,
+) -> PageResult<Option<HttpResponse>> {
+    let (tenant_id, address) = (ctx.tenant.id.clone(), email.as_str().to_owned());
+    let user = state
+        .db
+        .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
+        .await?;
+    let name = &ctx.tenant.display_name;
+    let refuse = |reason: &'static str, message: String| async move {
+        let (tenant_id, who) = (ctx.tenant.id.clone(), email.to_string());
+        state
+            .db
+            .write(move |c| store::audit::record(c, &tenant_id, &who, "signin.refused", Some(&who), Some(reason)))
+            .await?;
+        state.metrics.sign_in_failures.with_label_values(&["guest_refused"]).inc();
+        Err::<Option<HttpResponse>, PageError>(PageError::new(StatusCode::FORBIDDEN, name, "No access", &message))
+    };
+    match user {
+        Some(guest) if guest.user_type == "guest" => {
+            if !guest.is_active() {
+                return refuse("blocked", format!("Your access to {name} has been removed. Contact the person who invited you.")).await;
+            }
+            if guest.access_expires_at.is_some_and(|t| t <= now()) {
+                return refuse("expired", format!("Your guest access to {name} has expired. Contact the person who invited you.")).await;
+            }
+            let Some(home_issuer) = guest.home_issuer.filter(|_| guest.external_state.as_deref() == Some("accepted")) else {
+                return refuse("pending", "You have been invited but have not accepted yet. Open the link in your invitation email first.".into()).await;
+            };
+            let (url, cookie) = home::start(
+                &state.db,
+                ctx,
+                &home_issuer,
+                Purpose::SignIn { auth_request_id: auth_request.id.clone() },
+                email.as_str(),
+                state.settings.secure_cookies(),
+            )
+            .await
+            .map_err(|e| super::callback::home_error_page(ctx, &e))?;
+            Ok(Some(see_other(&url, vec![cookie])))
+        }
+        Some(_) => Ok(None),
+        None => {
+            let home = home::home_tenant_for(&state.db, email.domain()).await?;
+            match home {
+                Some(home) if home.id != ctx.tenant.id => {
+                    refuse(
+                        "not a guest",
+                        format!(
+                            "{email} is an account of {}, and it has no access to {name}. Ask someone at {name} to invite you.",
+                            home.display_name
+                        ),
+                    )
+                    .await
+                }
+                _ => Ok(None),
+            }
+        }
+    }
+}

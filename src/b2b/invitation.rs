@@ -1,0 +1,245 @@
+//! Inviting a guest (DESIGN.md §5 "Invite"): the guest object is created at
+//! once in `pending_acceptance`, the invitation and its email are written in
+//! one transaction, and the redemption link is returned to the inviter.
+
+use crate::crypto::{random_token, token_hash};
+use crate::domain::Email;
+use crate::oidc::routes;
+use crate::store::invitations::{self, Invitation};
+use crate::store::tenants::Tenant;
+use crate::store::{self, DbConn, StoreError, new_id, now};
+
+/// Who is inviting; the same rules apply on every path (API, portal, CLI).
+#[derive(Clone, Debug)]
+pub enum Inviter {
+    /// A signed-in user of the tenant (id, display name, roles).
+    User { id: String, name: String, roles: Vec<String>, is_guest: bool },
+    /// An app using its `Invitations.Invite` permission.
+    App { client_id: String, name: String },
+}
+
+impl Inviter {
+    pub fn actor(&self) -> String {
+        match self {
+            Inviter::User { id, .. } => format!("user:{id}"),
+            Inviter::App { client_id, .. } => format!("app:{client_id}"),
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        match self {
+            Inviter::User { name, .. } | Inviter::App { name, .. } => name,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Tenant,
+    /// A group, by name.
+    Group(String),
+    /// An application, by client id.
+    App(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct InviteRequest {
+    pub email: String,
+    pub target: Target,
+    pub redirect_url: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} is already a member of this organization")]
+    AlreadyMember(String),
+    #[error("{0} is already a guest of this organization")]
+    AlreadyGuest(String),
+    #[error("you are not allowed to invite guests")]
+    Forbidden,
+    #[error("no such {0}")]
+    NoTarget(&'static str),
+    #[error("no such invitation")]
+    NotFound,
+    #[error("this invitation is no longer pending")]
+    NotPending,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An invitation as created, with the one-time link.
+#[derive(Debug)]
+pub struct Invited {
+    pub invitation: Invitation,
+    pub redeem_url: String,
+}
+
+pub fn redeem_url(issuer: &str, token: &str) -> String {
+    format!("{issuer}{}", routes::INVITE.replace("{token}", token))
+}
+
+/// Who may invite, until collaboration policies arrive: any member of the
+/// tenant, and apps holding `Invitations.Invite`; guests may not.
+pub fn may_invite(inviter: &Inviter) -> bool {
+    match inviter {
+        Inviter::User { is_guest, .. } => !is_guest,
+        Inviter::App { .. } => true,
+    }
+}
+
+fn parse_redirect(url: Option<&str>) -> Result<Option<String>, InviteError> {
+    let Some(raw) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = url::Url::parse(raw).map_err(|_| InviteError::Invalid("redirect URL must be an absolute URL".into()))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(InviteError::Invalid("redirect URL must be http or https".into()));
+    }
+    Ok(Some(parsed.to_string()))
+}
+
+fn target_description(tenant: &Tenant, inv: &Invitation) -> String {
+    match (inv.target_kind.as_str(), &inv.target_name) {
+        ("group", Some(name)) => format!("the group {name} in {}", tenant.display_name),
+        ("app", Some(name)) => format!("the application {name} of {}", tenant.display_name),
+        _ => tenant.display_name.clone(),
+    }
+}
+
+fn email_body(tenant: &Tenant, inv: &Invitation, link: &str) -> (String, String) {
+    let subject = format!("{} invited you to {}", inv.inviter_name, tenant.display_name);
+    let mut body = format!(
+        "{} has invited you to collaborate with {} as a guest, with access to {}.\n\n",
+        inv.inviter_name,
+        tenant.display_name,
+        target_description(tenant, inv)
+    );
+    if let Some(message) = &inv.message {
+        body.push_str(&format!("Their message:\n\n  {}\n\n", message.replace('\n', "\n  ")));
+    }
+    body.push_str(&format!(
+        "Accept the invitation by signing in with your own organization's account:\n\n  {link}\n\n\
+         This link is for {} only and expires on {} UTC.\n\
+         If you did not expect this invitation, you can ignore this message.\n",
+        inv.email,
+        inv.expires_at.format("%Y-%m-%d %H:%M")
+    ));
+    (subject, body)
+}
+
+/// Creates (or re-issues for a still-pending guest) an invitation, in the
+/// caller's transaction.
+pub fn invite(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    inviter: &Inviter,
+    request: &InviteRequest,
+    lifetime: chrono::TimeDelta,
+) -> Result<Invited, InviteError> {
+    if !may_invite(inviter) {
+        return Err(InviteError::Forbidden);
+    }
+    let email = Email::parse(&request.email).map_err(InviteError::Invalid)?;
+    let redirect_url = parse_redirect(request.redirect_url.as_deref())?;
+    let message = request.message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned);
+    if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
+        return Err(InviteError::Invalid("the message is limited to 2000 characters".into()));
+    }
+    let (kind, target_id, target_name) = match &request.target {
+        Target::Tenant => ("tenant", None, None),
+        Target::Group(name) => {
+            let group = store::groups::find_by_name(conn, &tenant.id, name)?.ok_or(InviteError::NoTarget("group"))?;
+            ("group", Some(group.id), Some(group.name))
+        }
+        Target::App(client_id) => {
+            let app = store::apps::find(conn, &tenant.id, client_id)?.ok_or(InviteError::NoTarget("application"))?;
+            ("app", Some(app.id), Some(app.name))
+        }
+    };
+    let guest = match store::users::find_by_email(conn, &tenant.id, email.as_str())? {
+        Some(u) if u.user_type != "guest" => return Err(InviteError::AlreadyMember(email.to_string())),
+        Some(u) if u.external_state.as_deref() == Some("accepted") => {
+            return Err(InviteError::AlreadyGuest(email.to_string()));
+        }
+        Some(pending) => {
+            // A new invitation replaces the old links of a still-pending guest.
+            invitations::revoke_pending_for_guest(conn, &tenant.id, &pending.id)?;
+            store::users::set_status(conn, &tenant.id, &pending.id, "active")?;
+            pending
+        }
+        None => {
+            let name = email.as_str().split('@').next().unwrap_or_default().to_owned();
+            store::users::create_guest(conn, &tenant.id, email.as_str(), &name, &inviter.actor())?
+        }
+    };
+    let token = random_token();
+    let at = now();
+    let invitation = Invitation {
+        id: new_id(),
+        tenant_id: tenant.id.clone(),
+        email: email.to_string(),
+        guest_user_id: guest.id.clone(),
+        target_kind: kind.into(),
+        target_id,
+        target_name,
+        invited_by: inviter.actor(),
+        inviter_name: inviter.display_name().to_owned(),
+        redirect_url,
+        message,
+        token_hash: token_hash(&token),
+        status: "pending".into(),
+        created_at: at,
+        expires_at: at + lifetime,
+        redeemed_at: None,
+        revoked_at: None,
+    };
+    invitations::insert(conn, &invitation)?;
+    let link = redeem_url(issuer, &token);
+    let (subject, body) = email_body(tenant, &invitation, &link);
+    store::outbox::enqueue(conn, &tenant.id, email.as_str(), &subject, &body)?;
+    store::audit::record(
+        conn,
+        &tenant.id,
+        &inviter.actor(),
+        "invitation.created",
+        Some(email.as_str()),
+        Some(&format!("invitation {} to {kind}", invitation.id)),
+    )?;
+    Ok(Invited { invitation, redeem_url: link })
+}
+
+/// A fresh link and expiry for a pending invitation, mailed again.
+pub fn resend(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    actor: &str,
+    invitation_id: &str,
+    lifetime: chrono::TimeDelta,
+) -> Result<Invited, InviteError> {
+    let mut invitation = invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
+    if invitation.status != "pending" {
+        return Err(InviteError::NotPending);
+    }
+    let token = random_token();
+    invitation.token_hash = token_hash(&token);
+    invitation.expires_at = now() + lifetime;
+    if !invitations::renew(conn, &tenant.id, &invitation.id, &invitation.token_hash, invitation.expires_at)? {
+        return Err(InviteError::NotPending);
+    }
+    let link = redeem_url(issuer, &token);
+    let (subject, body) = email_body(tenant, &invitation, &link);
+    store::outbox::enqueue(conn, &tenant.id, &invitation.email, &subject, &body)?;
+    store::audit::record(conn, &tenant.id, actor, "invitation.resent", Some(&invitation.email), Some(&invitation.id))?;
+    Ok(Invited { invitation, redeem_url: link })
+}
+
+impl From<diesel::result::Error> for InviteError {
+    fn from(e: diesel::result::Error) -> Self {
+        InviteError::Store(e.into())
+    }
+}

@@ -1,0 +1,11 @@
+//! Business-to-business collaboration: invitations, redemption through the
+//! guest's home, guest sign-in, removal, and the mail that carries the links.
+
+pub mod callback;
+pub mod guest_signin;
+pub mod home;
+pub mod invitation;
+pub mod mailer;
+pub mod myapps;
+pub mod redemption;
+pub mod removal;

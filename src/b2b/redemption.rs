@@ -1,0 +1,247 @@
+//! Invitation redemption (DESIGN.md §5 "Redeem"). Opening the link only shows
+//! it (mail scanners open links); completing the home sign-in redeems it, once,
+//! atomically, and only for the invited address.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::home::{self, HomeIdentity, Purpose};
+use crate::crypto::token_hash;
+use crate::domain::Email;
+use crate::login::csrf;
+use crate::login::pages::tenant_page;
+use crate::oidc::routes;
+use crate::pages::{PageError, PageResult, render, see_other};
+use crate::state::AppState;
+use crate::store::invitations::Invitation;
+use crate::store::tenants::Tenant;
+use crate::store::users::User;
+use crate::store::{self, StoreError};
+use crate::tokens::TenantContext;
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+struct InvitePage<'a> {
+    tenant_name: &'a str,
+    inviter: &'a str,
+    email: &'a str,
+    target: Option<String>,
+    message: Option<&'a str>,
+    home_name: &'a str,
+    action: String,
+    csrf_token: &'a str,
+    expires: String,
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    csrf_token: String,
+}
+
+fn notice(ctx: &TenantContext, status: StatusCode, title: &str, message: &str) -> PageError {
+    PageError::new(status, &ctx.tenant.display_name, title, message)
+}
+
+/// The invitation behind a link, if it can still be redeemed; otherwise the
+/// page that says why.
+async fn pending_invitation(state: &AppState, ctx: &TenantContext, token: &str) -> PageResult<Invitation> {
+    let (tenant_id, hash) = (ctx.tenant.id.clone(), token_hash(token));
+    let invitation = state
+        .db
+        .read(move |c| store::invitations::find_by_token_hash(c, &tenant_id, &hash))
+        .await?
+        .ok_or_else(|| {
+            notice(ctx, StatusCode::NOT_FOUND, "Invitation not found", "This invitation link is not valid. Check that you opened the whole link from your email.")
+        })?;
+    match invitation.effective_status() {
+        "pending" => Ok(invitation),
+        "redeemed" => Err(notice(ctx, StatusCode::GONE, "Invitation already accepted", "This invitation has already been used. If it was you, sign in to the application you were invited to.")),
+        "revoked" => Err(notice(ctx, StatusCode::GONE, "Invitation withdrawn", "This invitation was withdrawn by the organization that sent it.")),
+        _ => Err(notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation expired",
+            &format!("This invitation has expired. Ask {} to send it again.", invitation.inviter_name),
+        )),
+    }
+}
+
+/// Where the invited address's identity lives: a tenant on this server that
+/// owns its verified domain (other homes arrive with collaboration policies).
+async fn home_of(state: &AppState, ctx: &TenantContext, email: &str) -> PageResult<Tenant> {
+    let email = Email::parse(email).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+    home::home_tenant_for(&state.db, email.domain())
+        .await?
+        .filter(|home| home.id != ctx.tenant.id)
+        .ok_or_else(|| {
+            notice(
+                ctx,
+                StatusCode::CONFLICT,
+                "No sign-in available",
+                &format!(
+                    "There is no organization here that manages {} accounts, so this invitation cannot be accepted yet. Ask the person who invited you for help.",
+                    email.domain()
+                ),
+            )
+        })
+}
+
+pub async fn get_invite(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> PageResult<HttpResponse> {
+    let (slug, token) = path.into_inner();
+    let ctx = tenant_page(&state, &slug).await?;
+    let invitation = pending_invitation(&state, &ctx, &token).await?;
+    let home = home_of(&state, &ctx, &invitation.email).await?;
+    let base = routes::tenant_path(&ctx.tenant.slug);
+    let (csrf_token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
+    let page = InvitePage {
+        tenant_name: &ctx.tenant.display_name,
+        inviter: &invitation.inviter_name,
+        email: &invitation.email,
+        target: match (invitation.target_kind.as_str(), &invitation.target_name) {
+            ("group", Some(n)) => Some(format!("the group {n}")),
+            ("app", Some(n)) => Some(format!("the application {n}")),
+            _ => None,
+        },
+        message: invitation.message.as_deref(),
+        home_name: &home.display_name,
+        action: format!("{base}{}", routes::INVITE.replace("{token}", &token)),
+        csrf_token: &csrf_token,
+        expires: invitation.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+    };
+    Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
+}
+
+/// "Continue with …": sends the browser to the home to prove who it is.
+pub async fn post_invite(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    form: web::Form<InviteForm>,
+) -> PageResult<HttpResponse> {
+    let (slug, token) = path.into_inner();
+    let ctx = tenant_page(&state, &slug).await?;
+    if !csrf::verify(&req, &form.csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    let invitation = pending_invitation(&state, &ctx, &token).await?;
+    let home = home_of(&state, &ctx, &invitation.email).await?;
+    let home_issuer = state.tenants.issuer_for(&home.slug);
+    let (url, cookie) = home::start(
+        &state.db,
+        &ctx,
+        &home_issuer,
+        Purpose::Redeem { invitation_id: invitation.id.clone() },
+        &invitation.email,
+        state.settings.secure_cookies(),
+    )
+    .await
+    .map_err(|e| super::callback::home_error_page(&ctx, &e))?;
+    Ok(see_other(&url, vec![cookie]))
+}
+
+/// Why a completed home sign-in could not redeem the invitation.
+#[derive(Debug)]
+pub enum Refusal {
+    NotPending(&'static str),
+    WrongAccount { signed_in_as: String, invited: String },
+    AlreadyLinked,
+}
+
+/// Redeems atomically: invitation pending → redeemed, guest linked to its home
+/// identity and accepted, group/app access granted, audited. Anything else
+/// changes nothing.
+pub async fn complete(
+    state: &AppState,
+    ctx: &TenantContext,
+    invitation_id: &str,
+    identity: &HomeIdentity,
+) -> Result<Result<(Invitation, User), Refusal>, StoreError> {
+    let (tenant_id, id, identity) = (ctx.tenant.id.clone(), invitation_id.to_owned(), identity.clone());
+    let outcome = state
+        .db
+        .write(move |c| {
+            let Some(invitation) = store::invitations::find(c, &tenant_id, &id)? else {
+                return Ok(Err(Refusal::NotPending("gone")));
+            };
+            match invitation.effective_status() {
+                "pending" => {}
+                "redeemed" => return Ok(Err(Refusal::NotPending("redeemed"))),
+                "revoked" => return Ok(Err(Refusal::NotPending("revoked"))),
+                _ => return Ok(Err(Refusal::NotPending("expired"))),
+            }
+            if identity.email.as_deref() != Some(invitation.email.as_str()) {
+                return Ok(Err(Refusal::WrongAccount {
+                    signed_in_as: identity.email.clone().unwrap_or_else(|| "an account without a verified email".into()),
+                    invited: invitation.email.clone(),
+                }));
+            }
+            if store::users::find_by_home(c, &tenant_id, &identity.issuer, &identity.subject)?
+                .is_some_and(|u| u.id != invitation.guest_user_id)
+            {
+                return Ok(Err(Refusal::AlreadyLinked));
+            }
+            if !store::invitations::mark_redeemed(c, &tenant_id, &invitation.id)? {
+                return Ok(Err(Refusal::NotPending("redeemed")));
+            }
+            store::users::accept_guest(
+                c,
+                &tenant_id,
+                &invitation.guest_user_id,
+                &identity.issuer,
+                &identity.subject,
+                identity.name.as_deref(),
+            )?;
+            match (invitation.target_kind.as_str(), &invitation.target_id) {
+                ("group", Some(group)) => store::groups::add_member(c, &tenant_id, group, &invitation.guest_user_id)?,
+                ("app", Some(app)) => store::groups::assign_app(c, &tenant_id, app, "user", &invitation.guest_user_id)?,
+                _ => {}
+            }
+            store::audit::record(
+                c,
+                &tenant_id,
+                &format!("guest:{}", invitation.guest_user_id),
+                "invitation.redeemed",
+                Some(&invitation.email),
+                Some(&format!("home {} subject {}", identity.issuer, identity.subject)),
+            )?;
+            let guest = store::users::find(c, &tenant_id, &invitation.guest_user_id)?.ok_or(StoreError::NotFound)?;
+            Ok(Ok((invitation, guest)))
+        })
+        .await?;
+    if let Err(refusal) = &outcome {
+        let (tenant_id, id, detail) = (ctx.tenant.id.clone(), invitation_id.to_owned(), format!("{refusal:?}"));
+        state
+            .db
+            .write(move |c| store::audit::record(c, &tenant_id, "system", "invitation.redemption_refused", Some(&id), Some(&detail)))
+            .await?;
+    }
+    Ok(outcome)
+}
+
+pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
+    match refusal {
+        Refusal::WrongAccount { signed_in_as, invited } => notice(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "Wrong account",
+            &format!(
+                "You signed in as {signed_in_as}, but this invitation is for {invited}. Sign out at your organization and open the link again with the invited account. Nothing was changed."
+            ),
+        ),
+        Refusal::AlreadyLinked => notice(
+            ctx,
+            StatusCode::CONFLICT,
+            "Already a guest",
+            "Your account is already a guest of this organization under another address. Nothing was changed.",
+        ),
+        Refusal::NotPending("redeemed") => notice(ctx, StatusCode::GONE, "Invitation already accepted", "This invitation has already been used. Nothing was changed."),
+        Refusal::NotPending("revoked") => notice(ctx, StatusCode::GONE, "Invitation withdrawn", "This invitation was withdrawn. Nothing was changed."),
+        Refusal::NotPending(_) => notice(ctx, StatusCode::GONE, "Invitation expired", "This invitation has expired. Nothing was changed."),
+    }
+}

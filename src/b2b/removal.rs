@@ -1,0 +1,81 @@
+//! Removing access (DESIGN.md §5 "Remove"): blocking, deleting or revoking
+//! takes effect at once. Sessions end, grants are revoked (refresh tokens die,
+//! introspection reports access tokens inactive), and it is audited.
+
+use crate::store::users::User;
+use crate::store::{self, DbConn, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemovalError {
+    #[error("no such user")]
+    NoUser,
+    #[error("no such invitation")]
+    NoInvitation,
+    #[error("this invitation is no longer pending")]
+    NotPending,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), StoreError> {
+    store::sessions::revoke_all_for_user(conn, tenant_id, user_id)?;
+    store::codes::revoke_user_grants(conn, tenant_id, user_id)?;
+    Ok(())
+}
+
+pub fn find_user(conn: &mut DbConn, tenant_id: &str, email_or_id: &str) -> Result<User, RemovalError> {
+    let email = email_or_id.trim().to_ascii_lowercase();
+    match store::users::find_by_email(conn, tenant_id, &email)? {
+        Some(u) => Ok(u),
+        None => store::users::find(conn, tenant_id, email_or_id)?.ok_or(RemovalError::NoUser),
+    }
+}
+
+pub fn block(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+    store::users::set_status(conn, tenant_id, &user.id, "blocked")?;
+    cut_off(conn, tenant_id, &user.id)?;
+    store::audit::record(conn, tenant_id, actor, "user.blocked", Some(&user.email), Some(&user.id))?;
+    Ok(())
+}
+
+pub fn unblock(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+    store::users::set_status(conn, tenant_id, &user.id, "active")?;
+    store::audit::record(conn, tenant_id, actor, "user.unblocked", Some(&user.email), Some(&user.id))?;
+    Ok(())
+}
+
+/// Deletes the user object; everything it held goes with it.
+pub fn remove(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+    cut_off(conn, tenant_id, &user.id)?;
+    store::invitations::revoke_pending_for_guest(conn, tenant_id, &user.id)?;
+    if !store::users::delete(conn, tenant_id, &user.id)? {
+        return Err(RemovalError::NoUser);
+    }
+    store::audit::record(conn, tenant_id, actor, "user.removed", Some(&user.email), Some(&user.id))?;
+    Ok(())
+}
+
+/// Revokes a pending invitation; a guest who never accepted goes with it.
+pub fn revoke_invitation(conn: &mut DbConn, tenant_id: &str, actor: &str, invitation_id: &str) -> Result<(), RemovalError> {
+    let invitation =
+        store::invitations::find(conn, tenant_id, invitation_id)?.ok_or(RemovalError::NoInvitation)?;
+    if !store::invitations::revoke(conn, tenant_id, invitation_id)? {
+        return Err(RemovalError::NotPending);
+    }
+    if let Some(guest) = store::users::find(conn, tenant_id, &invitation.guest_user_id)?
+        && guest.external_state.as_deref() == Some("pending_acceptance")
+    {
+        // The invitation row references the guest; keep both rows but block the
+        // object so the revoked link can never be completed.
+        store::users::set_status(conn, tenant_id, &guest.id, "blocked")?;
+        cut_off(conn, tenant_id, &guest.id)?;
+    }
+    store::audit::record(conn, tenant_id, actor, "invitation.revoked", Some(&invitation.email), Some(invitation_id))?;
+    Ok(())
+}
+
+impl From<diesel::result::Error> for RemovalError {
+    fn from(e: diesel::result::Error) -> Self {
+        RemovalError::Store(e.into())
+    }
+}

@@ -1,0 +1,128 @@
+//! Groups of one tenant, their members, and app assignments.
+
+use diesel::prelude::*;
+
+use super::schema::{app_assignments, group_members, user_groups};
+use super::{DbConn, StoreError, StoreResult, new_id, now};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = user_groups)]
+pub struct Group {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn create(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Group> {
+    let group = Group {
+        id: new_id(),
+        tenant_id: tenant_id.to_owned(),
+        name: name.to_owned(),
+        created_at: now(),
+    };
+    diesel::insert_into(user_groups::table)
+        .values(&group)
+        .execute(conn)
+        .map_err(|e| StoreError::unique_as(e, "a group with this name already exists"))?;
+    Ok(group)
+}
+
+pub fn find_by_name(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Option<Group>> {
+    Ok(user_groups::table
+        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::name.eq(name))
+        .select(Group::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<Group>> {
+    Ok(user_groups::table
+        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::id.eq(id))
+        .select(Group::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Group>> {
+    Ok(user_groups::table
+        .filter(user_groups::tenant_id.eq(tenant_id))
+        .order(user_groups::name)
+        .select(Group::as_select())
+        .load(conn)?)
+}
+
+/// Adds a member; the group must belong to the tenant.
+pub fn add_member(conn: &mut DbConn, tenant_id: &str, group_id: &str, user_id: &str) -> StoreResult<()> {
+    find(conn, tenant_id, group_id)?.ok_or(StoreError::NotFound)?;
+    let exists: i64 = group_members::table
+        .filter(group_members::group_id.eq(group_id))
+        .filter(group_members::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(group_members::table)
+            .values((group_members::group_id.eq(group_id), group_members::user_id.eq(user_id)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Ids of the groups a user is in (within the tenant).
+pub fn groups_of(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
+    Ok(group_members::table
+        .inner_join(user_groups::table)
+        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(group_members::user_id.eq(user_id))
+        .select(user_groups::id)
+        .load(conn)?)
+}
+
+/// Assigns an app to a user or a group (`principal_kind` = `user` | `group`).
+pub fn assign_app(conn: &mut DbConn, tenant_id: &str, app_id: &str, kind: &str, principal_id: &str) -> StoreResult<()> {
+    let exists: i64 = app_assignments::table
+        .filter(app_assignments::app_id.eq(app_id))
+        .filter(app_assignments::principal_kind.eq(kind))
+        .filter(app_assignments::principal_id.eq(principal_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(app_assignments::table)
+            .values((
+                app_assignments::app_id.eq(app_id),
+                app_assignments::tenant_id.eq(tenant_id),
+                app_assignments::principal_kind.eq(kind),
+                app_assignments::principal_id.eq(principal_id),
+                app_assignments::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// True when the user is assigned the app directly or through a group.
+pub fn is_assigned(conn: &mut DbConn, tenant_id: &str, app_id: &str, user_id: &str) -> StoreResult<bool> {
+    let mut principals = groups_of(conn, tenant_id, user_id)?;
+    principals.push(user_id.to_owned());
+    let n: i64 = app_assignments::table
+        .filter(app_assignments::tenant_id.eq(tenant_id))
+        .filter(app_assignments::app_id.eq(app_id))
+        .filter(app_assignments::principal_id.eq_any(principals))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// App ids assigned to the user directly or through a group.
+pub fn assigned_apps(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
+    let mut principals = groups_of(conn, tenant_id, user_id)?;
+    principals.push(user_id.to_owned());
+    Ok(app_assignments::table
+        .filter(app_assignments::tenant_id.eq(tenant_id))
+        .filter(app_assignments::principal_id.eq_any(principals))
+        .select(app_assignments::app_id)
+        .distinct()
+        .load(conn)?)
+}
