@@ -4,6 +4,8 @@
 mod authorize_errors;
 mod browser;
 mod code_flow;
+mod forged_home;
+mod guest_rules;
 mod guests;
 mod helpers;
 mod operations;

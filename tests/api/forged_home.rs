@@ -1,0 +1,146 @@
+//! A home that answers with forged ID tokens: the resource tenant, as a
+//! relying party, must refuse each forgery and leave the invitation pending.
+//! The fake home is a real HTTP server speaking just enough OIDC.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use portico::b2b::invitation::Target;
+use portico::crypto::token_hash;
+use portico::store;
+use portico::tokens::keys::{self, SigningAlg, SigningKey};
+
+use crate::guests::{GUEST, b2b};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Forgery {
+    None,
+    WrongKey,
+    WrongAudience,
+    WrongNonce,
+    Expired,
+    WrongIssuer,
+}
+
+struct FakeHome {
+    base: String,
+    published: SigningKey,
+    unpublished: SigningKey,
+    jwks: serde_json::Value,
+    forgery: Mutex<Forgery>,
+    audience: String,
+}
+
+async fn discovery(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
+    let b = &home.base;
+    HttpResponse::Ok().json(serde_json::json!({
+        "issuer": b,
+        "authorization_endpoint": format!("{b}/authorize"),
+        "token_endpoint": format!("{b}/token"),
+        "jwks_uri": format!("{b}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn get_jwks(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
+    HttpResponse::Ok().json(&home.jwks)
+}
+
+async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
+    let forgery = *home.forgery.lock().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "iss": if forgery == Forgery::WrongIssuer { "https://evil.example".to_owned() } else { home.base.clone() },
+        "sub": "home-subject-1",
+        "aud": if forgery == Forgery::WrongAudience { "someone-else".to_owned() } else { home.audience.clone() },
+        "exp": if forgery == Forgery::Expired { now - 3600 } else { now + 300 },
+        "iat": if forgery == Forgery::Expired { now - 7200 } else { now },
+        "nonce": if forgery == Forgery::WrongNonce { "other-nonce" } else { "good-nonce" },
+        "email": GUEST,
+        "email_verified": true,
+    });
+    let key = if forgery == Forgery::WrongKey { &home.unpublished } else { &home.published };
+    let id_token = key.sign("JWT", &claims).unwrap();
+    HttpResponse::Ok().json(serde_json::json!({
+        "access_token": "opaque",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "id_token": id_token,
+    }))
+}
+
+#[tokio::test]
+async fn forged_home_id_tokens_are_refused_and_change_nothing() {
+    let b = b2b().await;
+    let link = b.invite(GUEST, Target::Tenant);
+    let tenant = b.contoso();
+    let invitation = b.app.db.read_blocking(|c| store::invitations::list(c, &tenant.id)).unwrap().remove(0);
+
+    let good = keys::generate(SigningAlg::Rs256).unwrap();
+    let bad = keys::generate(SigningAlg::Rs256).unwrap();
+    let jwks = serde_json::json!({ "keys": [good.public_jwk.clone()] });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let home = Arc::new(FakeHome {
+        base: base.clone(),
+        published: SigningKey::from_row(&good.into_row("fake")).unwrap(),
+        unpublished: SigningKey::from_row(&bad.into_row("fake")).unwrap(),
+        jwks,
+        forgery: Mutex::new(Forgery::None),
+        audience: b.app.issuer("contoso"),
+    });
+    let data = web::Data::new(home.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/.well-known/openid-configuration", web::get().to(discovery))
+            .route("/jwks", web::get().to(get_jwks))
+            .route("/token", web::post().to(token))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for forgery in [Forgery::WrongKey, Forgery::WrongAudience, Forgery::WrongNonce, Forgery::Expired, Forgery::WrongIssuer, Forgery::None] {
+        *home.forgery.lock().unwrap() = forgery;
+        // A pending round trip to the fake home, as `/invite` would have stored it.
+        let (state, browser) = (format!("state-{forgery:?}"), format!("browser-{forgery:?}"));
+        let at = store::now();
+        let flow = store::flows::HomeFlow {
+            state_hash: token_hash(&state),
+            tenant_id: tenant.id.clone(),
+            purpose: "redeem".into(),
+            home_issuer: base.clone(),
+            nonce: "good-nonce".into(),
+            pkce_verifier: "v".repeat(43),
+            invitation_id: Some(invitation.id.clone()),
+            auth_request_id: None,
+            browser_hash: token_hash(&browser),
+            created_at: at,
+            expires_at: at + chrono::TimeDelta::minutes(5),
+        };
+        b.app.db.write_blocking(|c| store::flows::insert(c, &flow)).unwrap();
+        let response = http
+            .get(format!("{}/callback/home?code=abc&state={state}", b.app.issuer("contoso")))
+            .header("cookie", format!("portico_home_flow={browser}"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let guest = b.guest(GUEST);
+        if forgery == Forgery::None {
+            assert_eq!(status, 303, "the genuine token redeems");
+            assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+            assert_eq!(guest.home_issuer.as_deref(), Some(base.as_str()));
+        } else {
+            assert_eq!(status, 403, "{forgery:?} must be refused");
+            assert_eq!(guest.external_state.as_deref(), Some("pending_acceptance"), "{forgery:?} changed state");
+        }
+    }
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 410);
+}
