@@ -9,6 +9,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::config::Settings;
+use crate::admin::api;
 use crate::b2b;
 use crate::login;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -93,6 +94,11 @@ impl Application {
     }
 }
 
+/// Malformed JSON bodies get a problem+json 400.
+fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    api::Problem::bad_request(err.to_string()).into()
+}
+
 /// Malformed forms and queries get an OAuth `invalid_request`, never a bare 400.
 fn form_error(err: impl std::fmt::Display, _req: &HttpRequest) -> actix_web::Error {
     OAuthError::new(ErrorCode::InvalidRequest, err.to_string()).into()
@@ -140,6 +146,34 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(get(&t(HOME_CALLBACK), b2b::callback::get_home_callback))
         .service(get(&t(MY_APPS), b2b::myapps::get_myapps))
+        .service(
+            web::scope(&t("/api/v1"))
+                .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(json_error))
+                .service(
+                    resource("/invitations")
+                        .route(web::get().to(api::invitations::get_invitations))
+                        .route(web::post().to(api::invitations::post_invitation)),
+                )
+                .service(post("/invitations/{id}/resend", api::invitations::post_resend))
+                .service(post("/invitations/{id}/revoke", api::invitations::post_revoke))
+                .service(get("/users", api::users::get_users))
+                .service(
+                    resource("/users/{id}")
+                        .route(web::get().to(api::users::get_user))
+                        .route(web::delete().to(api::users::delete_user)),
+                )
+                .service(post("/users/{id}/block", api::users::post_block))
+                .service(post("/users/{id}/unblock", api::users::post_unblock))
+                .service(
+                    resource("/groups")
+                        .route(web::get().to(api::groups::get_groups))
+                        .route(web::post().to(api::groups::post_group)),
+                )
+                .service(post("/groups/{id}/members", api::groups::post_group_member))
+                .service(post("/apps/{client_id}/assignments", api::groups::post_assignment))
+                .service(get("/audit", api::groups::get_audit))
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(api::Problem::not_found("endpoint")) })),
+        )
         .service(
             resource(&t(CONSENT))
                 .route(web::get().to(login::consent::get_consent))

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a feature, each test boots
 //! its own server on port 0 with a fresh database.
 
+mod admin_api;
 mod authorize_errors;
 mod browser;
 mod code_flow;

@@ -1,0 +1,133 @@
+//! `/api/v1/groups`, app assignments and the audit log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{ApiResult, Problem, caller, json};
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroup {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    user_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignment {
+    user_id: Option<String>,
+    group_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<i64>,
+}
+
+pub async fn get_groups(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_users_admin()?;
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let groups = state.db.read(move |c| store::groups::list(c, &tenant_id)).await?;
+    Ok(json(StatusCode::OK, serde_json::json!({ "groups": groups })))
+}
+
+pub async fn post_group(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<NewGroup>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_users_admin()?;
+    let name = body.into_inner().name.trim().to_owned();
+    if name.is_empty() || name.len() > 200 {
+        return Err(Problem::bad_request("name must be 1-200 characters"));
+    }
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    let group = state
+        .db
+        .write(move |c| {
+            let group = store::groups::create(c, &tenant_id, &name)?;
+            store::audit::record(c, &tenant_id, &actor, "group.created", Some(&name), Some(&group.id))?;
+            Ok(group)
+        })
+        .await?;
+    Ok(json(StatusCode::CREATED, serde_json::to_value(group).unwrap_or_default()))
+}
+
+pub async fn post_group_member(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Json<NewMember>,
+) -> ApiResult<HttpResponse> {
+    let (slug, group_id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_users_admin()?;
+    let (tenant_id, actor, user_id) = (caller.ctx.tenant.id.clone(), caller.actor(), body.into_inner().user_id);
+    state
+        .db
+        .write(move |c| {
+            store::users::find(c, &tenant_id, &user_id)?.ok_or(StoreError::NotFound)?;
+            store::groups::add_member(c, &tenant_id, &group_id, &user_id)?;
+            store::audit::record(c, &tenant_id, &actor, "group.member_added", Some(&user_id), Some(&group_id))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn post_assignment(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Json<NewAssignment>,
+) -> ApiResult<HttpResponse> {
+    let (slug, client_id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_users_admin()?;
+    let (kind, principal) = match body.into_inner() {
+        NewAssignment { user_id: Some(u), group_id: None } => ("user", u),
+        NewAssignment { user_id: None, group_id: Some(g) } => ("group", g),
+        _ => return Err(Problem::bad_request("give exactly one of user_id or group_id")),
+    };
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    state
+        .db
+        .write(move |c| {
+            let app = store::apps::find(c, &tenant_id, &client_id)?.ok_or(StoreError::NotFound)?;
+            let exists = match kind {
+                "user" => store::users::find(c, &tenant_id, &principal)?.is_some(),
+                _ => store::groups::find(c, &tenant_id, &principal)?.is_some(),
+            };
+            if !exists {
+                return Err(StoreError::NotFound);
+            }
+            store::groups::assign_app(c, &tenant_id, &app.id, kind, &principal)?;
+            store::audit::record(c, &tenant_id, &actor, "app.assigned", Some(&principal), Some(&client_id))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn get_audit(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<AuditQuery>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_users_admin()?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let events = state.db.read(move |c| store::audit::list(c, &tenant_id, limit)).await?;
+    Ok(json(StatusCode::OK, serde_json::json!({ "events": events })))
+}

@@ -1,0 +1,141 @@
+//! `/api/v1/invitations`: invite, list, resend, revoke.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{ApiResult, Caller, CallerKind, Problem, caller, json};
+use crate::b2b::invitation::{self, InviteRequest, Target};
+use crate::b2b::removal;
+use crate::state::AppState;
+use crate::store::invitations::Invitation;
+use crate::store::{self, StoreError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    email: String,
+    group: Option<String>,
+    app: Option<String>,
+    redirect_url: Option<String>,
+    message: Option<String>,
+}
+
+fn invitation_json(i: &Invitation) -> serde_json::Value {
+    serde_json::json!({
+        "id": i.id,
+        "email": i.email,
+        "guest_user_id": i.guest_user_id,
+        "target": { "kind": i.target_kind, "id": i.target_id, "name": i.target_name },
+        "invited_by": i.invited_by,
+        "inviter_name": i.inviter_name,
+        "redirect_url": i.redirect_url,
+        "status": i.effective_status(),
+        "created_at": i.created_at,
+        "expires_at": i.expires_at,
+        "redeemed_at": i.redeemed_at,
+    })
+}
+
+pub async fn post_invitation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<NewInvitation>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    let inviter = caller.require_inviter()?;
+    let body = body.into_inner();
+    let target = match (body.group, body.app) {
+        (Some(_), Some(_)) => return Err(Problem::bad_request("invite to a group or an app, not both")),
+        (Some(g), None) => Target::Group(g),
+        (None, Some(a)) => Target::App(a),
+        (None, None) => Target::Tenant,
+    };
+    let request = InviteRequest { email: body.email, target, redirect_url: body.redirect_url, message: body.message };
+    let (tenant, issuer, lifetime) = (caller.ctx.tenant.clone(), caller.ctx.issuer.clone(), state.settings.invitation_lifetime);
+    let invited = state
+        .db
+        .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
+        .await?;
+    let mut body = invitation_json(&invited.invitation);
+    body["redeem_url"] = invited.redeem_url.into();
+    body["invitation_id"] = invited.invitation.id.into();
+    Ok(json(StatusCode::CREATED, body))
+}
+
+/// Admins and directory apps see every invitation; members see their own.
+fn may_see(caller: &Caller, invitation: &Invitation) -> bool {
+    caller.require_users_admin().is_ok()
+        || matches!(&caller.kind, CallerKind::App { .. }) && caller.require_inviter().is_ok()
+        || invitation.invited_by == caller.actor()
+}
+
+pub async fn get_invitations(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_inviter()?;
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let all = state.db.read(move |c| store::invitations::list(c, &tenant_id)).await?;
+    let visible: Vec<_> = all.iter().filter(|i| may_see(&caller, i)).map(invitation_json).collect();
+    Ok(json(StatusCode::OK, serde_json::json!({ "invitations": visible })))
+}
+
+async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Invitation> {
+    let (tenant_id, id) = (caller.ctx.tenant.id.clone(), id.to_owned());
+    let invitation = state
+        .db
+        .read(move |c| store::invitations::find(c, &tenant_id, &id))
+        .await?
+        .ok_or_else(|| Problem::not_found("invitation"))?;
+    if !may_see(caller, &invitation) {
+        return Err(Problem::not_found("invitation"));
+    }
+    Ok(invitation)
+}
+
+pub async fn post_resend(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_inviter()?;
+    let invitation = own_invitation(&state, &caller, &id).await?;
+    let (tenant, issuer, actor, lifetime) =
+        (caller.ctx.tenant.clone(), caller.ctx.issuer.clone(), caller.actor(), state.settings.invitation_lifetime);
+    let invited = state
+        .db
+        .write_as(move |c| invitation::resend(c, &tenant, &issuer, &actor, &invitation.id, lifetime))
+        .await?;
+    let mut body = invitation_json(&invited.invitation);
+    body["redeem_url"] = invited.redeem_url.into();
+    Ok(json(StatusCode::OK, body))
+}
+
+pub async fn post_revoke(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_inviter()?;
+    let invitation = own_invitation(&state, &caller, &id).await?;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    state
+        .db
+        .write_as(move |c| removal::revoke_invitation(c, &tenant_id, &actor, &invitation.id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+impl From<diesel::result::Error> for Problem {
+    fn from(e: diesel::result::Error) -> Problem {
+        StoreError::from(e).into()
+    }
+}
