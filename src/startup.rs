@@ -9,7 +9,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::config::Settings;
-use crate::admin::api;
+use crate::admin::{api, portal};
 use crate::b2b;
 use crate::login;
 use crate::oidc::error::{ErrorCode, OAuthError};
@@ -146,6 +146,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(get(&t(HOME_CALLBACK), b2b::callback::get_home_callback))
         .service(get(&t(MY_APPS), b2b::myapps::get_myapps))
+        .service(get(&t("/admin"), portal::get_admin))
+        .service(get(&t(portal::SIGNED_IN_PATH), portal::get_signed_in))
+        .service(post(&t("/admin/invite"), portal::post_invite))
+        .service(post(&t("/admin/invitations/{id}/{action}"), portal::post_invitation_action))
+        .service(post(&t("/admin/guests/{id}/{action}"), portal::post_guest_action))
         .service(
             web::scope(&t("/api/v1"))
                 .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(json_error))

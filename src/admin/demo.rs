@@ -3,7 +3,8 @@
 //! and a Contoso demo app. Demo credentials are fixed and printed: demo only.
 
 use crate::admin::provision::{self, AppSpec, ProvisionError};
-use crate::domain::GrantType;
+use crate::b2b::invitation::{InviteError, InviteRequest, Target};
+use crate::domain::{GrantType, Permission};
 use crate::store::{self, Db, StoreError};
 use crate::tokens::keys::SigningAlg;
 
@@ -72,20 +73,32 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
                     GrantType::RefreshToken,
                     GrantType::ClientCredentials,
                 ],
-                permissions: Vec::new(),
+                permissions: vec![Permission::InvitationsInvite, Permission::UsersReadWrite],
             },
             DEMO_CLIENT_SECRET,
         )?;
     }
     let issuer = format!("{public_url}/t/contoso");
+    // Megan invites Giovanna as a guest (a fresh link on every run until she accepts).
+    let request = InviteRequest {
+        email: "gcarvalho@proseware.com".into(),
+        target: Target::Tenant,
+        redirect_url: None,
+        message: Some("Welcome to the Contoso–Proseware project!".into()),
+    };
+    let invitation = match crate::admin::guests::invite_as(db, &contoso, &issuer, "megan@contoso.example", &request, chrono::TimeDelta::days(30)) {
+        Ok(invited) => format!("Giovanna's invitation (open it in a browser, sign in with her Proseware account):\n  {}\n", invited.redeem_url),
+        Err(InviteError::AlreadyGuest(_)) => "Giovanna is already a guest of Contoso: sign in to the demo app as gcarvalho@proseware.com.\n".into(),
+        Err(e) => return Err(anyhow::anyhow!("demo invitation: {e}")),
+    };
     Ok(format!(
-        "Demo seeded.\n\
+        "Demo seeded.\n\n{invitation}\
          \n  Contoso issuer:   {issuer}\n  Proseware issuer: {public_url}/t/proseware\n\
          \n  Contoso member:   megan@contoso.example / {DEMO_PASSWORD_CONTOSO}\n  Proseware member: gcarvalho@proseware.com / {DEMO_PASSWORD_PROSEWARE}\n\
          \n  Demo app:         client_id={DEMO_CLIENT_ID}\n                    client_secret={DEMO_CLIENT_SECRET}\n                    redirect_uri={callback}\n\
          \nSign in with a browser (Megan's account):\n  {issuer}/authorize?client_id={DEMO_CLIENT_ID}&response_type=code&scope=openid%20profile%20email%20offline_access&redirect_uri={cb}&state=demo&nonce=n1\n\
          \nThen redeem the code the callback page shows:\n  curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=authorization_code -d code=CODE --data-urlencode redirect_uri={callback} {issuer}/token\n\
-         \nOr get an app token straight away:\n  curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials {issuer}/token\n",
+         \nOr get an app token straight away (it may invite guests and manage users):\n  curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials {issuer}/token\n",
         cb = url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>(),
     ))
 }

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod demo;
 pub mod guests;
+pub mod portal;
 pub mod provision;

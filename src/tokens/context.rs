@@ -175,10 +175,12 @@ impl TenantDirectory {
         }
         let (t, c) = key.clone();
         let sibling_prefix = format!("{}/t/", self.public_url);
+        let public_url = self.public_url.clone();
         let client = self
             .db
             .read(move |conn| match store::apps::find(conn, &t, &c)? {
                 Some(client) => Ok(Some(client)),
+                None if c == crate::admin::portal::PORTAL_CLIENT_ID => portal_client(conn, &t, &public_url),
                 None => sibling_client(conn, &t, &c, &sibling_prefix),
             })
             .await?
@@ -233,6 +235,37 @@ fn sibling_client(
         grant_types: vec![crate::domain::GrantType::AuthorizationCode],
         permissions: Vec::new(),
         first_party: false,
+        assignment_required: false,
+    }))
+}
+
+/// The admin portal of this server: a first-party public client whose only
+/// redirect URI is the tenant's `/admin/signed-in`.
+fn portal_client(conn: &mut store::DbConn, tenant_id: &str, public_url: &str) -> StoreResult<Option<Client>> {
+    use diesel::prelude::*;
+    let slug: Option<String> = store::schema::tenants::table
+        .filter(store::schema::tenants::id.eq(tenant_id))
+        .select(store::schema::tenants::slug)
+        .first(conn)
+        .optional()?;
+    let Some(slug) = slug else { return Ok(None) };
+    let callback = crate::domain::RedirectUri::parse(&format!(
+        "{public_url}/t/{slug}{}",
+        crate::admin::portal::SIGNED_IN_PATH
+    ))
+    .map_err(StoreError::Corrupt)?;
+    Ok(Some(Client {
+        id: crate::admin::portal::PORTAL_CLIENT_ID.to_owned(),
+        tenant_id: tenant_id.to_owned(),
+        client_id: crate::admin::portal::PORTAL_CLIENT_ID.to_owned(),
+        name: "Portico admin portal".to_owned(),
+        client_type: crate::domain::ClientType::Public,
+        secret_hash: None,
+        redirect_uris: vec![callback],
+        post_logout_redirect_uris: Vec::new(),
+        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
+        permissions: Vec::new(),
+        first_party: true,
         assignment_required: false,
     }))
 }

@@ -402,7 +402,9 @@ pub async fn drive(app: &TestApp, browser: &reqwest::Client, start: &str, email:
         }
         let status = response.status().as_u16();
         let page = response.text().await.unwrap();
-        let Some(action) = form_action(&page) else {
+        let Some(action) = form_action(&page).filter(|a| {
+            a.ends_with("/login") || a.ends_with("/login/password") || a.ends_with("/consent") || a.contains("/invite/")
+        }) else {
             return Landing::Page(status, page);
         };
         let mut fields = hidden_fields(&page);

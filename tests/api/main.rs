@@ -10,6 +10,7 @@ mod guest_rules;
 mod guests;
 mod helpers;
 mod operations;
+mod portal;
 mod scale_out;
 mod smtp;
 mod token_security;
