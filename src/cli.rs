@@ -94,7 +94,11 @@ enum Command {
         #[arg(long)]
         message: Option<String>,
         /// Base URL the redemption link is built from.
-        #[arg(long, env = "PORTICO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        #[arg(
+            long,
+            env = "PORTICO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
         public_url: String,
         #[arg(long)]
         json: bool,
@@ -353,8 +357,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 (_, Some(a)) => Target::App(a),
                 _ => Target::Tenant,
             };
-            let request = InviteRequest { email, target, redirect_url, message };
-            let invited = guests::invite_as(&db, &tenant, &issuer, &by, &request, settings.invitation_lifetime)?;
+            let request = InviteRequest {
+                email,
+                target,
+                redirect_url,
+                message,
+            };
+            let invited = guests::invite_as(
+                &db,
+                &tenant,
+                &issuer,
+                &by,
+                &request,
+                settings.invitation_lifetime,
+            )?;
             if json {
                 println!(
                     "{}",
@@ -365,7 +381,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                 );
             } else {
-                println!("Invited {} to {} (invitation {})", invited.invitation.email, tenant.display_name, invited.invitation.id);
+                println!(
+                    "Invited {} to {} (invitation {})",
+                    invited.invitation.email, tenant.display_name, invited.invitation.id
+                );
                 println!("Redemption link (also emailed): {}", invited.redeem_url);
             }
             Ok(())
@@ -375,12 +394,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (slug, action, email) = match command {
                 GuestCommand::List { tenant, json } => {
                     let tenant = provision::tenant(&db, &tenant)?;
-                    let guests = db.read_blocking(|c| crate::store::users::list(c, &tenant.id, Some("guest")))?;
+                    let guests = db.read_blocking(|c| {
+                        crate::store::users::list(c, &tenant.id, Some("guest"))
+                    })?;
                     if json {
                         let list: Vec<_> = guests.iter().map(guest_json).collect();
                         println!("{}", serde_json::json!({ "guests": list }));
                     } else {
-                        println!("{:<36} {:<32} {:<20} {:<8} home", "id", "email", "state", "status");
+                        println!(
+                            "{:<36} {:<32} {:<20} {:<8} home",
+                            "id", "email", "state", "status"
+                        );
                         for g in &guests {
                             println!(
                                 "{:<36} {:<32} {:<20} {:<8} {}",

@@ -8,9 +8,9 @@ use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
-use crate::config::Settings;
 use crate::admin::{api, portal};
 use crate::b2b;
+use crate::config::Settings;
 use crate::login;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::{self, routes};
@@ -149,18 +149,34 @@ fn mount(cfg: &mut web::ServiceConfig) {
         .service(get(&t("/admin"), portal::get_admin))
         .service(get(&t(portal::SIGNED_IN_PATH), portal::get_signed_in))
         .service(post(&t("/admin/invite"), portal::post_invite))
-        .service(post(&t("/admin/invitations/{id}/{action}"), portal::post_invitation_action))
-        .service(post(&t("/admin/guests/{id}/{action}"), portal::post_guest_action))
+        .service(post(
+            &t("/admin/invitations/{id}/{action}"),
+            portal::post_invitation_action,
+        ))
+        .service(post(
+            &t("/admin/guests/{id}/{action}"),
+            portal::post_guest_action,
+        ))
         .service(
             web::scope(&t("/api/v1"))
-                .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(json_error))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(json_error),
+                )
                 .service(
                     resource("/invitations")
                         .route(web::get().to(api::invitations::get_invitations))
                         .route(web::post().to(api::invitations::post_invitation)),
                 )
-                .service(post("/invitations/{id}/resend", api::invitations::post_resend))
-                .service(post("/invitations/{id}/revoke", api::invitations::post_revoke))
+                .service(post(
+                    "/invitations/{id}/resend",
+                    api::invitations::post_resend,
+                ))
+                .service(post(
+                    "/invitations/{id}/revoke",
+                    api::invitations::post_revoke,
+                ))
                 .service(get("/users", api::users::get_users))
                 .service(
                     resource("/users/{id}")
@@ -175,9 +191,14 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(api::groups::post_group)),
                 )
                 .service(post("/groups/{id}/members", api::groups::post_group_member))
-                .service(post("/apps/{client_id}/assignments", api::groups::post_assignment))
+                .service(post(
+                    "/apps/{client_id}/assignments",
+                    api::groups::post_assignment,
+                ))
                 .service(get("/audit", api::groups::get_audit))
-                .default_service(web::to(|| async { Err::<HttpResponse, _>(api::Problem::not_found("endpoint")) })),
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(api::Problem::not_found("endpoint"))
+                })),
         )
         .service(
             resource(&t(CONSENT))

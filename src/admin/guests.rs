@@ -8,14 +8,22 @@ use crate::store::users::User;
 use crate::store::{self, Db, DbConn};
 
 /// The user behind `--by`: a member (or guest) of the tenant, with roles.
-pub fn inviter_by_email(conn: &mut DbConn, tenant: &Tenant, email: &str) -> Result<Inviter, InviteError> {
+pub fn inviter_by_email(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    email: &str,
+) -> Result<Inviter, InviteError> {
     let email = email.trim().to_ascii_lowercase();
     let user = store::users::find_by_email(conn, &tenant.id, &email)?
         .ok_or_else(|| InviteError::Invalid(format!("{email} is not a user of {}", tenant.slug)))?;
     inviter_from_user(conn, tenant, &user)
 }
 
-pub fn inviter_from_user(conn: &mut DbConn, tenant: &Tenant, user: &User) -> Result<Inviter, InviteError> {
+pub fn inviter_from_user(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    user: &User,
+) -> Result<Inviter, InviteError> {
     if !user.is_active() {
         return Err(InviteError::Forbidden);
     }
@@ -42,7 +50,13 @@ pub fn invite_as(
 }
 
 /// Applies a removal action to a user found by email or id.
-pub fn act_on_guest(db: &Db, tenant: &Tenant, actor: &str, who: &str, action: GuestAction) -> Result<User, RemovalError> {
+pub fn act_on_guest(
+    db: &Db,
+    tenant: &Tenant,
+    actor: &str,
+    who: &str,
+    action: GuestAction,
+) -> Result<User, RemovalError> {
     db.write_blocking(|c| {
         let user = removal::find_user(c, &tenant.id, who)?;
         match action {

@@ -71,14 +71,23 @@ enum Access {
     SignIn(HttpResponse),
 }
 
-async fn portal_user(state: &AppState, ctx: &TenantContext, req: &HttpRequest) -> PageResult<Access> {
+async fn portal_user(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+) -> PageResult<Access> {
     let Some(sess) = session::current(state, ctx, req).await? else {
         return Ok(Access::SignIn(sign_in_redirect(ctx)));
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
     let (user, roles) = state
         .db
-        .read(move |c| Ok((store::users::find(c, &tenant_id, &user_id)?, store::users::roles(c, &tenant_id, &user_id)?)))
+        .read(move |c| {
+            Ok((
+                store::users::find(c, &tenant_id, &user_id)?,
+                store::users::roles(c, &tenant_id, &user_id)?,
+            ))
+        })
         .await?;
     let Some(user) = user.filter(|u| u.is_active()) else {
         return Ok(Access::SignIn(sign_in_redirect(ctx)));
@@ -125,9 +134,15 @@ impl IntoResponse for PageError {
     }
 }
 
-pub async fn get_signed_in(state: web::Data<AppState>, path: web::Path<String>) -> PageResult<HttpResponse> {
+pub async fn get_signed_in(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state, &path).await?;
-    Ok(see_other(&format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)), Vec::new()))
+    Ok(see_other(
+        &format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)),
+        Vec::new(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -254,22 +269,50 @@ pub async fn post_invite(
         redirect_url: form.redirect_url.filter(|u| !u.trim().is_empty()),
         message: form.message,
     };
-    let (tenant, issuer, inviter, lifetime) =
-        (ctx.tenant.clone(), ctx.issuer.clone(), user.inviter.clone(), state.settings.invitation_lifetime);
+    let (tenant, issuer, inviter, lifetime) = (
+        ctx.tenant.clone(),
+        ctx.issuer.clone(),
+        user.inviter.clone(),
+        state.settings.invitation_lifetime,
+    );
     let result = state
         .db
         .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
         .await;
     match result {
-        Ok(invited) => page(&state, &ctx, &req, &user, Some("Invitation sent."), Some(&invited.redeem_url), StatusCode::OK).await,
-        Err(InviteError::Store(e)) => Err(PageError::server(&ctx.tenant.display_name, e.to_string())),
+        Ok(invited) => {
+            page(
+                &state,
+                &ctx,
+                &req,
+                &user,
+                Some("Invitation sent."),
+                Some(&invited.redeem_url),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(InviteError::Store(e)) => {
+            Err(PageError::server(&ctx.tenant.display_name, e.to_string()))
+        }
         Err(InviteError::Forbidden) => Err(PageError::new(
             StatusCode::FORBIDDEN,
             &ctx.tenant.display_name,
             "Not allowed",
             "Your account may not invite guests to this organization.",
         )),
-        Err(e) => page(&state, &ctx, &req, &user, Some(&e.to_string()), None, StatusCode::BAD_REQUEST).await,
+        Err(e) => {
+            page(
+                &state,
+                &ctx,
+                &req,
+                &user,
+                Some(&e.to_string()),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
     }
 }
 
@@ -294,7 +337,14 @@ pub async fn post_invitation_action(
         Access::SignIn(redirect) => return Ok(redirect),
     };
     let name = ctx.tenant.display_name.clone();
-    let not_found = || PageError::new(StatusCode::NOT_FOUND, &name, "Not found", "There is no such invitation.");
+    let not_found = || {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            &name,
+            "Not found",
+            "There is no such invitation.",
+        )
+    };
     let (tenant_id, inv_id) = (ctx.tenant.id.clone(), id.clone());
     let existing = state
         .db
@@ -305,14 +355,20 @@ pub async fn post_invitation_action(
     if !user.is_admin && existing.invited_by != actor {
         return Err(not_found());
     }
-    let (tenant, issuer, lifetime) = (ctx.tenant.clone(), ctx.issuer.clone(), state.settings.invitation_lifetime);
+    let (tenant, issuer, lifetime) = (
+        ctx.tenant.clone(),
+        ctx.issuer.clone(),
+        state.settings.invitation_lifetime,
+    );
     let notice = match action.as_str() {
         "resend" => {
             state
                 .db
                 .write_as(move |c| invitation::resend(c, &tenant, &issuer, &actor, &id, lifetime))
                 .await
-                .map_err(|e| PageError::new(StatusCode::CONFLICT, &name, "Not possible", &e.to_string()))?;
+                .map_err(|e| {
+                    PageError::new(StatusCode::CONFLICT, &name, "Not possible", &e.to_string())
+                })?;
             "resent"
         }
         "revoke" => {
@@ -320,12 +376,20 @@ pub async fn post_invitation_action(
                 .db
                 .write_as(move |c| removal::revoke_invitation(c, &tenant.id, &actor, &id))
                 .await
-                .map_err(|e| PageError::new(StatusCode::CONFLICT, &name, "Not possible", &e.to_string()))?;
+                .map_err(|e| {
+                    PageError::new(StatusCode::CONFLICT, &name, "Not possible", &e.to_string())
+                })?;
             "revoked"
         }
         _ => return Err(not_found()),
     };
-    Ok(see_other(&format!("{}/admin?notice={notice}", routes::tenant_path(&ctx.tenant.slug)), Vec::new()))
+    Ok(see_other(
+        &format!(
+            "{}/admin?notice={notice}",
+            routes::tenant_path(&ctx.tenant.slug)
+        ),
+        Vec::new(),
+    ))
 }
 
 pub async fn post_guest_action(
@@ -345,7 +409,12 @@ pub async fn post_guest_action(
     };
     let name = ctx.tenant.display_name.clone();
     if !user.is_admin {
-        return Err(PageError::new(StatusCode::FORBIDDEN, &name, "Not allowed", "Only administrators can block or remove guests."));
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            &name,
+            "Not allowed",
+            "Only administrators can block or remove guests.",
+        ));
     }
     let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
     let act = action.clone();
@@ -370,10 +439,21 @@ pub async fn post_guest_action(
                 "unblock" => "unblocked",
                 _ => "removed",
             };
-            Ok(see_other(&format!("{}/admin?notice={notice}", routes::tenant_path(&ctx.tenant.slug)), Vec::new()))
+            Ok(see_other(
+                &format!(
+                    "{}/admin?notice={notice}",
+                    routes::tenant_path(&ctx.tenant.slug)
+                ),
+                Vec::new(),
+            ))
         }
         Err(RemovalError::Store(StoreError::NotFound)) | Err(RemovalError::NoUser) => {
-            Err(PageError::new(StatusCode::NOT_FOUND, &name, "Not found", "There is no such guest."))
+            Err(PageError::new(
+                StatusCode::NOT_FOUND,
+                &name,
+                "Not found",
+                "There is no such guest.",
+            ))
         }
         Err(e) => Err(PageError::server(&name, e.to_string())),
     }

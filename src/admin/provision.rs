@@ -238,7 +238,14 @@ pub fn rotate_key(
     let kid = row.kid.clone();
     db.write_blocking(|c| -> ProvisionResult<()> {
         store::keys::rotate(c, &tenant.id, &row, keep_published)?;
-        Ok(store::audit::record(c, &tenant.id, "cli", "keys.rotated", Some(&row.kid), None)?)
+        Ok(store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            "keys.rotated",
+            Some(&row.kid),
+            None,
+        )?)
     })?;
     Ok(kid)
 }
@@ -277,7 +284,14 @@ pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResu
     let tenant = tenant(db, slug)?;
     db.write_blocking(|c| -> ProvisionResult<()> {
         store::apps::set_assignment_required(c, &tenant.id, client_id, true)?;
-        Ok(store::audit::record(c, &tenant.id, "cli", "app.assignment_required", Some(client_id), None)?)
+        Ok(store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            "app.assignment_required",
+            Some(client_id),
+            None,
+        )?)
     })
 }
 
@@ -285,7 +299,9 @@ pub fn create_group(db: &Db, slug: &str, name: &str) -> ProvisionResult<store::g
     let tenant = tenant(db, slug)?;
     let name = name.trim();
     if name.is_empty() || name.len() > 200 {
-        return Err(ProvisionError::Invalid("group name must be 1-200 characters".into()));
+        return Err(ProvisionError::Invalid(
+            "group name must be 1-200 characters".into(),
+        ));
     }
     db.write_blocking(|c| -> ProvisionResult<_> {
         let group = store::groups::create(c, &tenant.id, name)?;

@@ -77,9 +77,13 @@ pub async fn get_home_callback(
                 .await?
                 .map_err(|r| redemption::refusal_page(&ctx, &r))?;
             let (_, cookie) = session::start(&state, &ctx, &guest.id, &amr(&identity)).await?;
-            let next = invitation
-                .redirect_url
-                .unwrap_or_else(|| format!("{}{}", routes::tenant_path(&ctx.tenant.slug), routes::MY_APPS));
+            let next = invitation.redirect_url.unwrap_or_else(|| {
+                format!(
+                    "{}{}",
+                    routes::tenant_path(&ctx.tenant.slug),
+                    routes::MY_APPS
+                )
+            });
             Ok(see_other(&next, vec![cookie, clear_flow]))
         }
         (None, Some(auth_request_id)) => {
@@ -92,7 +96,10 @@ pub async fn get_home_callback(
             );
             Ok(see_other(&next, vec![cookie, clear_flow]))
         }
-        (None, None) => Err(home_error_page(&ctx, &HomeError::UnknownFlow("flow without purpose".into()))),
+        (None, None) => Err(home_error_page(
+            &ctx,
+            &HomeError::UnknownFlow("flow without purpose".into()),
+        )),
     }
 }
 
@@ -102,31 +109,62 @@ fn amr(identity: &HomeIdentity) -> String {
 
 /// The accepted, active guest linked to this home identity, or a refusal page
 /// (audited).
-async fn guest_for(state: &AppState, ctx: &TenantContext, identity: &HomeIdentity) -> PageResult<User> {
-    let (tenant_id, issuer, subject) = (ctx.tenant.id.clone(), identity.issuer.clone(), identity.subject.clone());
+async fn guest_for(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+) -> PageResult<User> {
+    let (tenant_id, issuer, subject) = (
+        ctx.tenant.id.clone(),
+        identity.issuer.clone(),
+        identity.subject.clone(),
+    );
     let guest = state
         .db
         .read(move |c| store::users::find_by_home(c, &tenant_id, &issuer, &subject))
         .await?;
     let refusal = match &guest {
-        None => Some(("no guest", "Your account has no access to this organization. Ask the person who invited you to invite you again.")),
-        Some(g) if !g.is_active() => Some(("blocked", "Your access to this organization has been removed. Contact the person who invited you.")),
-        Some(g) if g.external_state.as_deref() != Some("accepted") => {
-            Some(("pending", "Your invitation has not been accepted yet. Open the link in your invitation email first."))
-        }
-        Some(g) if g.access_expires_at.is_some_and(|t| t <= now()) => {
-            Some(("expired", "Your guest access to this organization has expired. Contact the person who invited you."))
-        }
+        None => Some((
+            "no guest",
+            "Your account has no access to this organization. Ask the person who invited you to invite you again.",
+        )),
+        Some(g) if !g.is_active() => Some((
+            "blocked",
+            "Your access to this organization has been removed. Contact the person who invited you.",
+        )),
+        Some(g) if g.external_state.as_deref() != Some("accepted") => Some((
+            "pending",
+            "Your invitation has not been accepted yet. Open the link in your invitation email first.",
+        )),
+        Some(g) if g.access_expires_at.is_some_and(|t| t <= now()) => Some((
+            "expired",
+            "Your guest access to this organization has expired. Contact the person who invited you.",
+        )),
         Some(_) => None,
     };
     if let Some((reason, message)) = refusal {
-        let (tenant_id, who, reason) = (ctx.tenant.id.clone(), format!("{} {}", identity.issuer, identity.subject), reason.to_owned());
+        let (tenant_id, who, reason) = (
+            ctx.tenant.id.clone(),
+            format!("{} {}", identity.issuer, identity.subject),
+            reason.to_owned(),
+        );
         state
             .db
-            .write(move |c| store::audit::record(c, &tenant_id, &who, "signin.refused", None, Some(&reason)))
+            .write(move |c| {
+                store::audit::record(c, &tenant_id, &who, "signin.refused", None, Some(&reason))
+            })
             .await?;
-        state.metrics.sign_in_failures.with_label_values(&["guest_refused"]).inc();
-        return Err(PageError::new(StatusCode::FORBIDDEN, &ctx.tenant.display_name, "Access removed", message));
+        state
+            .metrics
+            .sign_in_failures
+            .with_label_values(&["guest_refused"])
+            .inc();
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            &ctx.tenant.display_name,
+            "Access removed",
+            message,
+        ));
     }
     guest.ok_or_else(|| PageError::server(&ctx.tenant.display_name, "guest vanished"))
 }

@@ -31,10 +31,28 @@ pub async fn route(
         let (tenant_id, who) = (ctx.tenant.id.clone(), email.to_string());
         state
             .db
-            .write(move |c| store::audit::record(c, &tenant_id, &who, "signin.refused", Some(&who), Some(reason)))
+            .write(move |c| {
+                store::audit::record(
+                    c,
+                    &tenant_id,
+                    &who,
+                    "signin.refused",
+                    Some(&who),
+                    Some(reason),
+                )
+            })
             .await?;
-        state.metrics.sign_in_failures.with_label_values(&["guest_refused"]).inc();
-        Err::<Option<HttpResponse>, PageError>(PageError::new(StatusCode::FORBIDDEN, name, "No access", &message))
+        state
+            .metrics
+            .sign_in_failures
+            .with_label_values(&["guest_refused"])
+            .inc();
+        Err::<Option<HttpResponse>, PageError>(PageError::new(
+            StatusCode::FORBIDDEN,
+            name,
+            "No access",
+            &message,
+        ))
     };
     match user {
         Some(guest) if guest.user_type == "guest" => {
@@ -44,14 +62,19 @@ pub async fn route(
             if guest.access_expires_at.is_some_and(|t| t <= now()) {
                 return refuse("expired", format!("Your guest access to {name} has expired. Contact the person who invited you.")).await;
             }
-            let Some(home_issuer) = guest.home_issuer.filter(|_| guest.external_state.as_deref() == Some("accepted")) else {
+            let Some(home_issuer) = guest
+                .home_issuer
+                .filter(|_| guest.external_state.as_deref() == Some("accepted"))
+            else {
                 return refuse("pending", "You have been invited but have not accepted yet. Open the link in your invitation email first.".into()).await;
             };
             let (url, cookie) = home::start(
                 &state.db,
                 ctx,
                 &home_issuer,
-                Purpose::SignIn { auth_request_id: auth_request.id.clone() },
+                Purpose::SignIn {
+                    auth_request_id: auth_request.id.clone(),
+                },
                 email.as_str(),
                 state.settings.secure_cookies(),
             )

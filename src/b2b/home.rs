@@ -61,24 +61,35 @@ fn http() -> Result<openidconnect::reqwest::Client, HomeError> {
         .map_err(|e| HomeError::Unreachable(e.to_string()))
 }
 
-async fn rp_client(ctx: &TenantContext, home_issuer: &str) -> Result<(CoreClient<
-    openidconnect::EndpointSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointMaybeSet,
-    openidconnect::EndpointMaybeSet,
->, openidconnect::reqwest::Client), HomeError> {
+async fn rp_client(
+    ctx: &TenantContext,
+    home_issuer: &str,
+) -> Result<
+    (
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        openidconnect::reqwest::Client,
+    ),
+    HomeError,
+> {
     let http = http()?;
-    let issuer = IssuerUrl::new(home_issuer.to_owned()).map_err(|e| HomeError::BadAnswer(e.to_string()))?;
+    let issuer =
+        IssuerUrl::new(home_issuer.to_owned()).map_err(|e| HomeError::BadAnswer(e.to_string()))?;
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
         .await
         .map_err(|e| HomeError::Unreachable(e.to_string()))?;
     let redirect = RedirectUrl::new(format!("{}{}", ctx.issuer, routes::HOME_CALLBACK))
         .map_err(|e| HomeError::BadAnswer(e.to_string()))?;
     // The resource tenant's client id at its home is its own issuer URL.
-    let client = CoreClient::from_provider_metadata(metadata, ClientId::new(ctx.issuer.clone()), None)
-        .set_redirect_uri(redirect);
+    let client =
+        CoreClient::from_provider_metadata(metadata, ClientId::new(ctx.issuer.clone()), None)
+            .set_redirect_uri(redirect);
     Ok((client, http))
 }
 
@@ -95,7 +106,11 @@ pub async fn start(
     let (client, _) = rp_client(ctx, home_issuer).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
         .add_scope(Scope::new("email".into()))
         .add_scope(Scope::new("profile".into()))
         .set_pkce_challenge(challenge)
@@ -110,7 +125,11 @@ pub async fn start(
     let row = store::flows::HomeFlow {
         state_hash: token_hash(state.secret()),
         tenant_id: ctx.tenant.id.clone(),
-        purpose: if invitation_id.is_some() { "redeem".into() } else { "signin".into() },
+        purpose: if invitation_id.is_some() {
+            "redeem".into()
+        } else {
+            "signin".into()
+        },
         home_issuer: home_issuer.to_owned(),
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
@@ -149,7 +168,9 @@ pub async fn finish(
         .await?
         .ok_or_else(|| HomeError::UnknownFlow("unknown or used state".into()))?;
     if flow.browser_hash != browser {
-        return Err(HomeError::UnknownFlow("flow started in another browser".into()));
+        return Err(HomeError::UnknownFlow(
+            "flow started in another browser".into(),
+        ));
     }
     if flow.expires_at <= now() {
         return Err(HomeError::UnknownFlow("flow expired".into()));
@@ -178,7 +199,10 @@ pub async fn finish(
             .email()
             .filter(|_| claims.email_verified().unwrap_or(false))
             .map(|e| e.to_string().to_ascii_lowercase()),
-        name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+        name: claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string()),
         amr: claims
             .auth_method_refs()
             .and_then(|a| a.first())
@@ -193,5 +217,6 @@ pub async fn home_tenant_for(
     email_domain: &str,
 ) -> Result<Option<crate::store::tenants::Tenant>, StoreError> {
     let domain = email_domain.to_owned();
-    db.read(move |c| store::tenants::owner_of_domain(c, &domain)).await
+    db.read(move |c| store::tenants::owner_of_domain(c, &domain))
+        .await
 }

@@ -13,7 +13,12 @@ use crate::store::{self, DbConn, StoreError, new_id, now};
 #[derive(Clone, Debug)]
 pub enum Inviter {
     /// A signed-in user of the tenant (id, display name, roles).
-    User { id: String, name: String, roles: Vec<String>, is_guest: bool },
+    User {
+        id: String,
+        name: String,
+        roles: Vec<String>,
+        is_guest: bool,
+    },
     /// An app using its `Invitations.Invite` permission.
     App { client_id: String, name: String },
 }
@@ -94,9 +99,12 @@ fn parse_redirect(url: Option<&str>) -> Result<Option<String>, InviteError> {
     let Some(raw) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    let parsed = url::Url::parse(raw).map_err(|_| InviteError::Invalid("redirect URL must be an absolute URL".into()))?;
+    let parsed = url::Url::parse(raw)
+        .map_err(|_| InviteError::Invalid("redirect URL must be an absolute URL".into()))?;
     if !matches!(parsed.scheme(), "https" | "http") {
-        return Err(InviteError::Invalid("redirect URL must be http or https".into()));
+        return Err(InviteError::Invalid(
+            "redirect URL must be http or https".into(),
+        ));
     }
     Ok(Some(parsed.to_string()))
 }
@@ -110,7 +118,10 @@ fn target_description(tenant: &Tenant, inv: &Invitation) -> String {
 }
 
 fn email_body(tenant: &Tenant, inv: &Invitation, link: &str) -> (String, String) {
-    let subject = format!("{} invited you to {}", inv.inviter_name, tenant.display_name);
+    let subject = format!(
+        "{} invited you to {}",
+        inv.inviter_name, tenant.display_name
+    );
     let mut body = format!(
         "{} has invited you to collaborate with {} as a guest, with access to {}.\n\n",
         inv.inviter_name,
@@ -118,7 +129,10 @@ fn email_body(tenant: &Tenant, inv: &Invitation, link: &str) -> (String, String)
         target_description(tenant, inv)
     );
     if let Some(message) = &inv.message {
-        body.push_str(&format!("Their message:\n\n  {}\n\n", message.replace('\n', "\n  ")));
+        body.push_str(&format!(
+            "Their message:\n\n  {}\n\n",
+            message.replace('\n', "\n  ")
+        ));
     }
     body.push_str(&format!(
         "Accept the invitation by signing in with your own organization's account:\n\n  {link}\n\n\
@@ -145,23 +159,34 @@ pub fn invite(
     }
     let email = Email::parse(&request.email).map_err(InviteError::Invalid)?;
     let redirect_url = parse_redirect(request.redirect_url.as_deref())?;
-    let message = request.message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned);
+    let message = request
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
     if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
-        return Err(InviteError::Invalid("the message is limited to 2000 characters".into()));
+        return Err(InviteError::Invalid(
+            "the message is limited to 2000 characters".into(),
+        ));
     }
     let (kind, target_id, target_name) = match &request.target {
         Target::Tenant => ("tenant", None, None),
         Target::Group(name) => {
-            let group = store::groups::find_by_name(conn, &tenant.id, name)?.ok_or(InviteError::NoTarget("group"))?;
+            let group = store::groups::find_by_name(conn, &tenant.id, name)?
+                .ok_or(InviteError::NoTarget("group"))?;
             ("group", Some(group.id), Some(group.name))
         }
         Target::App(client_id) => {
-            let app = store::apps::find(conn, &tenant.id, client_id)?.ok_or(InviteError::NoTarget("application"))?;
+            let app = store::apps::find(conn, &tenant.id, client_id)?
+                .ok_or(InviteError::NoTarget("application"))?;
             ("app", Some(app.id), Some(app.name))
         }
     };
     let guest = match store::users::find_by_email(conn, &tenant.id, email.as_str())? {
-        Some(u) if u.user_type != "guest" => return Err(InviteError::AlreadyMember(email.to_string())),
+        Some(u) if u.user_type != "guest" => {
+            return Err(InviteError::AlreadyMember(email.to_string()));
+        }
         Some(u) if u.external_state.as_deref() == Some("accepted") => {
             return Err(InviteError::AlreadyGuest(email.to_string()));
         }
@@ -172,7 +197,12 @@ pub fn invite(
             pending
         }
         None => {
-            let name = email.as_str().split('@').next().unwrap_or_default().to_owned();
+            let name = email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             store::users::create_guest(conn, &tenant.id, email.as_str(), &name, &inviter.actor())?
         }
     };
@@ -209,7 +239,10 @@ pub fn invite(
         Some(email.as_str()),
         Some(&format!("invitation {} to {kind}", invitation.id)),
     )?;
-    Ok(Invited { invitation, redeem_url: link })
+    Ok(Invited {
+        invitation,
+        redeem_url: link,
+    })
 }
 
 /// A fresh link and expiry for a pending invitation, mailed again.
@@ -221,21 +254,38 @@ pub fn resend(
     invitation_id: &str,
     lifetime: chrono::TimeDelta,
 ) -> Result<Invited, InviteError> {
-    let mut invitation = invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
+    let mut invitation =
+        invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
     if invitation.status != "pending" {
         return Err(InviteError::NotPending);
     }
     let token = random_token();
     invitation.token_hash = token_hash(&token);
     invitation.expires_at = now() + lifetime;
-    if !invitations::renew(conn, &tenant.id, &invitation.id, &invitation.token_hash, invitation.expires_at)? {
+    if !invitations::renew(
+        conn,
+        &tenant.id,
+        &invitation.id,
+        &invitation.token_hash,
+        invitation.expires_at,
+    )? {
         return Err(InviteError::NotPending);
     }
     let link = redeem_url(issuer, &token);
     let (subject, body) = email_body(tenant, &invitation, &link);
     store::outbox::enqueue(conn, &tenant.id, &invitation.email, &subject, &body)?;
-    store::audit::record(conn, &tenant.id, actor, "invitation.resent", Some(&invitation.email), Some(&invitation.id))?;
-    Ok(Invited { invitation, redeem_url: link })
+    store::audit::record(
+        conn,
+        &tenant.id,
+        actor,
+        "invitation.resent",
+        Some(&invitation.email),
+        Some(&invitation.id),
+    )?;
+    Ok(Invited {
+        invitation,
+        redeem_url: link,
+    })
 }
 
 impl From<diesel::result::Error> for InviteError {

@@ -32,7 +32,9 @@ impl Mailer {
         Ok(Mailer {
             db,
             transport,
-            from: from.parse().map_err(|e| anyhow::anyhow!("sender address {from:?}: {e}"))?,
+            from: from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("sender address {from:?}: {e}"))?,
         })
     }
 
@@ -63,7 +65,9 @@ impl Mailer {
             let id = mail.id.clone();
             match self.send(&mail).await {
                 Ok(()) => {
-                    self.db.write(move |c| store::outbox::mark_sent(c, &id)).await?;
+                    self.db
+                        .write(move |c| store::outbox::mark_sent(c, &id))
+                        .await?;
                     sent += 1;
                 }
                 Err(e) => {
@@ -76,7 +80,9 @@ impl Mailer {
                     tracing::warn!(outbox_id = %mail.id, attempts, error = %e, "email delivery failed");
                     let error = e.to_string();
                     self.db
-                        .write(move |c| store::outbox::mark_failed(c, &id, attempts, now() + delay, &error))
+                        .write(move |c| {
+                            store::outbox::mark_failed(c, &id, attempts, now() + delay, &error)
+                        })
                         .await?;
                 }
             }

@@ -46,7 +46,11 @@ fn notice(ctx: &TenantContext, status: StatusCode, title: &str, message: &str) -
 
 /// The invitation behind a link, if it can still be redeemed; otherwise the
 /// page that says why.
-async fn pending_invitation(state: &AppState, ctx: &TenantContext, token: &str) -> PageResult<Invitation> {
+async fn pending_invitation(
+    state: &AppState,
+    ctx: &TenantContext,
+    token: &str,
+) -> PageResult<Invitation> {
     let (tenant_id, hash) = (ctx.tenant.id.clone(), token_hash(token));
     let invitation = state
         .db
@@ -57,13 +61,26 @@ async fn pending_invitation(state: &AppState, ctx: &TenantContext, token: &str) 
         })?;
     match invitation.effective_status() {
         "pending" => Ok(invitation),
-        "redeemed" => Err(notice(ctx, StatusCode::GONE, "Invitation already accepted", "This invitation has already been used. If it was you, sign in to the application you were invited to.")),
-        "revoked" => Err(notice(ctx, StatusCode::GONE, "Invitation withdrawn", "This invitation was withdrawn by the organization that sent it.")),
+        "redeemed" => Err(notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation already accepted",
+            "This invitation has already been used. If it was you, sign in to the application you were invited to.",
+        )),
+        "revoked" => Err(notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation withdrawn",
+            "This invitation was withdrawn by the organization that sent it.",
+        )),
         _ => Err(notice(
             ctx,
             StatusCode::GONE,
             "Invitation expired",
-            &format!("This invitation has expired. Ask {} to send it again.", invitation.inviter_name),
+            &format!(
+                "This invitation has expired. Ask {} to send it again.",
+                invitation.inviter_name
+            ),
         )),
     }
 }
@@ -136,7 +153,9 @@ pub async fn post_invite(
         &state.db,
         &ctx,
         &home_issuer,
-        Purpose::Redeem { invitation_id: invitation.id.clone() },
+        Purpose::Redeem {
+            invitation_id: invitation.id.clone(),
+        },
         &invitation.email,
         state.settings.secure_cookies(),
     )
@@ -149,7 +168,10 @@ pub async fn post_invite(
 #[derive(Debug)]
 pub enum Refusal {
     NotPending(&'static str),
-    WrongAccount { signed_in_as: String, invited: String },
+    WrongAccount {
+        signed_in_as: String,
+        invited: String,
+    },
     AlreadyLinked,
 }
 
@@ -162,7 +184,11 @@ pub async fn complete(
     invitation_id: &str,
     identity: &HomeIdentity,
 ) -> Result<Result<(Invitation, User), Refusal>, StoreError> {
-    let (tenant_id, id, identity) = (ctx.tenant.id.clone(), invitation_id.to_owned(), identity.clone());
+    let (tenant_id, id, identity) = (
+        ctx.tenant.id.clone(),
+        invitation_id.to_owned(),
+        identity.clone(),
+    );
     let outcome = state
         .db
         .write(move |c| {
@@ -177,7 +203,10 @@ pub async fn complete(
             }
             if identity.email.as_deref() != Some(invitation.email.as_str()) {
                 return Ok(Err(Refusal::WrongAccount {
-                    signed_in_as: identity.email.clone().unwrap_or_else(|| "an account without a verified email".into()),
+                    signed_in_as: identity
+                        .email
+                        .clone()
+                        .unwrap_or_else(|| "an account without a verified email".into()),
                     invited: invitation.email.clone(),
                 }));
             }
@@ -198,8 +227,16 @@ pub async fn complete(
                 identity.name.as_deref(),
             )?;
             match (invitation.target_kind.as_str(), &invitation.target_id) {
-                ("group", Some(group)) => store::groups::add_member(c, &tenant_id, group, &invitation.guest_user_id)?,
-                ("app", Some(app)) => store::groups::assign_app(c, &tenant_id, app, "user", &invitation.guest_user_id)?,
+                ("group", Some(group)) => {
+                    store::groups::add_member(c, &tenant_id, group, &invitation.guest_user_id)?
+                }
+                ("app", Some(app)) => store::groups::assign_app(
+                    c,
+                    &tenant_id,
+                    app,
+                    "user",
+                    &invitation.guest_user_id,
+                )?,
                 _ => {}
             }
             store::audit::record(
@@ -208,17 +245,34 @@ pub async fn complete(
                 &format!("guest:{}", invitation.guest_user_id),
                 "invitation.redeemed",
                 Some(&invitation.email),
-                Some(&format!("home {} subject {}", identity.issuer, identity.subject)),
+                Some(&format!(
+                    "home {} subject {}",
+                    identity.issuer, identity.subject
+                )),
             )?;
-            let guest = store::users::find(c, &tenant_id, &invitation.guest_user_id)?.ok_or(StoreError::NotFound)?;
+            let guest = store::users::find(c, &tenant_id, &invitation.guest_user_id)?
+                .ok_or(StoreError::NotFound)?;
             Ok(Ok((invitation, guest)))
         })
         .await?;
     if let Err(refusal) = &outcome {
-        let (tenant_id, id, detail) = (ctx.tenant.id.clone(), invitation_id.to_owned(), format!("{refusal:?}"));
+        let (tenant_id, id, detail) = (
+            ctx.tenant.id.clone(),
+            invitation_id.to_owned(),
+            format!("{refusal:?}"),
+        );
         state
             .db
-            .write(move |c| store::audit::record(c, &tenant_id, "system", "invitation.redemption_refused", Some(&id), Some(&detail)))
+            .write(move |c| {
+                store::audit::record(
+                    c,
+                    &tenant_id,
+                    "system",
+                    "invitation.redemption_refused",
+                    Some(&id),
+                    Some(&detail),
+                )
+            })
             .await?;
     }
     Ok(outcome)
@@ -226,7 +280,10 @@ pub async fn complete(
 
 pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
     match refusal {
-        Refusal::WrongAccount { signed_in_as, invited } => notice(
+        Refusal::WrongAccount {
+            signed_in_as,
+            invited,
+        } => notice(
             ctx,
             StatusCode::FORBIDDEN,
             "Wrong account",
@@ -240,8 +297,23 @@ pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
             "Already a guest",
             "Your account is already a guest of this organization under another address. Nothing was changed.",
         ),
-        Refusal::NotPending("redeemed") => notice(ctx, StatusCode::GONE, "Invitation already accepted", "This invitation has already been used. Nothing was changed."),
-        Refusal::NotPending("revoked") => notice(ctx, StatusCode::GONE, "Invitation withdrawn", "This invitation was withdrawn. Nothing was changed."),
-        Refusal::NotPending(_) => notice(ctx, StatusCode::GONE, "Invitation expired", "This invitation has expired. Nothing was changed."),
+        Refusal::NotPending("redeemed") => notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation already accepted",
+            "This invitation has already been used. Nothing was changed.",
+        ),
+        Refusal::NotPending("revoked") => notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation withdrawn",
+            "This invitation was withdrawn. Nothing was changed.",
+        ),
+        Refusal::NotPending(_) => notice(
+            ctx,
+            StatusCode::GONE,
+            "Invitation expired",
+            "This invitation has expired. Nothing was changed.",
+        ),
     }
 }

@@ -23,7 +23,11 @@ fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), Stor
     Ok(())
 }
 
-pub fn find_user(conn: &mut DbConn, tenant_id: &str, email_or_id: &str) -> Result<User, RemovalError> {
+pub fn find_user(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    email_or_id: &str,
+) -> Result<User, RemovalError> {
     let email = email_or_id.trim().to_ascii_lowercase();
     match store::users::find_by_email(conn, tenant_id, &email)? {
         Some(u) => Ok(u),
@@ -31,34 +35,75 @@ pub fn find_user(conn: &mut DbConn, tenant_id: &str, email_or_id: &str) -> Resul
     }
 }
 
-pub fn block(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+pub fn block(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    user: &User,
+) -> Result<(), RemovalError> {
     store::users::set_status(conn, tenant_id, &user.id, "blocked")?;
     cut_off(conn, tenant_id, &user.id)?;
-    store::audit::record(conn, tenant_id, actor, "user.blocked", Some(&user.email), Some(&user.id))?;
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "user.blocked",
+        Some(&user.email),
+        Some(&user.id),
+    )?;
     Ok(())
 }
 
-pub fn unblock(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+pub fn unblock(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    user: &User,
+) -> Result<(), RemovalError> {
     store::users::set_status(conn, tenant_id, &user.id, "active")?;
-    store::audit::record(conn, tenant_id, actor, "user.unblocked", Some(&user.email), Some(&user.id))?;
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "user.unblocked",
+        Some(&user.email),
+        Some(&user.id),
+    )?;
     Ok(())
 }
 
 /// Deletes the user object; everything it held goes with it.
-pub fn remove(conn: &mut DbConn, tenant_id: &str, actor: &str, user: &User) -> Result<(), RemovalError> {
+pub fn remove(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    user: &User,
+) -> Result<(), RemovalError> {
     cut_off(conn, tenant_id, &user.id)?;
     store::invitations::revoke_pending_for_guest(conn, tenant_id, &user.id)?;
     if !store::users::delete(conn, tenant_id, &user.id)? {
         return Err(RemovalError::NoUser);
     }
-    store::audit::record(conn, tenant_id, actor, "user.removed", Some(&user.email), Some(&user.id))?;
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "user.removed",
+        Some(&user.email),
+        Some(&user.id),
+    )?;
     Ok(())
 }
 
 /// Revokes a pending invitation; a guest who never accepted goes with it.
-pub fn revoke_invitation(conn: &mut DbConn, tenant_id: &str, actor: &str, invitation_id: &str) -> Result<(), RemovalError> {
-    let invitation =
-        store::invitations::find(conn, tenant_id, invitation_id)?.ok_or(RemovalError::NoInvitation)?;
+pub fn revoke_invitation(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    invitation_id: &str,
+) -> Result<(), RemovalError> {
+    let invitation = store::invitations::find(conn, tenant_id, invitation_id)?
+        .ok_or(RemovalError::NoInvitation)?;
     if !store::invitations::revoke(conn, tenant_id, invitation_id)? {
         return Err(RemovalError::NotPending);
     }
@@ -70,7 +115,14 @@ pub fn revoke_invitation(conn: &mut DbConn, tenant_id: &str, actor: &str, invita
         store::users::set_status(conn, tenant_id, &guest.id, "blocked")?;
         cut_off(conn, tenant_id, &guest.id)?;
     }
-    store::audit::record(conn, tenant_id, actor, "invitation.revoked", Some(&invitation.email), Some(invitation_id))?;
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "invitation.revoked",
+        Some(&invitation.email),
+        Some(invitation_id),
+    )?;
     Ok(())
 }
 

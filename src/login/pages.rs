@@ -110,7 +110,9 @@ pub async fn post_login(
             return Ok(render(StatusCode::BAD_REQUEST, &page, Vec::new()));
         }
     };
-    if let Some(response) = crate::b2b::guest_signin::route(&state, &ctx, &auth_request, &email).await? {
+    if let Some(response) =
+        crate::b2b::guest_signin::route(&state, &ctx, &auth_request, &email).await?
+    {
         return Ok(response);
     }
     // Whether or not the account exists, the next step looks the same.

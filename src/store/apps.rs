@@ -159,7 +159,12 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Client>> {
         .collect()
 }
 
-pub fn set_assignment_required(conn: &mut DbConn, tenant_id: &str, client_id: &str, required: bool) -> StoreResult<()> {
+pub fn set_assignment_required(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    client_id: &str,
+    required: bool,
+) -> StoreResult<()> {
     diesel::update(
         applications::table
             .filter(applications::tenant_id.eq(tenant_id))

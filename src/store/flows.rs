@@ -22,7 +22,9 @@ pub struct HomeFlow {
 }
 
 pub fn insert(conn: &mut DbConn, flow: &HomeFlow) -> StoreResult<()> {
-    diesel::insert_into(home_flows::table).values(flow).execute(conn)?;
+    diesel::insert_into(home_flows::table)
+        .values(flow)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -55,7 +55,12 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Group>> {
 }
 
 /// Adds a member; the group must belong to the tenant.
-pub fn add_member(conn: &mut DbConn, tenant_id: &str, group_id: &str, user_id: &str) -> StoreResult<()> {
+pub fn add_member(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    group_id: &str,
+    user_id: &str,
+) -> StoreResult<()> {
     find(conn, tenant_id, group_id)?.ok_or(StoreError::NotFound)?;
     let exists: i64 = group_members::table
         .filter(group_members::group_id.eq(group_id))
@@ -64,7 +69,10 @@ pub fn add_member(conn: &mut DbConn, tenant_id: &str, group_id: &str, user_id: &
         .get_result(conn)?;
     if exists == 0 {
         diesel::insert_into(group_members::table)
-            .values((group_members::group_id.eq(group_id), group_members::user_id.eq(user_id)))
+            .values((
+                group_members::group_id.eq(group_id),
+                group_members::user_id.eq(user_id),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -81,7 +89,13 @@ pub fn groups_of(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResu
 }
 
 /// Assigns an app to a user or a group (`principal_kind` = `user` | `group`).
-pub fn assign_app(conn: &mut DbConn, tenant_id: &str, app_id: &str, kind: &str, principal_id: &str) -> StoreResult<()> {
+pub fn assign_app(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    app_id: &str,
+    kind: &str,
+    principal_id: &str,
+) -> StoreResult<()> {
     let exists: i64 = app_assignments::table
         .filter(app_assignments::app_id.eq(app_id))
         .filter(app_assignments::principal_kind.eq(kind))
@@ -103,7 +117,12 @@ pub fn assign_app(conn: &mut DbConn, tenant_id: &str, app_id: &str, kind: &str, 
 }
 
 /// True when the user is assigned the app directly or through a group.
-pub fn is_assigned(conn: &mut DbConn, tenant_id: &str, app_id: &str, user_id: &str) -> StoreResult<bool> {
+pub fn is_assigned(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    app_id: &str,
+    user_id: &str,
+) -> StoreResult<bool> {
     let mut principals = groups_of(conn, tenant_id, user_id)?;
     principals.push(user_id.to_owned());
     let n: i64 = app_assignments::table
@@ -116,7 +135,11 @@ pub fn is_assigned(conn: &mut DbConn, tenant_id: &str, app_id: &str, user_id: &s
 }
 
 /// App ids assigned to the user directly or through a group.
-pub fn assigned_apps(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
+pub fn assigned_apps(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+) -> StoreResult<Vec<String>> {
     let mut principals = groups_of(conn, tenant_id, user_id)?;
     principals.push(user_id.to_owned());
     Ok(app_assignments::table

@@ -42,11 +42,17 @@ impl Invitation {
 }
 
 pub fn insert(conn: &mut DbConn, invitation: &Invitation) -> StoreResult<()> {
-    diesel::insert_into(invitations::table).values(invitation).execute(conn)?;
+    diesel::insert_into(invitations::table)
+        .values(invitation)
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn find_by_token_hash(conn: &mut DbConn, tenant_id: &str, hash: &str) -> StoreResult<Option<Invitation>> {
+pub fn find_by_token_hash(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    hash: &str,
+) -> StoreResult<Option<Invitation>> {
     Ok(invitations::table
         .filter(invitations::tenant_id.eq(tenant_id))
         .filter(invitations::token_hash.eq(hash))
@@ -82,20 +88,30 @@ pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResul
             .filter(invitations::status.eq("pending"))
             .filter(invitations::expires_at.gt(at)),
     )
-    .set((invitations::status.eq("redeemed"), invitations::redeemed_at.eq(at)))
+    .set((
+        invitations::status.eq("redeemed"),
+        invitations::redeemed_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Revokes every pending invitation of a guest; returns how many.
-pub fn revoke_pending_for_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult<usize> {
+pub fn revoke_pending_for_guest(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    guest_id: &str,
+) -> StoreResult<usize> {
     Ok(diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
             .filter(invitations::guest_user_id.eq(guest_id))
             .filter(invitations::status.eq("pending")),
     )
-    .set((invitations::status.eq("revoked"), invitations::revoked_at.eq(now())))
+    .set((
+        invitations::status.eq("revoked"),
+        invitations::revoked_at.eq(now()),
+    ))
     .execute(conn)?)
 }
 
@@ -106,7 +122,10 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool>
             .filter(invitations::id.eq(id))
             .filter(invitations::status.eq("pending")),
     )
-    .set((invitations::status.eq("revoked"), invitations::revoked_at.eq(now())))
+    .set((
+        invitations::status.eq("revoked"),
+        invitations::revoked_at.eq(now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -125,7 +144,10 @@ pub fn renew(
             .filter(invitations::id.eq(id))
             .filter(invitations::status.eq("pending")),
     )
-    .set((invitations::token_hash.eq(token_hash), invitations::expires_at.eq(expires_at)))
+    .set((
+        invitations::token_hash.eq(token_hash),
+        invitations::expires_at.eq(expires_at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

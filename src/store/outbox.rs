@@ -21,7 +21,13 @@ pub struct OutboxEmail {
     pub last_error: Option<String>,
 }
 
-pub fn enqueue(conn: &mut DbConn, tenant_id: &str, recipient: &str, subject: &str, body: &str) -> StoreResult<String> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> StoreResult<String> {
     let at = now();
     let id = new_id();
     diesel::insert_into(outbox_emails::table)
@@ -59,7 +65,13 @@ pub fn mark_sent(conn: &mut DbConn, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn mark_failed(conn: &mut DbConn, id: &str, attempts: i32, retry_at: chrono::NaiveDateTime, error: &str) -> StoreResult<()> {
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: &str,
+    attempts: i32,
+    retry_at: chrono::NaiveDateTime,
+    error: &str,
+) -> StoreResult<()> {
     diesel::update(outbox_emails::table.filter(outbox_emails::id.eq(id)))
         .set((
             outbox_emails::attempts.eq(attempts),
@@ -72,7 +84,12 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, attempts: i32, retry_at: chrono:
 
 /// Claims a message for sending: pushes its next attempt out so another
 /// replica does not send it too; false when someone else claimed it first.
-pub fn claim(conn: &mut DbConn, id: &str, seen_attempt_at: chrono::NaiveDateTime, lease: chrono::TimeDelta) -> StoreResult<bool> {
+pub fn claim(
+    conn: &mut DbConn,
+    id: &str,
+    seen_attempt_at: chrono::NaiveDateTime,
+    lease: chrono::TimeDelta,
+) -> StoreResult<bool> {
     let n = diesel::update(
         outbox_emails::table
             .filter(outbox_emails::id.eq(id))

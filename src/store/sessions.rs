@@ -85,7 +85,11 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResu
 }
 
 /// Ends every browser session of a user (removal, blocking).
-pub fn revoke_all_for_user(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<usize> {
+pub fn revoke_all_for_user(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+) -> StoreResult<usize> {
     Ok(diesel::update(
         sessions::table
             .filter(sessions::tenant_id.eq(tenant_id))

@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    home_flows,
-    auth_codes, auth_requests, refresh_tokens, revoked_access_tokens, sessions, signing_keys,
+    auth_codes, auth_requests, home_flows, refresh_tokens, revoked_access_tokens, sessions,
+    signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 

@@ -151,7 +151,9 @@ pub fn create_guest(
     diesel::insert_into(users::table)
         .values(&user)
         .execute(conn)
-        .map_err(|e| StoreError::unique_as(e, "a user with this email already exists in the tenant"))?;
+        .map_err(|e| {
+            StoreError::unique_as(e, "a user with this email already exists in the tenant")
+        })?;
     Ok(user)
 }
 
@@ -182,14 +184,23 @@ pub fn accept_guest(
         return Err(StoreError::NotFound);
     }
     if let Some(name) = display_name.filter(|n| !n.trim().is_empty()) {
-        diesel::update(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
-            .set(users::display_name.eq(name.trim()))
-            .execute(conn)?;
+        diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(tenant_id))
+                .filter(users::id.eq(user_id)),
+        )
+        .set(users::display_name.eq(name.trim()))
+        .execute(conn)?;
     }
     Ok(())
 }
 
-pub fn find_by_home(conn: &mut DbConn, tenant_id: &str, issuer: &str, subject: &str) -> StoreResult<Option<User>> {
+pub fn find_by_home(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    issuer: &str,
+    subject: &str,
+) -> StoreResult<Option<User>> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant_id))
         .filter(users::home_issuer.eq(issuer))
@@ -211,15 +222,28 @@ pub fn list(conn: &mut DbConn, tenant_id: &str, user_type: Option<&str>) -> Stor
     Ok(query.load(conn)?)
 }
 
-pub fn set_status(conn: &mut DbConn, tenant_id: &str, user_id: &str, status: &str) -> StoreResult<bool> {
-    let n = diesel::update(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
-        .set((users::status.eq(status), users::updated_at.eq(now())))
-        .execute(conn)?;
+pub fn set_status(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    status: &str,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id)),
+    )
+    .set((users::status.eq(status), users::updated_at.eq(now())))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<bool> {
-    let n = diesel::delete(users::table.filter(users::tenant_id.eq(tenant_id)).filter(users::id.eq(user_id)))
-        .execute(conn)?;
+    let n = diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(n == 1)
 }

@@ -180,7 +180,9 @@ impl TenantDirectory {
             .db
             .read(move |conn| match store::apps::find(conn, &t, &c)? {
                 Some(client) => Ok(Some(client)),
-                None if c == crate::admin::portal::PORTAL_CLIENT_ID => portal_client(conn, &t, &public_url),
+                None if c == crate::admin::portal::PORTAL_CLIENT_ID => {
+                    portal_client(conn, &t, &public_url)
+                }
                 None => sibling_client(conn, &t, &c, &sibling_prefix),
             })
             .await?
@@ -221,8 +223,11 @@ fn sibling_client(
     if sibling.id == tenant_id {
         return Ok(None);
     }
-    let callback = crate::domain::RedirectUri::parse(&format!("{client_id}{}", crate::oidc::routes::HOME_CALLBACK))
-        .map_err(StoreError::Corrupt)?;
+    let callback = crate::domain::RedirectUri::parse(&format!(
+        "{client_id}{}",
+        crate::oidc::routes::HOME_CALLBACK
+    ))
+    .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
         id: sibling.id.clone(),
         tenant_id: tenant_id.to_owned(),
@@ -241,7 +246,11 @@ fn sibling_client(
 
 /// The admin portal of this server: a first-party public client whose only
 /// redirect URI is the tenant's `/admin/signed-in`.
-fn portal_client(conn: &mut store::DbConn, tenant_id: &str, public_url: &str) -> StoreResult<Option<Client>> {
+fn portal_client(
+    conn: &mut store::DbConn,
+    tenant_id: &str,
+    public_url: &str,
+) -> StoreResult<Option<Client>> {
     use diesel::prelude::*;
     let slug: Option<String> = store::schema::tenants::table
         .filter(store::schema::tenants::id.eq(tenant_id))

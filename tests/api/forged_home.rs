@@ -61,7 +61,11 @@ async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
         "email": GUEST,
         "email_verified": true,
     });
-    let key = if forgery == Forgery::WrongKey { &home.unpublished } else { &home.published };
+    let key = if forgery == Forgery::WrongKey {
+        &home.unpublished
+    } else {
+        &home.published
+    };
     let id_token = key.sign("JWT", &claims).unwrap();
     HttpResponse::Ok().json(serde_json::json!({
         "access_token": "opaque",
@@ -76,7 +80,12 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     let b = b2b().await;
     let link = b.invite(GUEST, Target::Tenant);
     let tenant = b.contoso();
-    let invitation = b.app.db.read_blocking(|c| store::invitations::list(c, &tenant.id)).unwrap().remove(0);
+    let invitation = b
+        .app
+        .db
+        .read_blocking(|c| store::invitations::list(c, &tenant.id))
+        .unwrap()
+        .remove(0);
 
     let good = keys::generate(SigningAlg::Rs256).unwrap();
     let bad = keys::generate(SigningAlg::Rs256).unwrap();
@@ -95,7 +104,10 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .route("/.well-known/openid-configuration", web::get().to(discovery))
+            .route(
+                "/.well-known/openid-configuration",
+                web::get().to(discovery),
+            )
             .route("/jwks", web::get().to(get_jwks))
             .route("/token", web::post().to(token))
     })
@@ -105,8 +117,18 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     .run();
     tokio::spawn(server);
 
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    for forgery in [Forgery::WrongKey, Forgery::WrongAudience, Forgery::WrongNonce, Forgery::Expired, Forgery::WrongIssuer, Forgery::None] {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for forgery in [
+        Forgery::WrongKey,
+        Forgery::WrongAudience,
+        Forgery::WrongNonce,
+        Forgery::Expired,
+        Forgery::WrongIssuer,
+        Forgery::None,
+    ] {
         *home.forgery.lock().unwrap() = forgery;
         // A pending round trip to the fake home, as `/invite` would have stored it.
         let (state, browser) = (format!("state-{forgery:?}"), format!("browser-{forgery:?}"));
@@ -124,9 +146,15 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
             created_at: at,
             expires_at: at + chrono::TimeDelta::minutes(5),
         };
-        b.app.db.write_blocking(|c| store::flows::insert(c, &flow)).unwrap();
+        b.app
+            .db
+            .write_blocking(|c| store::flows::insert(c, &flow))
+            .unwrap();
         let response = http
-            .get(format!("{}/callback/home?code=abc&state={state}", b.app.issuer("contoso")))
+            .get(format!(
+                "{}/callback/home?code=abc&state={state}",
+                b.app.issuer("contoso")
+            ))
             .header("cookie", format!("portico_home_flow={browser}"))
             .send()
             .await
@@ -139,7 +167,11 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
             assert_eq!(guest.home_issuer.as_deref(), Some(base.as_str()));
         } else {
             assert_eq!(status, 403, "{forgery:?} must be refused");
-            assert_eq!(guest.external_state.as_deref(), Some("pending_acceptance"), "{forgery:?} changed state");
+            assert_eq!(
+                guest.external_state.as_deref(),
+                Some("pending_acceptance"),
+                "{forgery:?} changed state"
+            );
         }
     }
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 410);

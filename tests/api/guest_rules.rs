@@ -14,12 +14,23 @@ async fn redeeming_with_another_account_is_refused_and_changes_nothing() {
     let b = b2b().await;
     let link = b.invite(GUEST, Target::Tenant);
     let (_, landing) = b.redeem(&link, "other@proseware.example").await;
-    let Landing::Page(403, page) = landing else { panic!("{landing:?}") };
-    assert!(page.contains("other@proseware.example") && page.contains(GUEST), "{page}");
-    assert_eq!(b.guest(GUEST).external_state.as_deref(), Some("pending_acceptance"));
+    let Landing::Page(403, page) = landing else {
+        panic!("{landing:?}")
+    };
+    assert!(
+        page.contains("other@proseware.example") && page.contains(GUEST),
+        "{page}"
+    );
+    assert_eq!(
+        b.guest(GUEST).external_state.as_deref(),
+        Some("pending_acceptance")
+    );
     // The right person can still use the link afterwards.
     let (_, landing) = b.redeem(&link, GUEST).await;
-    assert!(matches!(landing, Landing::Page(200, ref p) if p.contains("My apps")), "{landing:?}");
+    assert!(
+        matches!(landing, Landing::Page(200, ref p) if p.contains("My apps")),
+        "{landing:?}"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +62,12 @@ async fn expired_and_revoked_links_get_a_clear_page_and_change_nothing() {
     let page = reqwest::get(&revoked).await.unwrap();
     assert_eq!(page.status(), 410);
     assert!(page.text().await.unwrap().contains("withdrawn"));
-    assert_eq!(b.guest("second@proseware.example").external_state.as_deref(), Some("pending_acceptance"));
+    assert_eq!(
+        b.guest("second@proseware.example")
+            .external_state
+            .as_deref(),
+        Some("pending_acceptance")
+    );
 }
 
 #[tokio::test]
@@ -69,13 +85,25 @@ async fn a_link_redeemed_in_one_browser_cannot_be_completed_again_in_another() {
         .unwrap();
     assert_eq!(started.status(), 303);
     let home_authorize = started.headers()["location"].to_str().unwrap().to_owned();
-    assert!(home_authorize.starts_with(&b.app.issuer("proseware")), "{home_authorize}");
+    assert!(
+        home_authorize.starts_with(&b.app.issuer("proseware")),
+        "{home_authorize}"
+    );
     // Meanwhile the link is redeemed in another browser.
     let (_, first) = b.redeem(&link, GUEST).await;
     assert!(matches!(first, Landing::Page(200, _)));
     // The late browser completes its home sign-in: refused, nothing changes.
-    let second = crate::helpers::drive(&b.app, &late, &home_authorize, GUEST, crate::helpers::PASSWORD).await;
-    let Landing::Page(410, page) = second else { panic!("{second:?}") };
+    let second = crate::helpers::drive(
+        &b.app,
+        &late,
+        &home_authorize,
+        GUEST,
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    let Landing::Page(410, page) = second else {
+        panic!("{second:?}")
+    };
     assert!(page.contains("already"), "{page}");
 }
 
@@ -85,8 +113,13 @@ async fn a_removed_guest_loses_tokens_and_sign_in_at_once() {
     let link = b.invite(GUEST, Target::Tenant);
     b.redeem(&link, GUEST).await;
     let tokens = b.guest_tokens(GUEST).await.expect("guest signs in");
-    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens).secret().clone();
-    let refresh = openidconnect::OAuth2TokenResponse::refresh_token(&tokens).unwrap().secret().clone();
+    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens)
+        .secret()
+        .clone();
+    let refresh = openidconnect::OAuth2TokenResponse::refresh_token(&tokens)
+        .unwrap()
+        .secret()
+        .clone();
     guests::act_on_guest(&b.app.db, &b.contoso(), "test", GUEST, GuestAction::Remove).unwrap();
     assert!(!introspect(&b, &access).await);
     assert_eq!(refresh_status(&b, &refresh).await, 400);
@@ -109,7 +142,9 @@ async fn a_guest_token_of_contoso_is_refused_by_proseware() {
     let link = b.invite(GUEST, Target::Tenant);
     b.redeem(&link, GUEST).await;
     let tokens = b.guest_tokens(GUEST).await.unwrap();
-    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens).secret().clone();
+    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens)
+        .secret()
+        .clone();
     for (slug, expected) in [("contoso", 200), ("proseware", 401)] {
         let status = reqwest::Client::new()
             .get(format!("{}/userinfo", b.app.issuer(slug)))
@@ -126,22 +161,43 @@ async fn a_guest_token_of_contoso_is_refused_by_proseware() {
 async fn apps_that_require_assignment_refuse_unassigned_guests_and_admit_invited_ones() {
     let b = b2b().await;
     let restricted = b.app.web_app("contoso");
-    portico::admin::provision::require_assignment(&b.app.db, "contoso", &restricted.client_id).unwrap();
+    portico::admin::provision::require_assignment(&b.app.db, "contoso", &restricted.client_id)
+        .unwrap();
     let link = b.invite(GUEST, Target::Tenant);
     b.redeem(&link, GUEST).await;
 
     let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &restricted, "openid", &[]);
-    let Landing::Away(back) = crate::helpers::drive(&b.app, &b.app.browser(), &url, GUEST, crate::helpers::PASSWORD).await else {
+    let Landing::Away(back) = crate::helpers::drive(
+        &b.app,
+        &b.app.browser(),
+        &url,
+        GUEST,
+        crate::helpers::PASSWORD,
+    )
+    .await
+    else {
         panic!("expected a redirect")
     };
-    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"), "{back}");
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("access_denied"),
+        "{back}"
+    );
 
     // An invitation to the app assigns it on redemption.
     let second = "other@proseware.example";
     let link = b.invite(second, Target::App(restricted.client_id.clone()));
     b.redeem(&link, second).await;
     let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &restricted, "openid", &[]);
-    let Landing::Away(back) = crate::helpers::drive(&b.app, &b.app.browser(), &url, second, crate::helpers::PASSWORD).await else {
+    let Landing::Away(back) = crate::helpers::drive(
+        &b.app,
+        &b.app.browser(),
+        &url,
+        second,
+        crate::helpers::PASSWORD,
+    )
+    .await
+    else {
         panic!("expected a redirect")
     };
     assert!(query_param(&back, "code").is_some(), "{back}");
@@ -150,12 +206,17 @@ async fn apps_that_require_assignment_refuse_unassigned_guests_and_admit_invited
 #[tokio::test]
 async fn invitations_to_a_group_add_the_guest_to_it() {
     let b = b2b().await;
-    let group = portico::admin::provision::create_group(&b.app.db, "contoso", "Launch team").unwrap();
+    let group =
+        portico::admin::provision::create_group(&b.app.db, "contoso", "Launch team").unwrap();
     let link = b.invite(GUEST, Target::Group("Launch team".into()));
     b.redeem(&link, GUEST).await;
     let tenant = b.contoso();
     let guest = b.guest(GUEST);
-    let groups = b.app.db.read_blocking(|c| store::groups::groups_of(c, &tenant.id, &guest.id)).unwrap();
+    let groups = b
+        .app
+        .db
+        .read_blocking(|c| store::groups::groups_of(c, &tenant.id, &guest.id))
+        .unwrap();
     assert_eq!(groups, vec![group.id]);
 }
 
@@ -164,23 +225,61 @@ async fn members_and_accepted_guests_cannot_be_invited_twice_and_guests_cannot_i
     let b = b2b().await;
     let tenant = b.contoso();
     let issuer = b.app.issuer("contoso");
-    let request = |email: &str| InviteRequest { email: email.into(), target: Target::Tenant, redirect_url: None, message: None };
-    let err = guests::invite_as(&b.app.db, &tenant, &issuer, "megan@contoso.example", &request("megan@contoso.example"), chrono::TimeDelta::days(1))
-        .unwrap_err();
+    let request = |email: &str| InviteRequest {
+        email: email.into(),
+        target: Target::Tenant,
+        redirect_url: None,
+        message: None,
+    };
+    let err = guests::invite_as(
+        &b.app.db,
+        &tenant,
+        &issuer,
+        "megan@contoso.example",
+        &request("megan@contoso.example"),
+        chrono::TimeDelta::days(1),
+    )
+    .unwrap_err();
     assert!(matches!(err, InviteError::AlreadyMember(_)), "{err:?}");
     let link = b.invite(GUEST, Target::Tenant);
     b.redeem(&link, GUEST).await;
-    let err = guests::invite_as(&b.app.db, &tenant, &issuer, "megan@contoso.example", &request(GUEST), chrono::TimeDelta::days(1)).unwrap_err();
+    let err = guests::invite_as(
+        &b.app.db,
+        &tenant,
+        &issuer,
+        "megan@contoso.example",
+        &request(GUEST),
+        chrono::TimeDelta::days(1),
+    )
+    .unwrap_err();
     assert!(matches!(err, InviteError::AlreadyGuest(_)), "{err:?}");
-    let err = guests::invite_as(&b.app.db, &tenant, &issuer, GUEST, &request("new@proseware.example"), chrono::TimeDelta::days(1)).unwrap_err();
+    let err = guests::invite_as(
+        &b.app.db,
+        &tenant,
+        &issuer,
+        GUEST,
+        &request("new@proseware.example"),
+        chrono::TimeDelta::days(1),
+    )
+    .unwrap_err();
     assert!(matches!(err, InviteError::Forbidden), "{err:?}");
     // Re-inviting a still-pending guest replaces the old link.
     let first = b.invite("late@proseware.example", Target::Tenant);
     let second = b.invite("late@proseware.example", Target::Tenant);
     assert_eq!(reqwest::get(&first).await.unwrap().status(), 410);
     assert_eq!(reqwest::get(&second).await.unwrap().status(), 200);
-    let users = b.app.db.read_blocking(|c| store::users::list(c, &tenant.id, Some("guest"))).unwrap();
-    assert_eq!(users.iter().filter(|u| u.email == "late@proseware.example").count(), 1);
+    let users = b
+        .app
+        .db
+        .read_blocking(|c| store::users::list(c, &tenant.id, Some("guest")))
+        .unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .filter(|u| u.email == "late@proseware.example")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -188,13 +287,25 @@ async fn someone_from_a_known_home_who_is_not_a_guest_is_told_so() {
     let b = b2b().await;
     match b.guest_tokens(GUEST).await {
         Err(Landing::Page(403, page)) => {
-            assert!(page.contains("Proseware Ltd") && page.contains("no access to Contoso Ltd"), "{page}")
+            assert!(
+                page.contains("Proseware Ltd") && page.contains("no access to Contoso Ltd"),
+                "{page}"
+            )
         }
         other => panic!("{other:?}"),
     }
     // Members still get the password step.
     let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
-    let landing = crate::helpers::drive(&b.app, &b.app.browser(), &url, "megan@contoso.example", crate::helpers::PASSWORD).await;
-    let Landing::Away(back) = landing else { panic!("{landing:?}") };
+    let landing = crate::helpers::drive(
+        &b.app,
+        &b.app.browser(),
+        &url,
+        "megan@contoso.example",
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    let Landing::Away(back) = landing else {
+        panic!("{landing:?}")
+    };
     assert!(query_param(&back, "code").is_some());
 }

@@ -11,7 +11,9 @@ use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::{InviteRequest, Target};
 use portico::store;
 
-use crate::helpers::{Landing, PASSWORD, TestApp, TestClient, drive, jwt_payload, query_param, spawn_app_with};
+use crate::helpers::{
+    Landing, PASSWORD, TestApp, TestClient, drive, jwt_payload, query_param, spawn_app_with,
+};
 use crate::smtp::{self, SmtpSink};
 
 pub const GUEST: &str = "gio@proseware.example";
@@ -47,15 +49,31 @@ impl B2b {
     }
 
     pub fn invite(&self, email: &str, target: Target) -> String {
-        let request = InviteRequest { email: email.into(), target, redirect_url: None, message: Some("Welcome to the Fabrikam launch!".into()) };
-        guests::invite_as(&self.app.db, &self.contoso(), &self.app.issuer("contoso"), "megan@contoso.example", &request, chrono::TimeDelta::days(30))
-            .unwrap()
-            .redeem_url
+        let request = InviteRequest {
+            email: email.into(),
+            target,
+            redirect_url: None,
+            message: Some("Welcome to the Fabrikam launch!".into()),
+        };
+        guests::invite_as(
+            &self.app.db,
+            &self.contoso(),
+            &self.app.issuer("contoso"),
+            "megan@contoso.example",
+            &request,
+            chrono::TimeDelta::days(30),
+        )
+        .unwrap()
+        .redeem_url
     }
 
     pub fn guest(&self, email: &str) -> store::users::User {
         let tenant = self.contoso();
-        self.app.db.read_blocking(|c| store::users::find_by_email(c, &tenant.id, email)).unwrap().expect("guest exists")
+        self.app
+            .db
+            .read_blocking(|c| store::users::find_by_email(c, &tenant.id, email))
+            .unwrap()
+            .expect("guest exists")
     }
 
     /// Redeems `link` in a fresh browser signed in at home as `home_email`.
@@ -66,22 +84,46 @@ impl B2b {
     }
 
     /// A guest sign-in to Contoso's web app through the RP library; returns tokens.
-    pub async fn guest_tokens(&self, email: &str) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
+    pub async fn guest_tokens(
+        &self,
+        email: &str,
+    ) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
         let http = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(self.app.issuer("contoso")).unwrap(), &http).await.unwrap();
-        let rp = CoreClient::from_provider_metadata(metadata, ClientId::new(self.web.client_id.clone()), self.web.secret.clone().map(ClientSecret::new))
-            .set_redirect_uri(RedirectUrl::new(self.web.redirect_uri.clone()).unwrap());
+        let metadata = CoreProviderMetadata::discover_async(
+            IssuerUrl::new(self.app.issuer("contoso")).unwrap(),
+            &http,
+        )
+        .await
+        .unwrap();
+        let rp = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.web.client_id.clone()),
+            self.web.secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(RedirectUrl::new(self.web.redirect_uri.clone()).unwrap());
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, _, nonce) = rp
-            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
             .add_scope(Scope::new("email".into()))
             .add_scope(Scope::new("offline_access".into()))
             .set_pkce_challenge(challenge)
             .url();
-        match drive(&self.app, &self.app.browser(), url.as_str(), email, PASSWORD).await {
+        match drive(
+            &self.app,
+            &self.app.browser(),
+            url.as_str(),
+            email,
+            PASSWORD,
+        )
+        .await
+        {
             Landing::Away(back) => {
                 let Some(code) = query_param(&back, "code") else {
                     return Err(Landing::Away(back));
@@ -93,7 +135,11 @@ impl B2b {
                     .request_async(&http)
                     .await
                     .expect("code exchange");
-                tokens.id_token().unwrap().claims(&rp.id_token_verifier(), &nonce).expect("ID token verifies");
+                tokens
+                    .id_token()
+                    .unwrap()
+                    .claims(&rp.id_token_verifier(), &nonce)
+                    .expect("ID token verifies");
                 Ok(tokens)
             }
             page => Err(page),
@@ -113,7 +159,10 @@ async fn a_guest_is_invited_redeems_at_home_signs_in_and_is_removed() {
 
     // The guest object exists at once, pending, without a password.
     let guest = b.guest(GUEST);
-    assert_eq!((guest.user_type.as_str(), guest.external_state.as_deref()), ("guest", Some("pending_acceptance")));
+    assert_eq!(
+        (guest.user_type.as_str(), guest.external_state.as_deref()),
+        ("guest", Some("pending_acceptance"))
+    );
     assert!(guest.password_hash.is_none());
 
     // Opening the link shows who invited whom, and does not consume it.
@@ -121,14 +170,22 @@ async fn a_guest_is_invited_redeems_at_home_signs_in_and_is_removed() {
         let page = reqwest::get(&link).await.unwrap();
         assert_eq!(page.status(), 200);
         let text = page.text().await.unwrap();
-        assert!(text.contains("Test User") && text.contains(GUEST) && text.contains("Contoso Ltd"), "{text}");
+        assert!(
+            text.contains("Test User") && text.contains(GUEST) && text.contains("Contoso Ltd"),
+            "{text}"
+        );
         assert!(text.contains("Continue with Proseware Ltd"), "{text}");
     }
 
     // Redeem: sign in at Proseware (password checked there), land on My apps.
     let (browser, landing) = b.redeem(&link, GUEST).await;
-    let Landing::Page(200, page) = landing else { panic!("expected My apps, got {landing:?}") };
-    assert!(page.contains("My apps") && page.contains("(guest)"), "{page}");
+    let Landing::Page(200, page) = landing else {
+        panic!("expected My apps, got {landing:?}")
+    };
+    assert!(
+        page.contains("My apps") && page.contains("(guest)"),
+        "{page}"
+    );
     let guest = b.guest(GUEST);
     assert_eq!(guest.external_state.as_deref(), Some("accepted"));
     assert_eq!(guest.home_issuer, Some(b.app.issuer("proseware")));
@@ -148,20 +205,32 @@ async fn a_guest_is_invited_redeems_at_home_signs_in_and_is_removed() {
     assert_eq!(id["email"], GUEST);
     let access = tokens.access_token().secret().clone();
     let refresh = tokens.refresh_token().unwrap().secret().clone();
-    assert_eq!(introspect(&b, &access).await, true);
+    assert!(introspect(&b, &access).await);
 
     // Blocking takes effect at once.
     guests::act_on_guest(&b.app.db, &b.contoso(), "test", GUEST, GuestAction::Block).unwrap();
-    assert_eq!(introspect(&b, &access).await, false);
+    assert!(!introspect(&b, &access).await);
     assert_eq!(refresh_status(&b, &refresh).await, 400);
     match b.guest_tokens(GUEST).await {
         Err(Landing::Page(403, page)) => assert!(page.contains("removed"), "{page}"),
         other => panic!("a blocked guest must be refused: {other:?}"),
     }
-    let audit = b.app.db.read_blocking(|c| store::audit::list(c, &b.contoso().id, 100)).unwrap();
+    let audit = b
+        .app
+        .db
+        .read_blocking(|c| store::audit::list(c, &b.contoso().id, 100))
+        .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
-    for expected in ["invitation.created", "invitation.redeemed", "user.blocked", "signin.refused"] {
-        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    for expected in [
+        "invitation.created",
+        "invitation.redeemed",
+        "user.blocked",
+        "signin.refused",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
     }
 }
 

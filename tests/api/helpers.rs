@@ -367,7 +367,8 @@ pub enum Landing {
 }
 
 fn form_action(page: &str) -> Option<String> {
-    let start = page.find("<form method=\"post\" action=\"")? + "<form method=\"post\" action=\"".len();
+    let start =
+        page.find("<form method=\"post\" action=\"")? + "<form method=\"post\" action=\"".len();
     let end = page[start..].find('"')? + start;
     Some(page[start..end].replace("&#38;", "&").replace("&amp;", "&"))
 }
@@ -389,7 +390,13 @@ fn hidden_fields(page: &str) -> Vec<(String, String)> {
 /// Walks redirects and sign-in pages like a person: types `email` and
 /// `password` where asked, allows consent, until the browser leaves this server
 /// or lands on another page.
-pub async fn drive(app: &TestApp, browser: &reqwest::Client, start: &str, email: &str, password: &str) -> Landing {
+pub async fn drive(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    start: &str,
+    email: &str,
+    password: &str,
+) -> Landing {
     let mut response = browser.get(app.absolute(start)).send().await.unwrap();
     for _ in 0..30 {
         if response.status().is_redirection() {
@@ -403,7 +410,10 @@ pub async fn drive(app: &TestApp, browser: &reqwest::Client, start: &str, email:
         let status = response.status().as_u16();
         let page = response.text().await.unwrap();
         let Some(action) = form_action(&page).filter(|a| {
-            a.ends_with("/login") || a.ends_with("/login/password") || a.ends_with("/consent") || a.contains("/invite/")
+            a.ends_with("/login")
+                || a.ends_with("/login/password")
+                || a.ends_with("/consent")
+                || a.contains("/invite/")
         }) else {
             return Landing::Page(status, page);
         };
@@ -417,7 +427,12 @@ pub async fn drive(app: &TestApp, browser: &reqwest::Client, start: &str, email:
         } else if !page.contains("You're invited") {
             return Landing::Page(status, page);
         }
-        response = browser.post(app.absolute(&action)).form(&fields).send().await.unwrap();
+        response = browser
+            .post(app.absolute(&action))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
     }
     panic!("journey did not settle");
 }

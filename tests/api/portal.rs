@@ -12,11 +12,25 @@ fn portal(b: &crate::guests::B2b) -> String {
 async fn a_member_signs_in_to_the_portal_and_invites_a_guest() {
     let b = b2b().await;
     let browser = b.app.browser();
-    let Landing::Page(200, page) = drive(&b.app, &browser, &portal(&b), "megan@contoso.example", PASSWORD).await else {
+    let Landing::Page(200, page) = drive(
+        &b.app,
+        &browser,
+        &portal(&b),
+        "megan@contoso.example",
+        PASSWORD,
+    )
+    .await
+    else {
         panic!("portal page expected")
     };
-    assert!(page.contains("Guests of Contoso Ltd") && page.contains("Invite a guest"), "{page}");
-    assert!(!page.contains("Guest accounts"), "members do not manage guest accounts");
+    assert!(
+        page.contains("Guests of Contoso Ltd") && page.contains("Invite a guest"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Guest accounts"),
+        "members do not manage guest accounts"
+    );
     let response = browser
         .post(format!("{}/invite", portal(&b)))
         .form(&[
@@ -30,15 +44,28 @@ async fn a_member_signs_in_to_the_portal_and_invites_a_guest() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let result = response.text().await.unwrap();
-    assert!(result.contains("Invitation sent.") && result.contains("/invite/"), "{result}");
+    assert!(
+        result.contains("Invitation sent.") && result.contains("/invite/"),
+        "{result}"
+    );
     let mail = b.mail.wait_for(GUEST, 0).await;
-    assert!(mail.data.contains("See you <b>soon</b>"), "plain-text mail carries the message as typed");
-    assert_eq!(b.guest(GUEST).external_state.as_deref(), Some("pending_acceptance"));
+    assert!(
+        mail.data.contains("See you <b>soon</b>"),
+        "plain-text mail carries the message as typed"
+    );
+    assert_eq!(
+        b.guest(GUEST).external_state.as_deref(),
+        Some("pending_acceptance")
+    );
 
     // Without the CSRF token nothing happens.
     let forged = browser
         .post(format!("{}/invite", portal(&b)))
-        .form(&[("csrf_token", "forged"), ("email", "x@proseware.example"), ("target", "tenant")])
+        .form(&[
+            ("csrf_token", "forged"),
+            ("email", "x@proseware.example"),
+            ("target", "tenant"),
+        ])
         .send()
         .await
         .unwrap();
@@ -48,14 +75,33 @@ async fn a_member_signs_in_to_the_portal_and_invites_a_guest() {
 #[tokio::test]
 async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
     let b = b2b().await;
-    portico::admin::provision::create_member(&b.app.db, "contoso", "admin@contoso.example", "Ada Admin", PASSWORD, true).unwrap();
+    portico::admin::provision::create_member(
+        &b.app.db,
+        "contoso",
+        "admin@contoso.example",
+        "Ada Admin",
+        PASSWORD,
+        true,
+    )
+    .unwrap();
     let link = b.invite(GUEST, portico::b2b::invitation::Target::Tenant);
     b.redeem(&link, GUEST).await;
     let browser = b.app.browser();
-    let Landing::Page(200, page) = drive(&b.app, &browser, &portal(&b), "admin@contoso.example", PASSWORD).await else {
+    let Landing::Page(200, page) = drive(
+        &b.app,
+        &browser,
+        &portal(&b),
+        "admin@contoso.example",
+        PASSWORD,
+    )
+    .await
+    else {
         panic!("portal page expected")
     };
-    assert!(page.contains("Guest accounts") && page.contains(GUEST), "{page}");
+    assert!(
+        page.contains("Guest accounts") && page.contains(GUEST),
+        "{page}"
+    );
     let guest = b.guest(GUEST);
     let csrf = hidden(&page, "csrf_token");
     let response = browser
@@ -74,7 +120,13 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
         .unwrap();
     assert_eq!(response.status(), 303);
     let tenant = b.contoso();
-    assert!(b.app.db.read_blocking(|c| portico::store::users::find_by_email(c, &tenant.id, GUEST)).unwrap().is_none());
+    assert!(
+        b.app
+            .db
+            .read_blocking(|c| portico::store::users::find_by_email(c, &tenant.id, GUEST))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -83,11 +135,22 @@ async fn guests_cannot_invite_or_manage_from_the_portal() {
     let link = b.invite(GUEST, portico::b2b::invitation::Target::Tenant);
     let (browser, _) = b.redeem(&link, GUEST).await;
     // The redemption left a Contoso session for the guest.
-    let page = browser.get(portal(&b)).send().await.unwrap().text().await.unwrap();
+    let page = browser
+        .get(portal(&b))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("may not invite"), "{page}");
     let response = browser
         .post(format!("{}/invite", portal(&b)))
-        .form(&[("csrf_token", hidden(&page, "csrf_token").as_str()), ("email", "x@proseware.example"), ("target", "tenant")])
+        .form(&[
+            ("csrf_token", hidden(&page, "csrf_token").as_str()),
+            ("email", "x@proseware.example"),
+            ("target", "tenant"),
+        ])
         .send()
         .await
         .unwrap();

@@ -40,7 +40,12 @@ pub async fn start() -> SmtpSink {
                         recipients.clear();
                         b"250 OK\r\n"
                     } else if upper.starts_with("RCPT TO") {
-                        let addr = line[8..].trim().trim_start_matches(':').trim().trim_matches(['<', '>']).to_owned();
+                        let addr = line[8..]
+                            .trim()
+                            .trim_start_matches(':')
+                            .trim()
+                            .trim_matches(['<', '>'])
+                            .to_owned();
                         recipients.push(addr.to_ascii_lowercase());
                         b"250 OK\r\n"
                     } else if upper == "DATA" {
@@ -50,10 +55,17 @@ pub async fn start() -> SmtpSink {
                             if l == "." {
                                 break;
                             }
-                            data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+                            data.push_str(
+                                l.strip_prefix('.')
+                                    .filter(|_| l.starts_with(".."))
+                                    .unwrap_or(&l),
+                            );
                             data.push('\n');
                         }
-                        store.lock().await.push(Received { recipients: recipients.clone(), data });
+                        store.lock().await.push(Received {
+                            recipients: recipients.clone(),
+                            data,
+                        });
                         b"250 queued\r\n"
                     } else if upper == "QUIT" {
                         let _ = write.write_all(b"221 bye\r\n").await;

@@ -32,12 +32,22 @@ pub struct AuditQuery {
     limit: Option<i64>,
 }
 
-pub async fn get_groups(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn get_groups(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let caller = caller(&state, &path, &req).await?;
     caller.require_users_admin()?;
     let tenant_id = caller.ctx.tenant.id.clone();
-    let groups = state.db.read(move |c| store::groups::list(c, &tenant_id)).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "groups": groups })))
+    let groups = state
+        .db
+        .read(move |c| store::groups::list(c, &tenant_id))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "groups": groups }),
+    ))
 }
 
 pub async fn post_group(
@@ -57,11 +67,21 @@ pub async fn post_group(
         .db
         .write(move |c| {
             let group = store::groups::create(c, &tenant_id, &name)?;
-            store::audit::record(c, &tenant_id, &actor, "group.created", Some(&name), Some(&group.id))?;
+            store::audit::record(
+                c,
+                &tenant_id,
+                &actor,
+                "group.created",
+                Some(&name),
+                Some(&group.id),
+            )?;
             Ok(group)
         })
         .await?;
-    Ok(json(StatusCode::CREATED, serde_json::to_value(group).unwrap_or_default()))
+    Ok(json(
+        StatusCode::CREATED,
+        serde_json::to_value(group).unwrap_or_default(),
+    ))
 }
 
 pub async fn post_group_member(
@@ -73,13 +93,24 @@ pub async fn post_group_member(
     let (slug, group_id) = path.into_inner();
     let caller = caller(&state, &slug, &req).await?;
     caller.require_users_admin()?;
-    let (tenant_id, actor, user_id) = (caller.ctx.tenant.id.clone(), caller.actor(), body.into_inner().user_id);
+    let (tenant_id, actor, user_id) = (
+        caller.ctx.tenant.id.clone(),
+        caller.actor(),
+        body.into_inner().user_id,
+    );
     state
         .db
         .write(move |c| {
             store::users::find(c, &tenant_id, &user_id)?.ok_or(StoreError::NotFound)?;
             store::groups::add_member(c, &tenant_id, &group_id, &user_id)?;
-            store::audit::record(c, &tenant_id, &actor, "group.member_added", Some(&user_id), Some(&group_id))
+            store::audit::record(
+                c,
+                &tenant_id,
+                &actor,
+                "group.member_added",
+                Some(&user_id),
+                Some(&group_id),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -95,9 +126,19 @@ pub async fn post_assignment(
     let caller = caller(&state, &slug, &req).await?;
     caller.require_users_admin()?;
     let (kind, principal) = match body.into_inner() {
-        NewAssignment { user_id: Some(u), group_id: None } => ("user", u),
-        NewAssignment { user_id: None, group_id: Some(g) } => ("group", g),
-        _ => return Err(Problem::bad_request("give exactly one of user_id or group_id")),
+        NewAssignment {
+            user_id: Some(u),
+            group_id: None,
+        } => ("user", u),
+        NewAssignment {
+            user_id: None,
+            group_id: Some(g),
+        } => ("group", g),
+        _ => {
+            return Err(Problem::bad_request(
+                "give exactly one of user_id or group_id",
+            ));
+        }
     };
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     state
@@ -112,7 +153,14 @@ pub async fn post_assignment(
                 return Err(StoreError::NotFound);
             }
             store::groups::assign_app(c, &tenant_id, &app.id, kind, &principal)?;
-            store::audit::record(c, &tenant_id, &actor, "app.assigned", Some(&principal), Some(&client_id))
+            store::audit::record(
+                c,
+                &tenant_id,
+                &actor,
+                "app.assigned",
+                Some(&principal),
+                Some(&client_id),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -128,6 +176,12 @@ pub async fn get_audit(
     caller.require_users_admin()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let tenant_id = caller.ctx.tenant.id.clone();
-    let events = state.db.read(move |c| store::audit::list(c, &tenant_id, limit)).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "events": events })))
+    let events = state
+        .db
+        .read(move |c| store::audit::list(c, &tenant_id, limit))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "events": events }),
+    ))
 }

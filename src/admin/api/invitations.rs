@@ -47,13 +47,26 @@ pub async fn post_invitation(
     let inviter = caller.require_inviter()?;
     let body = body.into_inner();
     let target = match (body.group, body.app) {
-        (Some(_), Some(_)) => return Err(Problem::bad_request("invite to a group or an app, not both")),
+        (Some(_), Some(_)) => {
+            return Err(Problem::bad_request(
+                "invite to a group or an app, not both",
+            ));
+        }
         (Some(g), None) => Target::Group(g),
         (None, Some(a)) => Target::App(a),
         (None, None) => Target::Tenant,
     };
-    let request = InviteRequest { email: body.email, target, redirect_url: body.redirect_url, message: body.message };
-    let (tenant, issuer, lifetime) = (caller.ctx.tenant.clone(), caller.ctx.issuer.clone(), state.settings.invitation_lifetime);
+    let request = InviteRequest {
+        email: body.email,
+        target,
+        redirect_url: body.redirect_url,
+        message: body.message,
+    };
+    let (tenant, issuer, lifetime) = (
+        caller.ctx.tenant.clone(),
+        caller.ctx.issuer.clone(),
+        state.settings.invitation_lifetime,
+    );
     let invited = state
         .db
         .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
@@ -79,9 +92,19 @@ pub async fn get_invitations(
     let caller = caller(&state, &path, &req).await?;
     caller.require_inviter()?;
     let tenant_id = caller.ctx.tenant.id.clone();
-    let all = state.db.read(move |c| store::invitations::list(c, &tenant_id)).await?;
-    let visible: Vec<_> = all.iter().filter(|i| may_see(&caller, i)).map(invitation_json).collect();
-    Ok(json(StatusCode::OK, serde_json::json!({ "invitations": visible })))
+    let all = state
+        .db
+        .read(move |c| store::invitations::list(c, &tenant_id))
+        .await?;
+    let visible: Vec<_> = all
+        .iter()
+        .filter(|i| may_see(&caller, i))
+        .map(invitation_json)
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "invitations": visible }),
+    ))
 }
 
 async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Invitation> {
@@ -106,11 +129,17 @@ pub async fn post_resend(
     let caller = caller(&state, &slug, &req).await?;
     caller.require_inviter()?;
     let invitation = own_invitation(&state, &caller, &id).await?;
-    let (tenant, issuer, actor, lifetime) =
-        (caller.ctx.tenant.clone(), caller.ctx.issuer.clone(), caller.actor(), state.settings.invitation_lifetime);
+    let (tenant, issuer, actor, lifetime) = (
+        caller.ctx.tenant.clone(),
+        caller.ctx.issuer.clone(),
+        caller.actor(),
+        state.settings.invitation_lifetime,
+    );
     let invited = state
         .db
-        .write_as(move |c| invitation::resend(c, &tenant, &issuer, &actor, &invitation.id, lifetime))
+        .write_as(move |c| {
+            invitation::resend(c, &tenant, &issuer, &actor, &invitation.id, lifetime)
+        })
         .await?;
     let mut body = invitation_json(&invited.invitation);
     body["redeem_url"] = invited.redeem_url.into();

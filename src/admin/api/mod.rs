@@ -30,11 +30,19 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, title, detail: detail.into() }
+        Problem {
+            status,
+            title,
+            detail: detail.into(),
+        }
     }
 
     pub fn not_found(what: &str) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "Not found", format!("no such {what}"))
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("no such {what}"),
+        )
     }
 
     pub fn forbidden(detail: &str) -> Problem {
@@ -59,9 +67,14 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        response.content_type("application/problem+json").insert_header(("Cache-Control", "no-store"));
+        response
+            .content_type("application/problem+json")
+            .insert_header(("Cache-Control", "no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header(("WWW-Authenticate", r#"Bearer realm="portico", error="invalid_token""#));
+            response.insert_header((
+                "WWW-Authenticate",
+                r#"Bearer realm="portico", error="invalid_token""#,
+            ));
         }
         response.body(
             serde_json::json!({
@@ -82,7 +95,11 @@ impl From<StoreError> for Problem {
             StoreError::Conflict(what) => Problem::new(StatusCode::CONFLICT, "Conflict", what),
             other => {
                 tracing::error!(error = %other, "admin API storage error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Server error", "the request could not be completed")
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Server error",
+                    "the request could not be completed",
+                )
             }
         }
     }
@@ -92,7 +109,9 @@ impl From<InviteError> for Problem {
     fn from(e: InviteError) -> Problem {
         match e {
             InviteError::Invalid(_) => Problem::bad_request(e.to_string()),
-            InviteError::AlreadyMember(_) | InviteError::AlreadyGuest(_) | InviteError::NotPending => {
+            InviteError::AlreadyMember(_)
+            | InviteError::AlreadyGuest(_)
+            | InviteError::NotPending => {
                 Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string())
             }
             InviteError::Forbidden => Problem::forbidden(&e.to_string()),
@@ -108,7 +127,9 @@ impl From<RemovalError> for Problem {
         match e {
             RemovalError::NoUser => Problem::not_found("user"),
             RemovalError::NoInvitation => Problem::not_found("invitation"),
-            RemovalError::NotPending => Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
+            RemovalError::NotPending => {
+                Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string())
+            }
             RemovalError::Store(s) => s.into(),
         }
     }
@@ -124,15 +145,21 @@ pub struct Caller {
 
 pub enum CallerKind {
     /// A person, through a first-party app of the tenant.
-    User { user: User, roles: Vec<String> },
+    User { user: Box<User>, roles: Vec<String> },
     /// An app with client-credentials permissions.
-    App { client_id: String, name: String, permissions: Vec<String> },
+    App {
+        client_id: String,
+        name: String,
+        permissions: Vec<String>,
+    },
 }
 
 impl Caller {
     fn has(&self, permission: Permission) -> bool {
         match &self.kind {
-            CallerKind::App { permissions, .. } => permissions.iter().any(|p| p == permission.as_str()),
+            CallerKind::App { permissions, .. } => {
+                permissions.iter().any(|p| p == permission.as_str())
+            }
             CallerKind::User { roles, .. } => roles.iter().any(|r| r == "admin"),
         }
     }
@@ -144,16 +171,21 @@ impl Caller {
     /// Invitations: admins, members (the default policy) and apps with Invitations.Invite.
     pub fn require_inviter(&self) -> ApiResult<Inviter> {
         match &self.kind {
-            CallerKind::App { client_id, name, .. } if self.has(Permission::InvitationsInvite) => {
-                Ok(Inviter::App { client_id: client_id.clone(), name: name.clone() })
-            }
+            CallerKind::App {
+                client_id, name, ..
+            } if self.has(Permission::InvitationsInvite) => Ok(Inviter::App {
+                client_id: client_id.clone(),
+                name: name.clone(),
+            }),
             CallerKind::User { user, roles } => Ok(Inviter::User {
                 id: user.id.clone(),
                 name: user.display_name.clone(),
                 roles: roles.clone(),
                 is_guest: user.user_type == "guest",
             }),
-            _ => Err(Problem::forbidden("the Invitations.Invite permission is required")),
+            _ => Err(Problem::forbidden(
+                "the Invitations.Invite permission is required",
+            )),
         }
     }
 
@@ -162,7 +194,9 @@ impl Caller {
         if self.has(Permission::UsersReadWrite) {
             Ok(())
         } else {
-            Err(Problem::forbidden("the admin role or the Users.ReadWrite permission is required"))
+            Err(Problem::forbidden(
+                "the admin role or the Users.ReadWrite permission is required",
+            ))
         }
     }
 
@@ -178,24 +212,42 @@ impl Caller {
 /// signature, revocation), to one of its own registered apps; a delegated user
 /// token only through an app the tenant marked first-party.
 pub async fn caller(state: &AppState, slug: &str, req: &HttpRequest) -> ApiResult<Caller> {
-    let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
-    let ctx = state.tenants.get(slug).await?.ok_or_else(|| Problem::not_found("tenant"))?;
-    let token = access::bearer_token(req).ok_or_else(|| unauthorized("a bearer access token is required"))?;
-    let claims = access::validate(state, &ctx, token).await.map_err(|e| match e {
-        AccessError::Invalid(_) => unauthorized("the access token is invalid, expired, revoked or for another tenant"),
-        AccessError::Store(s) => s.into(),
-    })?;
+    let unauthorized =
+        |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
+    let ctx = state
+        .tenants
+        .get(slug)
+        .await?
+        .ok_or_else(|| Problem::not_found("tenant"))?;
+    let token = access::bearer_token(req)
+        .ok_or_else(|| unauthorized("a bearer access token is required"))?;
+    let claims = access::validate(state, &ctx, token)
+        .await
+        .map_err(|e| match e {
+            AccessError::Invalid(_) => {
+                unauthorized("the access token is invalid, expired, revoked or for another tenant")
+            }
+            AccessError::Store(s) => s.into(),
+        })?;
     let (tenant_id, client_id) = (ctx.tenant.id.clone(), claims.client_id.clone());
     let app = state
         .db
         .read(move |c| store::apps::find(c, &tenant_id, &client_id))
         .await?
-        .ok_or_else(|| Problem::forbidden("the token was not issued to an app of this organization"))?;
+        .ok_or_else(|| {
+            Problem::forbidden("the token was not issued to an app of this organization")
+        })?;
     let kind = match claims.gid {
-        None => CallerKind::App { client_id: app.client_id, name: app.name, permissions: claims.roles },
+        None => CallerKind::App {
+            client_id: app.client_id,
+            name: app.name,
+            permissions: claims.roles,
+        },
         Some(_) => {
             if !app.first_party {
-                return Err(Problem::forbidden("user tokens are accepted only from first-party apps of this organization"));
+                return Err(Problem::forbidden(
+                    "user tokens are accepted only from first-party apps of this organization",
+                ));
             }
             let (tenant_id, sub) = (ctx.tenant.id.clone(), claims.sub.clone());
             let (user, roles) = state
@@ -207,14 +259,19 @@ pub async fn caller(state: &AppState, slug: &str, req: &HttpRequest) -> ApiResul
                 })
                 .await?;
             let user = user.ok_or_else(|| unauthorized("the user no longer exists"))?;
-            CallerKind::User { user, roles }
+            CallerKind::User {
+                user: Box::new(user),
+                roles,
+            }
         }
     };
     Ok(Caller { ctx, kind })
 }
 
 pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status).insert_header(("Cache-Control", "no-store")).json(body)
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
 }
 
 /// The public view of a user (never the password hash).

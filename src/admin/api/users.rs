@@ -29,8 +29,14 @@ pub async fn get_users(
         Some(_) => return Err(Problem::bad_request("type must be guest or member")),
     };
     let tenant_id = caller.ctx.tenant.id.clone();
-    let users = state.db.read(move |c| store::users::list(c, &tenant_id, filter.as_deref())).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() })))
+    let users = state
+        .db
+        .read(move |c| store::users::list(c, &tenant_id, filter.as_deref()))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
+    ))
 }
 
 pub async fn get_user(
@@ -60,7 +66,13 @@ enum Action {
     Remove,
 }
 
-async fn act(state: &AppState, slug: &str, id: String, req: &HttpRequest, action: Action) -> ApiResult<HttpResponse> {
+async fn act(
+    state: &AppState,
+    slug: &str,
+    id: String,
+    req: &HttpRequest,
+    action: Action,
+) -> ApiResult<HttpResponse> {
     let caller = caller(state, slug, req).await?;
     caller.require_users_admin()?;
     if matches!(&caller.kind, CallerKind::User { user, .. } if user.id == id) {
@@ -81,17 +93,29 @@ async fn act(state: &AppState, slug: &str, id: String, req: &HttpRequest, action
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn post_block(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn post_block(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     act(&state, &slug, id, &req, Action::Block).await
 }
 
-pub async fn post_unblock(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn post_unblock(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     act(&state, &slug, id, &req, Action::Unblock).await
 }
 
-pub async fn delete_user(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     act(&state, &slug, id, &req, Action::Remove).await
 }

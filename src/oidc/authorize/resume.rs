@@ -141,18 +141,35 @@ pub async fn resume(
 
     // Apps that require assignment admit only assigned users (directly or by group).
     if client.assignment_required {
-        let (tenant_id, app_id, user_id) = (ctx.tenant.id.clone(), client.id.clone(), user.id.clone());
+        let (tenant_id, app_id, user_id) =
+            (ctx.tenant.id.clone(), client.id.clone(), user.id.clone());
         let assigned = state
             .db
             .read(move |c| store::groups::is_assigned(c, &tenant_id, &app_id, &user_id))
             .await?;
         if !assigned {
-            let (tenant_id, who, app) = (ctx.tenant.id.clone(), user.email.clone(), client.client_id.clone());
+            let (tenant_id, who, app) = (
+                ctx.tenant.id.clone(),
+                user.email.clone(),
+                client.client_id.clone(),
+            );
             state
                 .db
-                .write(move |c| store::audit::record(c, &tenant_id, &who, "signin.refused", Some(&app), Some("not assigned")))
+                .write(move |c| {
+                    store::audit::record(
+                        c,
+                        &tenant_id,
+                        &who,
+                        "signin.refused",
+                        Some(&app),
+                        Some("not assigned"),
+                    )
+                })
                 .await?;
-            return Err(fail(ErrorCode::AccessDenied, "user not assigned to the application"));
+            return Err(fail(
+                ErrorCode::AccessDenied,
+                "user not assigned to the application",
+            ));
         }
     }
 
