@@ -357,39 +357,9 @@ pub async fn tokens_for_member(
     response.json().await.unwrap()
 }
 
-/// Where a browser journey ended.
-#[derive(Debug)]
-pub enum Landing {
-    /// Redirected off this server (to an app's redirect URI).
-    Away(String),
-    /// A page that is not a sign-in form (status, body).
-    Page(u16, String),
-}
+pub use crate::journey::Landing;
 
-fn form_action(page: &str) -> Option<String> {
-    let start =
-        page.find("<form method=\"post\" action=\"")? + "<form method=\"post\" action=\"".len();
-    let end = page[start..].find('"')? + start;
-    Some(page[start..end].replace("&#38;", "&").replace("&amp;", "&"))
-}
-
-fn hidden_fields(page: &str) -> Vec<(String, String)> {
-    let mut fields = Vec::new();
-    let mut rest = page;
-    while let Some(i) = rest.find("<input type=\"hidden\" name=\"") {
-        rest = &rest[i + "<input type=\"hidden\" name=\"".len()..];
-        let name_end = rest.find('"').unwrap();
-        let name = rest[..name_end].to_owned();
-        let value_start = rest.find("value=\"").unwrap() + "value=\"".len();
-        let value_end = rest[value_start..].find('"').unwrap() + value_start;
-        fields.push((name, rest[value_start..value_end].to_owned()));
-    }
-    fields
-}
-
-/// Walks redirects and sign-in pages like a person: types `email` and
-/// `password` where asked, allows consent, until the browser leaves this server
-/// or lands on another page.
+/// Walks a browser journey on this app (see [`crate::journey::drive`]).
 pub async fn drive(
     app: &TestApp,
     browser: &reqwest::Client,
@@ -397,42 +367,5 @@ pub async fn drive(
     email: &str,
     password: &str,
 ) -> Landing {
-    let mut response = browser.get(app.absolute(start)).send().await.unwrap();
-    for _ in 0..30 {
-        if response.status().is_redirection() {
-            let location = response.headers()["location"].to_str().unwrap().to_owned();
-            if !location.starts_with('/') && !location.starts_with(&app.base) {
-                return Landing::Away(location);
-            }
-            response = browser.get(app.absolute(&location)).send().await.unwrap();
-            continue;
-        }
-        let status = response.status().as_u16();
-        let page = response.text().await.unwrap();
-        let Some(action) = form_action(&page).filter(|a| {
-            a.ends_with("/login")
-                || a.ends_with("/login/password")
-                || a.ends_with("/consent")
-                || a.contains("/invite/")
-        }) else {
-            return Landing::Page(status, page);
-        };
-        let mut fields = hidden_fields(&page);
-        if page.contains("name=\"password\"") {
-            fields.push(("password".into(), password.into()));
-        } else if page.contains("name=\"email\" type=\"email\"") {
-            fields.push(("email".into(), email.into()));
-        } else if page.contains("name=\"decision\"") {
-            fields.push(("decision".into(), "allow".into()));
-        } else if !page.contains("You're invited") {
-            return Landing::Page(status, page);
-        }
-        response = browser
-            .post(app.absolute(&action))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-    }
-    panic!("journey did not settle");
+    crate::journey::drive(&app.base, browser, start, email, password).await
 }

@@ -9,6 +9,7 @@ mod forged_home;
 mod guest_rules;
 mod guests;
 mod helpers;
+mod journey;
 mod operations;
 mod portal;
 mod scale_out;
