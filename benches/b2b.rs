@@ -188,11 +188,11 @@ async fn main() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let landing = drive(&base, &browser, &link, &email, PASSWORD).await;
-        assert!(
-            matches!(landing, Landing::Page(200, _)),
-            "redemption failed: {landing:?}"
-        );
+        match drive(&base, &browser, &link, &email, PASSWORD).await {
+            Landing::Page(200, _) => {}
+            Landing::Page(status, body) => panic!("redemption failed with {status}: {body}"),
+            Landing::Away(url) => panic!("redemption left the server for {url}"),
+        }
     }
 
     // 1. Invitations per second through the admin API.
