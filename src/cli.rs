@@ -62,6 +62,9 @@ enum Command {
         /// Outgoing mail server, e.g. smtp://127.0.0.1:2525; unset = mail is logged.
         #[arg(long, env = "PORTICO_SMTP_URL")]
         smtp_url: Option<String>,
+        /// How long invitation links stay valid, in days.
+        #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+        invitation_days: u32,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -100,6 +103,9 @@ enum Command {
             default_value = "http://127.0.0.1:8080"
         )]
         public_url: String,
+        /// How long the link stays valid, in days.
+        #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+        invitation_days: u32,
         #[arg(long)]
         json: bool,
     },
@@ -244,10 +250,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             demo,
             smtp_url,
+            invitation_days,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&bind, &public_url, &db_url)?;
             settings.smtp_url = smtp_url;
+            settings.invitation_lifetime = chrono::TimeDelta::days(invitation_days.into());
             let db = Db::connect(&db_url)?;
             if demo {
                 println!("{}", demo::seed(&db, &settings.public_url)?);
@@ -346,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             redirect_url,
             message,
             public_url,
+            invitation_days,
             json,
         } => {
             let db = Db::connect(&db_url)?;
@@ -369,7 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &issuer,
                 &by,
                 &request,
-                settings.invitation_lifetime,
+                chrono::TimeDelta::days(invitation_days.into()),
             )?;
             if json {
                 println!(

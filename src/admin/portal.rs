@@ -37,6 +37,7 @@ struct InvitationRow {
 struct GuestRow {
     id: String,
     email: String,
+    inviter: String,
     state: String,
     status: String,
     home: String,
@@ -223,6 +224,11 @@ async fn page(
         guests: guests
             .into_iter()
             .map(|g| GuestRow {
+                inviter: invitations
+                    .iter()
+                    .find(|i| i.guest_user_id == g.id)
+                    .map(|i| i.inviter_name.clone())
+                    .unwrap_or_else(|| "-".into()),
                 id: g.id,
                 email: g.email,
                 state: g.external_state.unwrap_or_default(),
