@@ -135,6 +135,24 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The common start of every portal form: the tenant, a valid CSRF token, and
+/// a signed-in person (or the redirect that signs them in).
+async fn form_caller(
+    state: &AppState,
+    slug: &str,
+    req: &HttpRequest,
+    csrf_token: &str,
+) -> PageResult<Result<(std::sync::Arc<TenantContext>, PortalUser), HttpResponse>> {
+    let ctx = tenant_page(state, slug).await?;
+    if !csrf::verify(req, csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    Ok(match portal_user(state, &ctx, req).await? {
+        Access::SignedIn(user) => Ok((ctx, user)),
+        Access::SignIn(redirect) => Err(redirect),
+    })
+}
+
 pub async fn get_signed_in(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -255,13 +273,9 @@ pub async fn post_invite(
     req: HttpRequest,
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
-    if !csrf::verify(&req, &form.csrf_token) {
-        return Err(PageError::csrf(&ctx.tenant.display_name));
-    }
-    let user = match portal_user(&state, &ctx, &req).await? {
-        Access::SignedIn(u) => u,
-        Access::SignIn(redirect) => return Ok(redirect),
+    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
     };
     let form = form.into_inner();
     let target = match form.target.split_once(':') {
@@ -334,13 +348,9 @@ pub async fn post_invitation_action(
     form: web::Form<ActionForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id, action) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
-    if !csrf::verify(&req, &form.csrf_token) {
-        return Err(PageError::csrf(&ctx.tenant.display_name));
-    }
-    let user = match portal_user(&state, &ctx, &req).await? {
-        Access::SignedIn(u) => u,
-        Access::SignIn(redirect) => return Ok(redirect),
+    let (ctx, user) = match form_caller(&state, &slug, &req, &form.csrf_token).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
     };
     let name = ctx.tenant.display_name.clone();
     let not_found = || {
@@ -405,13 +415,9 @@ pub async fn post_guest_action(
     form: web::Form<ActionForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id, action) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
-    if !csrf::verify(&req, &form.csrf_token) {
-        return Err(PageError::csrf(&ctx.tenant.display_name));
-    }
-    let user = match portal_user(&state, &ctx, &req).await? {
-        Access::SignedIn(u) => u,
-        Access::SignIn(redirect) => return Ok(redirect),
+    let (ctx, user) = match form_caller(&state, &slug, &req, &form.csrf_token).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
     };
     let name = ctx.tenant.display_name.clone();
     if !user.is_admin {

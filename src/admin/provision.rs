@@ -126,6 +126,12 @@ pub fn create_member(
     })
 }
 
+fn parse_uris(list: &[String]) -> ProvisionResult<Vec<RedirectUri>> {
+    list.iter()
+        .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
+        .collect()
+}
+
 pub struct AppSpec {
     pub client_id: Option<String>,
     pub name: String,
@@ -145,13 +151,8 @@ pub fn create_app(
     spec: &AppSpec,
 ) -> ProvisionResult<(Client, Option<String>)> {
     let tenant = tenant(db, slug)?;
-    let parse = |list: &[String]| {
-        list.iter()
-            .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let redirect_uris = parse(&spec.redirect_uris)?;
-    let post_logout = parse(&spec.post_logout_redirect_uris)?;
+    let redirect_uris = parse_uris(&spec.redirect_uris)?;
+    let post_logout = parse_uris(&spec.post_logout_redirect_uris)?;
     let mut grants = if spec.grants.is_empty() {
         vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
     } else {
@@ -258,17 +259,12 @@ pub fn create_app_with_known_secret(
     secret: &str,
 ) -> ProvisionResult<(Client, Option<String>)> {
     let tenant = tenant(db, slug)?;
-    let parse = |list: &[String]| {
-        list.iter()
-            .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
-            .collect::<Result<Vec<_>, _>>()
-    };
     create_app_with_secret(
         db,
         &tenant,
         spec,
-        parse(&spec.redirect_uris)?,
-        parse(&spec.post_logout_redirect_uris)?,
+        parse_uris(&spec.redirect_uris)?,
+        parse_uris(&spec.post_logout_redirect_uris)?,
         spec.grants.clone(),
         Some(secret.to_owned()),
     )
