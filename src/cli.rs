@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::admin::guests::{self, GuestAction};
 use crate::admin::{demo, provision};
 use crate::b2b::invitation::{InviteRequest, Target};
+use crate::b2b::policy::{DomainMode, GuestVisibility, WhoCanInvite};
 use crate::config::{LogFormat, Settings};
 use crate::domain::{GrantType, Permission};
 use crate::startup::Application;
@@ -115,6 +116,41 @@ enum Command {
     /// Manage groups.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Show or change the tenant's collaboration policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Changes only what is given.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_enum)]
+        who_can_invite: Option<WhoCanInvite>,
+        /// Only these domains may be invited (repeatable; replaces the list).
+        #[arg(long = "allow-domain", conflicts_with = "deny_domains")]
+        allow_domains: Vec<String>,
+        /// These domains may not be invited (repeatable; replaces the list).
+        #[arg(long = "deny-domain")]
+        deny_domains: Vec<String>,
+        /// Remove any allowlist or denylist.
+        #[arg(long, conflicts_with_all = ["allow_domains", "deny_domains"])]
+        clear_domains: bool,
+        #[arg(long, value_enum)]
+        guest_visibility: Option<GuestVisibility>,
+        /// Days of guest access after redemption; 0 = no end.
+        #[arg(long)]
+        guest_lifetime_days: Option<u32>,
+        /// Allow emailed one-time passcodes: true or false.
+        #[arg(long)]
+        otp: Option<bool>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -440,6 +476,66 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(&db_url)?;
             let group = provision::create_group(&db, &tenant, &name)?;
             println!("Created group {} ({})", group.name, group.id);
+            Ok(())
+        }
+        Command::Policy(command) => {
+            let db = Db::connect(&db_url)?;
+            let slug = match &command {
+                PolicyCommand::Show { tenant } | PolicyCommand::Set { tenant, .. } => {
+                    tenant.clone()
+                }
+            };
+            let tenant = provision::tenant(&db, &slug)?;
+            let mut policy = db.read_blocking(|c| crate::store::policies::get(c, &tenant.id))?;
+            if let PolicyCommand::Set {
+                who_can_invite,
+                allow_domains,
+                deny_domains,
+                clear_domains,
+                guest_visibility,
+                guest_lifetime_days,
+                otp,
+                ..
+            } = command
+            {
+                if let Some(w) = who_can_invite {
+                    policy.who_can_invite = w;
+                }
+                if !allow_domains.is_empty() {
+                    policy.domain_mode = DomainMode::Allowlist;
+                    policy.domains = allow_domains;
+                } else if !deny_domains.is_empty() {
+                    policy.domain_mode = DomainMode::Denylist;
+                    policy.domains = deny_domains;
+                } else if clear_domains {
+                    policy.domain_mode = DomainMode::None;
+                    policy.domains.clear();
+                }
+                if let Some(v) = guest_visibility {
+                    policy.guest_visibility = v;
+                }
+                if let Some(days) = guest_lifetime_days {
+                    policy.guest_lifetime_days = (days > 0).then_some(days);
+                }
+                if let Some(o) = otp {
+                    policy.otp_enabled = o;
+                }
+                policy = policy.validated().map_err(anyhow::Error::msg)?;
+                let saved = policy.clone();
+                db.write_blocking(|c| {
+                    crate::store::policies::put(c, &tenant.id, &saved, "cli")?;
+                    let detail = serde_json::to_string(&saved).unwrap_or_default();
+                    crate::store::audit::record(
+                        c,
+                        &tenant.id,
+                        "cli",
+                        "policy.updated",
+                        None,
+                        Some(&detail),
+                    )
+                })?;
+            }
+            println!("{}", serde_json::to_string_pretty(&policy)?);
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate { tenant }) => {

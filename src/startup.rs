@@ -196,6 +196,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
                     api::groups::post_assignment,
                 ))
                 .service(get("/audit", api::groups::get_audit))
+                .service(
+                    resource("/policy")
+                        .route(web::get().to(api::policy::get_policy))
+                        .route(web::put().to(api::policy::put_policy)),
+                )
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(api::Problem::not_found("endpoint"))
                 })),

@@ -202,10 +202,11 @@ async fn page(
     status: StatusCode,
 ) -> PageResult<HttpResponse> {
     let tenant_id = ctx.tenant.id.clone();
-    let (groups, apps, invitations, guests) = state
+    let (policy, groups, apps, invitations, guests) = state
         .db
         .read(move |c| {
             Ok((
+                store::policies::get(c, &tenant_id)?,
                 store::groups::list(c, &tenant_id)?,
                 store::apps::list(c, &tenant_id)?,
                 store::invitations::list(c, &tenant_id)?,
@@ -221,7 +222,7 @@ async fn page(
         base,
         user_email: &user.email,
         is_admin: user.is_admin,
-        may_invite: invitation::may_invite(&user.inviter),
+        may_invite: policy.may_invite(&user.inviter),
         csrf_token: &token,
         notice,
         new_link,

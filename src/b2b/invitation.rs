@@ -65,6 +65,8 @@ pub enum InviteError {
     AlreadyGuest(String),
     #[error("you are not allowed to invite guests")]
     Forbidden,
+    #[error("the collaboration policy does not allow inviting addresses at {0}")]
+    DomainNotAllowed(String),
     #[error("no such {0}")]
     NoTarget(&'static str),
     #[error("no such invitation")]
@@ -84,15 +86,6 @@ pub struct Invited {
 
 pub fn redeem_url(issuer: &str, token: &str) -> String {
     format!("{issuer}{}", routes::INVITE.replace("{token}", token))
-}
-
-/// Who may invite, until collaboration policies arrive: any member of the
-/// tenant, and apps holding `Invitations.Invite`; guests may not.
-pub fn may_invite(inviter: &Inviter) -> bool {
-    match inviter {
-        Inviter::User { is_guest, .. } => !is_guest,
-        Inviter::App { .. } => true,
-    }
 }
 
 fn parse_redirect(url: Option<&str>) -> Result<Option<String>, InviteError> {
@@ -154,10 +147,14 @@ pub fn invite(
     request: &InviteRequest,
     lifetime: chrono::TimeDelta,
 ) -> Result<Invited, InviteError> {
-    if !may_invite(inviter) {
+    let policy = store::policies::get(conn, &tenant.id)?;
+    if !policy.may_invite(inviter) {
         return Err(InviteError::Forbidden);
     }
     let email = Email::parse(&request.email).map_err(InviteError::Invalid)?;
+    if !policy.domain_allowed(email.domain()) {
+        return Err(InviteError::DomainNotAllowed(email.domain().to_owned()));
+    }
     let redirect_url = parse_redirect(request.redirect_url.as_deref())?;
     let message = request
         .message

@@ -7,5 +7,6 @@ pub mod home;
 pub mod invitation;
 pub mod mailer;
 pub mod myapps;
+pub mod policy;
 pub mod redemption;
 pub mod removal;

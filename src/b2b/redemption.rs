@@ -173,6 +173,7 @@ pub enum Refusal {
         invited: String,
     },
     AlreadyLinked,
+    DomainNotAllowed,
 }
 
 /// Redeems atomically: invitation pending → redeemed, guest linked to its home
@@ -201,6 +202,15 @@ pub async fn complete(
                 "revoked" => return Ok(Err(Refusal::NotPending("revoked"))),
                 _ => return Ok(Err(Refusal::NotPending("expired"))),
             }
+            let policy = store::policies::get(c, &tenant_id)?;
+            let domain = invitation
+                .email
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            if !policy.domain_allowed(domain) {
+                return Ok(Err(Refusal::DomainNotAllowed));
+            }
             if identity.email.as_deref() != Some(invitation.email.as_str()) {
                 return Ok(Err(Refusal::WrongAccount {
                     signed_in_as: identity
@@ -226,6 +236,15 @@ pub async fn complete(
                 &identity.subject,
                 identity.name.as_deref(),
             )?;
+            if let Some(days) = policy.guest_lifetime_days {
+                let ends = store::now() + chrono::TimeDelta::days(days.into());
+                store::users::set_access_expiry(
+                    c,
+                    &tenant_id,
+                    &invitation.guest_user_id,
+                    Some(ends),
+                )?;
+            }
             match (invitation.target_kind.as_str(), &invitation.target_id) {
                 ("group", Some(group)) => {
                     store::groups::add_member(c, &tenant_id, group, &invitation.guest_user_id)?
@@ -296,6 +315,12 @@ pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
             StatusCode::CONFLICT,
             "Already a guest",
             "Your account is already a guest of this organization under another address. Nothing was changed.",
+        ),
+        Refusal::DomainNotAllowed => notice(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "Invitation no longer allowed",
+            "This organization no longer accepts guests from your organization's domain. Nothing was changed.",
         ),
         Refusal::NotPending("redeemed") => notice(
             ctx,

@@ -71,7 +71,7 @@ pub async fn post_introspect(
             let live = rt.rotated_at.is_none()
                 && rt.expires_at > now()
                 && store::codes::grant_is_live(c, &tenant_id, &rt.grant_id)?
-                && store::users::find(c, &tenant_id, &rt.user_id)?.is_some_and(|u| u.is_active());
+                && store::users::find(c, &tenant_id, &rt.user_id)?.is_some_and(|u| u.is_usable());
             Ok(live.then_some(rt))
         })
         .await?;

@@ -9,6 +9,7 @@ pub mod groups;
 pub mod invitations;
 pub mod keys;
 pub mod outbox;
+pub mod policies;
 pub mod schema;
 pub mod sessions;
 pub mod sweep;

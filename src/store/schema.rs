@@ -267,6 +267,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    collaboration_policies (tenant_id) {
+        tenant_id -> Text,
+        who_can_invite -> Text,
+        domain_mode -> Text,
+        domains -> Text,
+        guest_visibility -> Text,
+        guest_lifetime_days -> Nullable<BigInt>,
+        otp_enabled -> Bool,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -291,4 +305,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     app_assignments,
     home_flows,
+    collaboration_policies,
 );

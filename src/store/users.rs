@@ -30,6 +30,11 @@ impl User {
         self.status == "active"
     }
 
+    /// Active, and (for guests with an end date) not past it.
+    pub fn is_usable(&self) -> bool {
+        self.is_active() && self.access_expires_at.is_none_or(|t| t > now())
+    }
+
     pub fn user_type_claim(&self) -> &'static str {
         if self.user_type == "guest" {
             "Guest"
@@ -244,6 +249,25 @@ pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::id.eq(user_id)),
     )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn set_access_expiry(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_id: &str,
+    expires_at: Option<chrono::NaiveDateTime>,
+) -> StoreResult<bool> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id)),
+    )
+    .set((
+        users::access_expires_at.eq(expires_at),
+        users::updated_at.eq(now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -54,7 +54,7 @@ pub async fn validate(
             }
             match gid {
                 Some(gid) => Ok(store::codes::grant_is_live(c, &tenant_id, &gid)?
-                    && store::users::find(c, &tenant_id, &sub)?.is_some_and(|u| u.is_active())),
+                    && store::users::find(c, &tenant_id, &sub)?.is_some_and(|u| u.is_usable())),
                 None => Ok(store::apps::find(c, &tenant_id, &client_id)?.is_some()),
             }
         })

@@ -11,6 +11,7 @@ mod guests;
 mod helpers;
 mod journey;
 mod operations;
+mod policies;
 mod portal;
 mod scale_out;
 mod smtp;

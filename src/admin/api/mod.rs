@@ -4,6 +4,7 @@
 
 pub mod groups;
 pub mod invitations;
+pub mod policy;
 pub mod users;
 
 use std::sync::Arc;
@@ -114,7 +115,9 @@ impl From<InviteError> for Problem {
             | InviteError::NotPending => {
                 Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string())
             }
-            InviteError::Forbidden => Problem::forbidden(&e.to_string()),
+            InviteError::Forbidden | InviteError::DomainNotAllowed(_) => {
+                Problem::forbidden(&e.to_string())
+            }
             InviteError::NoTarget(what) => Problem::bad_request(format!("no such {what}")),
             InviteError::NotFound => Problem::not_found("invitation"),
             InviteError::Store(s) => s.into(),
@@ -168,7 +171,7 @@ impl Caller {
         matches!(&self.kind, CallerKind::User { user, .. } if user.user_type != "guest")
     }
 
-    /// Invitations: admins, members (the default policy) and apps with Invitations.Invite.
+    /// Invitations: users (the collaboration policy decides which) and apps with Invitations.Invite.
     pub fn require_inviter(&self) -> ApiResult<Inviter> {
         match &self.kind {
             CallerKind::App {
@@ -196,6 +199,17 @@ impl Caller {
         } else {
             Err(Problem::forbidden(
                 "the admin role or the Users.ReadWrite permission is required",
+            ))
+        }
+    }
+
+    /// Collaboration policy: admins and apps with Policies.ReadWrite.
+    pub fn require_policies_admin(&self) -> ApiResult<()> {
+        if self.has(Permission::PoliciesReadWrite) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(
+                "the admin role or the Policies.ReadWrite permission is required",
             ))
         }
     }

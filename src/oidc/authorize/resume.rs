@@ -89,7 +89,7 @@ pub async fn resume(
                 .db
                 .read(move |c| store::users::find(c, &tenant_id, &user_id))
                 .await?
-                .filter(|u| u.is_active())
+                .filter(|u| u.is_usable())
         }
         None => None,
     };

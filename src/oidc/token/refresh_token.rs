@@ -58,8 +58,8 @@ pub async fn exchange(
                 return Ok(Outcome::Refused("grant revoked".into()));
             }
             let user = match store::users::find(c, &tenant_id, &old.user_id)? {
-                Some(u) if u.is_active() => u,
-                _ => return Ok(Outcome::Refused("user missing or blocked".into())),
+                Some(u) if u.is_usable() => u,
+                _ => return Ok(Outcome::Refused("user missing, blocked or expired".into())),
             };
             let granted = ScopeSet::parse(&old.scope).map_err(store::StoreError::Corrupt)?;
             let scope = match requested {

@@ -1,0 +1,55 @@
+//! `/api/v1/policy`: the tenant's collaboration policy, read and replaced as a
+//! whole; every change is audited with the new policy.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{ApiResult, Problem, caller, json};
+use crate::b2b::policy::Policy;
+use crate::state::AppState;
+use crate::store;
+
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let policy = state
+        .db
+        .read(move |c| store::policies::get(c, &tenant_id))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::to_value(policy).unwrap_or_default(),
+    ))
+}
+
+pub async fn put_policy(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<Policy>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let policy = body
+        .into_inner()
+        .validated()
+        .map_err(Problem::bad_request)?;
+    let (tenant_id, actor, saved) = (caller.ctx.tenant.id.clone(), caller.actor(), policy.clone());
+    state
+        .db
+        .write(move |c| {
+            store::policies::put(c, &tenant_id, &saved, &actor)?;
+            let detail = serde_json::to_string(&saved).unwrap_or_default();
+            store::audit::record(c, &tenant_id, &actor, "policy.updated", None, Some(&detail))
+        })
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::to_value(policy).unwrap_or_default(),
+    ))
+}

@@ -1,0 +1,289 @@
+//! Collaboration policy: who may invite, domain allow/deny lists (at
+//! invitation and again at redemption), guest access lifetime, and its API.
+
+use diesel::RunQueryDsl;
+use portico::admin::guests;
+use portico::b2b::invitation::{InviteError, InviteRequest, Target};
+use portico::b2b::policy::{DomainMode, Policy, WhoCanInvite};
+use portico::domain::{GrantType, Permission};
+use portico::store;
+
+use crate::guests::{B2b, GUEST, b2b, introspect, refresh_status};
+use crate::helpers::Landing;
+
+fn set_policy(b: &B2b, policy: Policy) {
+    let tenant = b.contoso();
+    let policy = policy.validated().unwrap();
+    b.app
+        .db
+        .write_blocking(|c| store::policies::put(c, &tenant.id, &policy, "test"))
+        .unwrap();
+}
+
+fn try_invite(b: &B2b, by: &str, email: &str) -> Result<String, InviteError> {
+    let request = InviteRequest {
+        email: email.into(),
+        target: Target::Tenant,
+        redirect_url: None,
+        message: None,
+    };
+    guests::invite_as(
+        &b.app.db,
+        &b.contoso(),
+        &b.app.issuer("contoso"),
+        by,
+        &request,
+        chrono::TimeDelta::days(30),
+    )
+    .map(|i| i.redeem_url)
+}
+
+#[tokio::test]
+async fn only_the_people_the_policy_names_may_invite() {
+    let b = b2b().await;
+    portico::admin::provision::create_member(
+        &b.app.db,
+        "contoso",
+        "admin@contoso.example",
+        "Ada",
+        crate::helpers::PASSWORD,
+        true,
+    )
+    .unwrap();
+    set_policy(
+        &b,
+        Policy {
+            who_can_invite: WhoCanInvite::Admins,
+            ..Policy::default()
+        },
+    );
+    assert!(matches!(
+        try_invite(&b, "megan@contoso.example", GUEST),
+        Err(InviteError::Forbidden)
+    ));
+    assert!(try_invite(&b, "admin@contoso.example", GUEST).is_ok());
+
+    set_policy(
+        &b,
+        Policy {
+            who_can_invite: WhoCanInvite::AdminsAndGuestInviters,
+            ..Policy::default()
+        },
+    );
+    assert!(matches!(
+        try_invite(&b, "megan@contoso.example", "x@proseware.example"),
+        Err(InviteError::Forbidden)
+    ));
+    let tenant = b.contoso();
+    let megan = b
+        .app
+        .db
+        .read_blocking(|c| store::users::find_by_email(c, &tenant.id, "megan@contoso.example"))
+        .unwrap()
+        .unwrap();
+    b.app
+        .db
+        .write_blocking(|c| store::users::grant_role(c, &tenant.id, &megan.id, "guest_inviter"))
+        .unwrap();
+    assert!(try_invite(&b, "megan@contoso.example", "x@proseware.example").is_ok());
+
+    set_policy(
+        &b,
+        Policy {
+            who_can_invite: WhoCanInvite::Nobody,
+            ..Policy::default()
+        },
+    );
+    assert!(matches!(
+        try_invite(&b, "admin@contoso.example", "y@proseware.example"),
+        Err(InviteError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn denied_domains_are_refused_at_invitation_and_at_redemption() {
+    let b = b2b().await;
+    let pending = try_invite(&b, "megan@contoso.example", GUEST).unwrap();
+    set_policy(
+        &b,
+        Policy {
+            domain_mode: DomainMode::Denylist,
+            domains: vec!["proseware.example".into()],
+            ..Policy::default()
+        },
+    );
+    assert!(matches!(
+        try_invite(&b, "megan@contoso.example", "new@proseware.example"),
+        Err(InviteError::DomainNotAllowed(_))
+    ));
+    assert!(try_invite(&b, "megan@contoso.example", "ann@fabrikam.example").is_ok());
+
+    // The invitation made before the change can no longer be redeemed.
+    let (_, landing) = b.redeem(&pending, GUEST).await;
+    let Landing::Page(403, page) = landing else {
+        panic!("{landing:?}")
+    };
+    assert!(page.contains("no longer accepts"), "{page}");
+    assert_eq!(
+        b.guest(GUEST).external_state.as_deref(),
+        Some("pending_acceptance")
+    );
+
+    // An allowlist works the other way round.
+    set_policy(
+        &b,
+        Policy {
+            domain_mode: DomainMode::Allowlist,
+            domains: vec!["proseware.example".into()],
+            ..Policy::default()
+        },
+    );
+    assert!(matches!(
+        try_invite(&b, "megan@contoso.example", "bob@fabrikam.example"),
+        Err(InviteError::DomainNotAllowed(_))
+    ));
+    let (_, landing) = b.redeem(&pending, GUEST).await;
+    assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
+}
+
+#[tokio::test]
+async fn an_expired_guest_is_refused_at_sign_in_refresh_and_introspection() {
+    let b = b2b().await;
+    set_policy(
+        &b,
+        Policy {
+            guest_lifetime_days: Some(7),
+            ..Policy::default()
+        },
+    );
+    let link = try_invite(&b, "megan@contoso.example", GUEST).unwrap();
+    b.redeem(&link, GUEST).await;
+    let guest = b.guest(GUEST);
+    let ends = guest
+        .access_expires_at
+        .expect("lifetime set from the policy");
+    assert!(ends > store::now() + chrono::TimeDelta::days(6));
+
+    let tokens = b.guest_tokens(GUEST).await.expect("still valid");
+    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens)
+        .secret()
+        .clone();
+    let refresh = openidconnect::OAuth2TokenResponse::refresh_token(&tokens)
+        .unwrap()
+        .secret()
+        .clone();
+    assert!(introspect(&b, &access).await);
+
+    diesel::sql_query("UPDATE users SET access_expires_at = created_at WHERE user_type = 'guest'")
+        .execute(&mut *b.app.db.conn_for_tests())
+        .unwrap();
+    assert!(!introspect(&b, &access).await);
+    assert_eq!(refresh_status(&b, &refresh).await, 400);
+    match b.guest_tokens(GUEST).await {
+        Err(Landing::Page(403, page)) => assert!(page.contains("expired"), "{page}"),
+        other => panic!("an expired guest must be refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_policy_api_needs_policies_readwrite_and_audits_changes() {
+    let b = b2b().await;
+    let policies = b.app.app(
+        "contoso",
+        false,
+        false,
+        vec![GrantType::ClientCredentials],
+        vec![Permission::PoliciesReadWrite],
+    );
+    let users = b.app.app(
+        "contoso",
+        false,
+        false,
+        vec![GrantType::ClientCredentials],
+        vec![Permission::UsersReadWrite],
+    );
+    let token = b.app.client_token("contoso", &policies).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = b.app.client_token("contoso", &users).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/api/v1/policy", b.app.issuer("contoso"));
+    let http = reqwest::Client::new();
+
+    let current: serde_json::Value = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["who_can_invite"], "members");
+    assert_eq!(
+        http.get(&url)
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let mut wanted = current.clone();
+    wanted["domain_mode"] = "allowlist".into();
+    wanted["domains"] = serde_json::json!(["Proseware.example"]);
+    wanted["guest_lifetime_days"] = 90.into();
+    let saved = http
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&wanted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let saved: serde_json::Value = saved.json().await.unwrap();
+    assert_eq!(saved["domains"], serde_json::json!(["proseware.example"]));
+    assert_eq!(
+        http.put(&url)
+            .bearer_auth(&other)
+            .json(&wanted)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    let mut invalid = wanted.clone();
+    invalid["domains"] = serde_json::json!([]);
+    let refused = http
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let tenant = b.contoso();
+    let audit = b
+        .app
+        .db
+        .read_blocking(|c| store::audit::list(c, &tenant.id, 50))
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "policy.updated")
+            .count(),
+        1
+    );
+}
