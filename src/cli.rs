@@ -179,6 +179,34 @@ enum GuestCommand {
         #[arg(long)]
         email: String,
     },
+    /// Back to pending_acceptance with a new link; id, groups and apps are kept.
+    Reset {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// Email of the administrator doing it (named in the new invitation).
+        #[arg(long)]
+        by: String,
+        #[arg(
+            long,
+            env = "PORTICO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
+    /// Set or clear the end of a guest's access.
+    Expire {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// RFC 3339 time, e.g. 2027-01-31T00:00:00Z.
+        #[arg(long, conflicts_with = "never", required_unless_present = "never")]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long)]
+        never: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -461,6 +489,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             );
                         }
                     }
+                    return Ok(());
+                }
+                GuestCommand::Reset {
+                    tenant,
+                    email,
+                    by,
+                    public_url,
+                } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let settings = Settings::new("127.0.0.1:0", &public_url, &db_url)?;
+                    let issuer = format!("{}/t/{}", settings.public_url, tenant.slug);
+                    let invited = db.write_blocking(|c| {
+                        let actor = guests::inviter_by_email(c, &tenant, &by)?;
+                        let guest =
+                            crate::b2b::removal::find_user(c, &tenant.id, &email).map_err(|e| {
+                                crate::b2b::invitation::InviteError::Invalid(e.to_string())
+                            })?;
+                        crate::b2b::invitation::reset_redemption(
+                            c,
+                            &tenant,
+                            &issuer,
+                            &actor,
+                            &guest,
+                            settings.invitation_lifetime,
+                        )
+                    })?;
+                    println!(
+                        "Reset {}; new redemption link (also emailed): {}",
+                        email, invited.redeem_url
+                    );
+                    return Ok(());
+                }
+                GuestCommand::Expire {
+                    tenant,
+                    email,
+                    at,
+                    never: _,
+                } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let expires = at.map(|t| t.naive_utc());
+                    db.write_blocking(|c| -> anyhow::Result<()> {
+                        let user = crate::b2b::removal::find_user(c, &tenant.id, &email)?;
+                        crate::store::users::set_access_expiry(c, &tenant.id, &user.id, expires)?;
+                        let detail = expires
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|| "never".into());
+                        crate::store::audit::record(
+                            c,
+                            &tenant.id,
+                            "cli",
+                            "user.access_expiry_set",
+                            Some(&user.email),
+                            Some(&detail),
+                        )?;
+                        Ok(())
+                    })?;
+                    println!(
+                        "Access of {email} now ends: {}",
+                        expires
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|| "never".into())
+                    );
                     return Ok(());
                 }
                 GuestCommand::Block { tenant, email } => (tenant, GuestAction::Block, email),

@@ -181,8 +181,13 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/users/{id}")
                         .route(web::get().to(api::users::get_user))
+                        .route(web::patch().to(api::users::patch_user))
                         .route(web::delete().to(api::users::delete_user)),
                 )
+                .service(post(
+                    "/users/{id}/reset-redemption",
+                    api::users::post_reset_redemption,
+                ))
                 .service(post("/users/{id}/block", api::users::post_block))
                 .service(post("/users/{id}/unblock", api::users::post_unblock))
                 .service(

@@ -203,20 +203,49 @@ pub fn invite(
             store::users::create_guest(conn, &tenant.id, email.as_str(), &name, &inviter.actor())?
         }
     };
+    let draft = Draft {
+        kind,
+        target_id,
+        target_name,
+        redirect_url,
+        message,
+    };
+    issue(conn, tenant, issuer, inviter, &guest, draft, lifetime)
+}
+
+/// What an invitation offers, before it is issued.
+struct Draft {
+    kind: &'static str,
+    target_id: Option<String>,
+    target_name: Option<String>,
+    redirect_url: Option<String>,
+    message: Option<String>,
+}
+
+/// Writes the invitation, its email (outbox) and the audit event.
+fn issue(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    inviter: &Inviter,
+    guest: &crate::store::users::User,
+    draft: Draft,
+    lifetime: chrono::TimeDelta,
+) -> Result<Invited, InviteError> {
     let token = random_token();
     let at = now();
     let invitation = Invitation {
         id: new_id(),
         tenant_id: tenant.id.clone(),
-        email: email.to_string(),
+        email: guest.email.clone(),
         guest_user_id: guest.id.clone(),
-        target_kind: kind.into(),
-        target_id,
-        target_name,
+        target_kind: draft.kind.into(),
+        target_id: draft.target_id,
+        target_name: draft.target_name,
         invited_by: inviter.actor(),
         inviter_name: inviter.display_name().to_owned(),
-        redirect_url,
-        message,
+        redirect_url: draft.redirect_url,
+        message: draft.message,
         token_hash: token_hash(&token),
         status: "pending".into(),
         created_at: at,
@@ -227,19 +256,57 @@ pub fn invite(
     invitations::insert(conn, &invitation)?;
     let link = redeem_url(issuer, &token);
     let (subject, body) = email_body(tenant, &invitation, &link);
-    store::outbox::enqueue(conn, &tenant.id, email.as_str(), &subject, &body)?;
+    store::outbox::enqueue(conn, &tenant.id, &guest.email, &subject, &body)?;
     store::audit::record(
         conn,
         &tenant.id,
         &inviter.actor(),
         "invitation.created",
-        Some(email.as_str()),
-        Some(&format!("invitation {} to {kind}", invitation.id)),
+        Some(&guest.email),
+        Some(&format!("invitation {} to {}", invitation.id, draft.kind)),
     )?;
     Ok(Invited {
         invitation,
         redeem_url: link,
     })
+}
+
+/// Reset redemption: an accepted guest goes back to `pending_acceptance` with
+/// a fresh link; the old home link is cleared, sessions and grants end, and
+/// the object id, groups and app assignments stay.
+pub fn reset_redemption(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    actor: &Inviter,
+    guest: &crate::store::users::User,
+    lifetime: chrono::TimeDelta,
+) -> Result<Invited, InviteError> {
+    if guest.user_type != "guest" {
+        return Err(InviteError::Invalid(
+            "only guests can have their redemption reset".into(),
+        ));
+    }
+    store::users::reset_guest(conn, &tenant.id, &guest.id)?;
+    store::sessions::revoke_all_for_user(conn, &tenant.id, &guest.id)?;
+    store::codes::revoke_user_grants(conn, &tenant.id, &guest.id)?;
+    invitations::revoke_pending_for_guest(conn, &tenant.id, &guest.id)?;
+    store::audit::record(
+        conn,
+        &tenant.id,
+        &actor.actor(),
+        "guest.redemption_reset",
+        Some(&guest.email),
+        Some(&guest.id),
+    )?;
+    let draft = Draft {
+        kind: "tenant",
+        target_id: None,
+        target_name: None,
+        redirect_url: None,
+        message: None,
+    };
+    issue(conn, tenant, issuer, actor, guest, draft, lifetime)
 }
 
 /// A fresh link and expiry for a pending invitation, mailed again.

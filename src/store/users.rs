@@ -271,3 +271,26 @@ pub fn set_access_expiry(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Clears a guest's home link and puts it back to `pending_acceptance`.
+pub fn reset_guest(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<()> {
+    let n = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id))
+            .filter(users::user_type.eq("guest")),
+    )
+    .set((
+        users::external_state.eq("pending_acceptance"),
+        users::home_issuer.eq(None::<String>),
+        users::home_subject.eq(None::<String>),
+        users::status.eq("active"),
+        users::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}

@@ -287,3 +287,84 @@ async fn the_policy_api_needs_policies_readwrite_and_audits_changes() {
         1
     );
 }
+
+#[tokio::test]
+async fn reset_redemption_keeps_the_object_and_its_access_but_needs_a_new_acceptance() {
+    let b = b2b().await;
+    let admin = b.app.app(
+        "contoso",
+        false,
+        false,
+        vec![GrantType::ClientCredentials],
+        vec![Permission::UsersReadWrite],
+    );
+    let token = b.app.client_token("contoso", &admin).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    portico::admin::provision::create_group(&b.app.db, "contoso", "Launch team").unwrap();
+    let link = b.invite(GUEST, Target::Group("Launch team".into()));
+    b.redeem(&link, GUEST).await;
+    let before = b.guest(GUEST);
+    let tokens = b.guest_tokens(GUEST).await.unwrap();
+    let refresh = openidconnect::OAuth2TokenResponse::refresh_token(&tokens)
+        .unwrap()
+        .secret()
+        .clone();
+
+    let http = reqwest::Client::new();
+    let reset: serde_json::Value = http
+        .post(format!(
+            "{}/api/v1/users/{}/reset-redemption",
+            b.app.issuer("contoso"),
+            before.id
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new_link = reset["redeem_url"].as_str().unwrap().to_owned();
+    let after = b.guest(GUEST);
+    assert_eq!(after.id, before.id, "the object id is kept");
+    assert_eq!(after.external_state.as_deref(), Some("pending_acceptance"));
+    assert!(after.home_issuer.is_none() && after.home_subject.is_none());
+    assert_eq!(
+        refresh_status(&b, &refresh).await,
+        400,
+        "old grants are revoked"
+    );
+    match b.guest_tokens(GUEST).await {
+        Err(Landing::Page(403, page)) => assert!(page.contains("not accepted"), "{page}"),
+        other => panic!("{other:?}"),
+    }
+    let (_, landing) = b.redeem(&new_link, GUEST).await;
+    assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
+    let tenant = b.contoso();
+    let groups = b
+        .app
+        .db
+        .read_blocking(|c| store::groups::groups_of(c, &tenant.id, &after.id))
+        .unwrap();
+    assert_eq!(groups.len(), 1, "group membership is kept");
+
+    // Editing the end of access through the API takes effect at once.
+    let patched = http
+        .patch(format!(
+            "{}/api/v1/users/{}",
+            b.app.issuer("contoso"),
+            after.id
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"access_expires_at": "2020-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    assert!(matches!(
+        b.guest_tokens(GUEST).await,
+        Err(Landing::Page(403, _))
+    ));
+}

@@ -192,6 +192,24 @@ impl Caller {
         }
     }
 
+    /// The caller as the author of an invitation email (no permission check).
+    pub fn as_inviter(&self) -> Inviter {
+        match &self.kind {
+            CallerKind::App {
+                client_id, name, ..
+            } => Inviter::App {
+                client_id: client_id.clone(),
+                name: name.clone(),
+            },
+            CallerKind::User { user, roles } => Inviter::User {
+                id: user.id.clone(),
+                name: user.display_name.clone(),
+                roles: roles.clone(),
+                is_guest: user.user_type == "guest",
+            },
+        }
+    }
+
     /// Directory administration: admins and apps with Users.ReadWrite.
     pub fn require_users_admin(&self) -> ApiResult<()> {
         if self.has(Permission::UsersReadWrite) {

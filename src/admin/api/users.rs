@@ -119,3 +119,78 @@ pub async fn delete_user(
     let (slug, id) = path.into_inner();
     act(&state, &slug, id, &req, Action::Remove).await
 }
+
+/// `POST /users/{id}/reset-redemption`: back to `pending_acceptance` with a new link.
+pub async fn post_reset_redemption(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_users_admin()?;
+    let (tenant, issuer, actor, lifetime) = (
+        caller.ctx.tenant.clone(),
+        caller.ctx.issuer.clone(),
+        caller.as_inviter(),
+        state.settings.invitation_lifetime,
+    );
+    let invited = state
+        .db
+        .write_as(move |c| {
+            let guest = store::users::find(c, &tenant.id, &id)?
+                .ok_or(crate::b2b::invitation::InviteError::NotFound)?;
+            crate::b2b::invitation::reset_redemption(c, &tenant, &issuer, &actor, &guest, lifetime)
+        })
+        .await
+        .map_err(|e| match e {
+            crate::b2b::invitation::InviteError::NotFound => Problem::not_found("user"),
+            other => other.into(),
+        })?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({ "invitation_id": invited.invitation.id, "redeem_url": invited.redeem_url }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// RFC 3339 time, or null for no end.
+    access_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `PATCH /users/{id}`: edit a guest's access end.
+pub async fn patch_user(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Json<UserPatch>,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_users_admin()?;
+    let expires = body.into_inner().access_expires_at.map(|t| t.naive_utc());
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    let user = state
+        .db
+        .write(move |c| {
+            if !store::users::set_access_expiry(c, &tenant_id, &id, expires)? {
+                return Err(store::StoreError::NotFound);
+            }
+            let detail = expires
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into());
+            store::audit::record(
+                c,
+                &tenant_id,
+                &actor,
+                "user.access_expiry_set",
+                Some(&id),
+                Some(&detail),
+            )?;
+            store::users::find(c, &tenant_id, &id)?.ok_or(store::StoreError::NotFound)
+        })
+        .await?;
+    Ok(json(StatusCode::OK, user_json(&user)))
+}
