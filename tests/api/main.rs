@@ -15,4 +15,5 @@ mod policies;
 mod portal;
 mod scale_out;
 mod smtp;
+mod token_exchange;
 mod token_security;

@@ -4,6 +4,7 @@ mod authorization_code;
 mod client_credentials;
 pub mod issue;
 mod refresh_token;
+mod token_exchange;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -24,6 +25,9 @@ pub struct RawTokenRequest {
     scope: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    subject_token: Option<String>,
+    subject_token_type: Option<String>,
+    requested_token_type: Option<String>,
 }
 
 /// A token request with each grant's required fields present.
@@ -40,6 +44,11 @@ pub enum TokenRequest {
     },
     ClientCredentials {
         scope: ScopeSet,
+    },
+    TokenExchange {
+        subject_token: String,
+        subject_token_type: String,
+        scope: Option<ScopeSet>,
     },
 }
 
@@ -70,6 +79,23 @@ impl TokenRequest {
             "client_credentials" => Ok(TokenRequest::ClientCredentials {
                 scope: scope(raw.scope)?.unwrap_or_default(),
             }),
+            "urn:ietf:params:oauth:grant-type:token-exchange" => {
+                if raw
+                    .requested_token_type
+                    .as_deref()
+                    .is_some_and(|t| t != token_exchange::ACCESS_TOKEN_TYPE)
+                {
+                    return Err(OAuthError::new(
+                        ErrorCode::InvalidRequest,
+                        "only access tokens can be requested",
+                    ));
+                }
+                Ok(TokenRequest::TokenExchange {
+                    subject_token: required(raw.subject_token, "subject_token")?,
+                    subject_token_type: required(raw.subject_token_type, "subject_token_type")?,
+                    scope: scope(raw.scope)?,
+                })
+            }
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!("grant_type {other:?}"),
@@ -82,6 +108,7 @@ impl TokenRequest {
             TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
             TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+            TokenRequest::TokenExchange { .. } => GrantType::TokenExchange,
         }
     }
 }
@@ -105,7 +132,10 @@ pub async fn post_token(
     let request = TokenRequest::parse(raw)?;
     let grant = request.grant_type();
     if !client.allows(grant)
-        || (grant == GrantType::ClientCredentials && client.client_type == ClientType::Public)
+        || (matches!(
+            grant,
+            GrantType::ClientCredentials | GrantType::TokenExchange
+        ) && client.client_type == ClientType::Public)
     {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -113,6 +143,27 @@ pub async fn post_token(
         ));
     }
     let response = match request {
+        TokenRequest::TokenExchange {
+            subject_token,
+            subject_token_type,
+            scope,
+        } => {
+            let exchanged = token_exchange::exchange(
+                &state,
+                &ctx,
+                &client,
+                &subject_token,
+                &subject_token_type,
+                scope,
+            )
+            .await?;
+            state
+                .metrics
+                .tokens_issued
+                .with_label_values(&[grant.as_str()])
+                .inc();
+            return Ok(super::no_store(HttpResponse::Ok()).json(exchanged));
+        }
         TokenRequest::AuthorizationCode {
             code,
             redirect_uri,
