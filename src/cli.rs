@@ -119,6 +119,35 @@ enum Command {
     /// Show or change the tenant's collaboration policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Show or change cross-tenant access (partners by issuer URL).
+    #[command(subcommand)]
+    CrossTenant(CrossTenantCommand),
+}
+
+#[derive(Subcommand)]
+enum CrossTenantCommand {
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Changes only what is given.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = ["allow", "block"])]
+        inbound_default: Option<String>,
+        #[arg(long, value_parser = ["allow", "block"])]
+        outbound_default: Option<String>,
+        /// Partner issuer URLs (repeatable).
+        #[arg(long = "inbound-allow")]
+        inbound_allow: Vec<String>,
+        #[arg(long = "inbound-block")]
+        inbound_block: Vec<String>,
+        #[arg(long = "outbound-allow")]
+        outbound_allow: Vec<String>,
+        #[arg(long = "outbound-block")]
+        outbound_block: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -626,6 +655,74 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             }
             println!("{}", serde_json::to_string_pretty(&policy)?);
+            Ok(())
+        }
+        Command::CrossTenant(command) => {
+            use crate::b2b::cross_tenant::Access;
+            let db = Db::connect(&db_url)?;
+            let slug = match &command {
+                CrossTenantCommand::Show { tenant } | CrossTenantCommand::Set { tenant, .. } => {
+                    tenant.clone()
+                }
+            };
+            let tenant = provision::tenant(&db, &slug)?;
+            let mut settings =
+                db.read_blocking(|c| crate::store::cross_tenant::get(c, &tenant.id))?;
+            if let CrossTenantCommand::Set {
+                inbound_default,
+                outbound_default,
+                inbound_allow,
+                inbound_block,
+                outbound_allow,
+                outbound_block,
+                ..
+            } = command
+            {
+                let access = |s: &str| {
+                    if s == "allow" {
+                        Access::Allow
+                    } else {
+                        Access::Block
+                    }
+                };
+                if let Some(d) = inbound_default {
+                    settings.inbound.default = access(&d);
+                }
+                if let Some(d) = outbound_default {
+                    settings.outbound.default = access(&d);
+                }
+                for (list, value) in [
+                    (inbound_allow, Access::Allow),
+                    (inbound_block, Access::Block),
+                ] {
+                    for issuer in list {
+                        settings.inbound.partners.insert(issuer, value);
+                    }
+                }
+                for (list, value) in [
+                    (outbound_allow, Access::Allow),
+                    (outbound_block, Access::Block),
+                ] {
+                    for issuer in list {
+                        settings.outbound.partners.insert(issuer, value);
+                    }
+                }
+                settings = settings.validated().map_err(anyhow::Error::msg)?;
+                let saved = settings.clone();
+                db.write_blocking(|c| {
+                    crate::store::cross_tenant::put(c, &tenant.id, &saved)?;
+                    let detail = serde_json::to_string(&saved).unwrap_or_default();
+                    crate::store::audit::record(
+                        c,
+                        &tenant.id,
+                        "cli",
+                        "cross_tenant_access.updated",
+                        None,
+                        Some(&detail),
+                    )
+                })?;
+            }
+            println!("{}", serde_json::to_string_pretty(&settings)?);
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate { tenant }) => {

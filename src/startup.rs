@@ -206,6 +206,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::policy::get_policy))
                         .route(web::put().to(api::policy::put_policy)),
                 )
+                .service(
+                    resource("/cross-tenant-access")
+                        .route(web::get().to(api::policy::get_cross_tenant))
+                        .route(web::put().to(api::policy::put_cross_tenant)),
+                )
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(api::Problem::not_found("endpoint"))
                 })),

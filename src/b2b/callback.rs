@@ -119,11 +119,21 @@ async fn guest_for(
         identity.issuer.clone(),
         identity.subject.clone(),
     );
-    let guest = state
+    let (guest, inbound_ok) = state
         .db
-        .read(move |c| store::users::find_by_home(c, &tenant_id, &issuer, &subject))
+        .read(move |c| {
+            let guest = store::users::find_by_home(c, &tenant_id, &issuer, &subject)?;
+            let inbound_ok = store::cross_tenant::get(c, &tenant_id)?
+                .inbound
+                .allows(&issuer);
+            Ok((guest, inbound_ok))
+        })
         .await?;
     let refusal = match &guest {
+        _ if !inbound_ok => Some((
+            "inbound blocked",
+            "This organization no longer accepts guests from your organization.",
+        )),
         None => Some((
             "no guest",
             "Your account has no access to this organization. Ask the person who invited you to invite you again.",

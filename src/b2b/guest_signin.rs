@@ -68,6 +68,22 @@ pub async fn route(
             else {
                 return refuse("pending", "You have been invited but have not accepted yet. Open the link in your invitation email first.".into()).await;
             };
+            let (tenant_id, issuer) = (ctx.tenant.id.clone(), home_issuer.clone());
+            let inbound_ok = state
+                .db
+                .read(move |c| {
+                    Ok(store::cross_tenant::get(c, &tenant_id)?
+                        .inbound
+                        .allows(&issuer))
+                })
+                .await?;
+            if !inbound_ok {
+                return refuse(
+                    "inbound blocked",
+                    format!("{name} no longer accepts guests from your organization."),
+                )
+                .await;
+            }
             let (url, cookie) = home::start(
                 &state.db,
                 ctx,

@@ -2,6 +2,7 @@
 //! guest's home, guest sign-in, removal, and the mail that carries the links.
 
 pub mod callback;
+pub mod cross_tenant;
 pub mod guest_signin;
 pub mod home;
 pub mod invitation;

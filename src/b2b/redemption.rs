@@ -174,6 +174,7 @@ pub enum Refusal {
     },
     AlreadyLinked,
     DomainNotAllowed,
+    InboundBlocked,
 }
 
 /// Redeems atomically: invitation pending → redeemed, guest linked to its home
@@ -210,6 +211,12 @@ pub async fn complete(
                 .unwrap_or_default();
             if !policy.domain_allowed(domain) {
                 return Ok(Err(Refusal::DomainNotAllowed));
+            }
+            if !store::cross_tenant::get(c, &tenant_id)?
+                .inbound
+                .allows(&identity.issuer)
+            {
+                return Ok(Err(Refusal::InboundBlocked));
             }
             if identity.email.as_deref() != Some(invitation.email.as_str()) {
                 return Ok(Err(Refusal::WrongAccount {
@@ -315,6 +322,12 @@ pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
             StatusCode::CONFLICT,
             "Already a guest",
             "Your account is already a guest of this organization under another address. Nothing was changed.",
+        ),
+        Refusal::InboundBlocked => notice(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "Organization not allowed",
+            "This organization does not accept guests from your organization. Nothing was changed.",
         ),
         Refusal::DomainNotAllowed => notice(
             ctx,

@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod audit;
 pub mod codes;
+pub mod cross_tenant;
 pub mod flows;
 pub mod groups;
 pub mod invitations;

@@ -281,6 +281,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cross_tenant_access (tenant_id, direction, partner) {
+        tenant_id -> Text,
+        direction -> Text,
+        partner -> Text,
+        allowed -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -306,4 +316,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_assignments,
     home_flows,
     collaboration_policies,
+    cross_tenant_access,
 );

@@ -5,6 +5,7 @@ mod admin_api;
 mod authorize_errors;
 mod browser;
 mod code_flow;
+mod cross_tenant;
 mod forged_home;
 mod guest_rules;
 mod guests;

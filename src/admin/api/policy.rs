@@ -1,10 +1,12 @@
-//! `/api/v1/policy`: the tenant's collaboration policy, read and replaced as a
-//! whole; every change is audited with the new policy.
+//! `/api/v1/policy` and `/api/v1/cross-tenant-access`: the tenant's
+//! collaboration policy and cross-tenant access settings, each read and
+//! replaced as a whole; every change is audited with the new settings.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{ApiResult, Problem, caller, json};
+use crate::b2b::cross_tenant::CrossTenantAccess;
 use crate::b2b::policy::Policy;
 use crate::state::AppState;
 use crate::store;
@@ -51,5 +53,61 @@ pub async fn put_policy(
     Ok(json(
         StatusCode::OK,
         serde_json::to_value(policy).unwrap_or_default(),
+    ))
+}
+
+pub async fn get_cross_tenant(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let settings = state
+        .db
+        .read(move |c| store::cross_tenant::get(c, &tenant_id))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::to_value(settings).unwrap_or_default(),
+    ))
+}
+
+pub async fn put_cross_tenant(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<CrossTenantAccess>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let settings = body
+        .into_inner()
+        .validated()
+        .map_err(Problem::bad_request)?;
+    let (tenant_id, actor, saved) = (
+        caller.ctx.tenant.id.clone(),
+        caller.actor(),
+        settings.clone(),
+    );
+    state
+        .db
+        .write(move |c| {
+            store::cross_tenant::put(c, &tenant_id, &saved)?;
+            let detail = serde_json::to_string(&saved).unwrap_or_default();
+            store::audit::record(
+                c,
+                &tenant_id,
+                &actor,
+                "cross_tenant_access.updated",
+                None,
+                Some(&detail),
+            )
+        })
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::to_value(settings).unwrap_or_default(),
     ))
 }

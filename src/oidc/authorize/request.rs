@@ -106,6 +106,37 @@ pub async fn validate(
         .await?
         .ok_or_else(|| page(ctx, unknown, "unknown client_id"))?;
 
+    // A sibling tenant signing in one of our users as its guest: our outbound
+    // settings decide whether our users may go there.
+    if client
+        .client_id
+        .starts_with(&format!("{}/t/", state.settings.public_url))
+    {
+        let (tenant_id, resource) = (ctx.tenant.id.clone(), client.client_id.clone());
+        let allowed = state
+            .db
+            .read(move |c| {
+                Ok(crate::store::cross_tenant::get(c, &tenant_id)?
+                    .outbound
+                    .allows(&resource))
+            })
+            .await?;
+        if !allowed {
+            return Err(AuthorizeError::Page(
+                PageError::new(
+                    StatusCode::FORBIDDEN,
+                    &ctx.tenant.display_name,
+                    "Not allowed by your organization",
+                    &format!(
+                        "{} does not allow its users to sign in to {} as guests. Contact your administrator.",
+                        ctx.tenant.display_name, client.name
+                    ),
+                )
+                .detail("outbound cross-tenant access blocked"),
+            ));
+        }
+    }
+
     // 2. The redirect URI, exactly as registered.
     let bad_redirect = "The application asked to return you to an address it has not registered.";
     let redirect_uri = get("redirect_uri")

@@ -126,6 +126,12 @@ pub async fn exchange(
             else {
                 return Ok(Err("no guest for this home identity"));
             };
+            if !store::cross_tenant::get(c, &tenant_id)?
+                .inbound
+                .allows(&home_issuer)
+            {
+                return Ok(Err("inbound access from this organization is blocked"));
+            }
             if guest.external_state.as_deref() != Some("accepted") || !guest.is_usable() {
                 return Ok(Err("guest pending, blocked or expired"));
             }

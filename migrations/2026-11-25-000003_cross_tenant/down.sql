@@ -1,0 +1,1 @@
+DROP TABLE cross_tenant_access;

@@ -1,0 +1,84 @@
+//! Cross-tenant access settings (DESIGN.md §1): inbound (whose users may come
+//! in as guests) and outbound (where this tenant's users may go as guests),
+//! each a default plus per-organization entries keyed by issuer URL. Inbound
+//! is checked at redemption, at every guest sign-in and at token exchange;
+//! outbound by the home tenant before it signs its user in to another tenant.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Allow,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectionSettings {
+    pub default: Access,
+    /// Issuer URL of the partner organization → allow or block.
+    #[serde(default)]
+    pub partners: BTreeMap<String, Access>,
+}
+
+impl Default for DirectionSettings {
+    fn default() -> Self {
+        DirectionSettings {
+            default: Access::Allow,
+            partners: BTreeMap::new(),
+        }
+    }
+}
+
+impl DirectionSettings {
+    pub fn allows(&self, issuer: &str) -> bool {
+        self.partners.get(issuer).copied().unwrap_or(self.default) == Access::Allow
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossTenantAccess {
+    #[serde(default)]
+    pub inbound: DirectionSettings,
+    #[serde(default)]
+    pub outbound: DirectionSettings,
+}
+
+impl CrossTenantAccess {
+    pub fn validated(self) -> Result<CrossTenantAccess, String> {
+        for issuer in self
+            .inbound
+            .partners
+            .keys()
+            .chain(self.outbound.partners.keys())
+        {
+            let url =
+                url::Url::parse(issuer).map_err(|_| format!("{issuer:?} is not an issuer URL"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(format!("{issuer:?} is not an http(s) issuer URL"));
+            }
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_override_the_default() {
+        let mut d = DirectionSettings::default();
+        assert!(d.allows("https://a.example"));
+        d.partners.insert("https://a.example".into(), Access::Block);
+        assert!(!d.allows("https://a.example"));
+        d.default = Access::Block;
+        d.partners.insert("https://b.example".into(), Access::Allow);
+        assert!(d.allows("https://b.example"));
+        assert!(!d.allows("https://c.example"));
+    }
+}
