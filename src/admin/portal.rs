@@ -58,6 +58,7 @@ struct AdminPage<'a> {
     apps: Vec<(String, String)>,
     invitations: Vec<InvitationRow>,
     guests: Vec<GuestRow>,
+    policy_summary: String,
 }
 
 /// The signed-in person, with what the portal lets them do.
@@ -223,6 +224,7 @@ async fn page(
         user_email: &user.email,
         is_admin: user.is_admin,
         may_invite: policy.may_invite(&user.inviter),
+        policy_summary: summarize(&policy),
         csrf_token: &token,
         notice,
         new_link,
@@ -257,6 +259,25 @@ async fn page(
             .collect(),
     };
     Ok(render(status, &page, cookie.into_iter().collect()))
+}
+
+/// One line on the collaboration policy, for administrators.
+fn summarize(policy: &crate::b2b::policy::Policy) -> String {
+    use crate::b2b::policy::DomainMode;
+    let who = serde_json::to_value(policy.who_can_invite)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default();
+    let domains = match policy.domain_mode {
+        DomainMode::None => "any domain".to_owned(),
+        DomainMode::Allowlist => format!("only {}", policy.domains.join(", ")),
+        DomainMode::Denylist => format!("any domain but {}", policy.domains.join(", ")),
+    };
+    let lifetime = policy
+        .guest_lifetime_days
+        .map(|d| format!("guest access ends {d} days after acceptance"))
+        .unwrap_or_else(|| "guest access does not expire".into());
+    format!("Who may invite: {who}; who may be invited: {domains}; {lifetime}.")
 }
 
 #[derive(Deserialize)]
@@ -428,6 +449,43 @@ pub async fn post_guest_action(
             "Not allowed",
             "Only administrators can block or remove guests.",
         ));
+    }
+    if action == "reset" {
+        let (tenant, issuer, inviter, lifetime) = (
+            ctx.tenant.clone(),
+            ctx.issuer.clone(),
+            user.inviter.clone(),
+            state.settings.invitation_lifetime,
+        );
+        let invited = state
+            .db
+            .write_as(move |c| {
+                let guest = store::users::find(c, &tenant.id, &id)?
+                    .filter(|u| u.user_type == "guest")
+                    .ok_or(InviteError::NotFound)?;
+                invitation::reset_redemption(c, &tenant, &issuer, &inviter, &guest, lifetime)
+            })
+            .await
+            .map_err(|e| match e {
+                InviteError::NotFound => PageError::new(
+                    StatusCode::NOT_FOUND,
+                    &name,
+                    "Not found",
+                    "There is no such guest.",
+                ),
+                other => PageError::server(&name, other.to_string()),
+            })?;
+        let notice = "Redemption reset: the guest must accept again with the new link.";
+        return page(
+            &state,
+            &ctx,
+            &req,
+            &user,
+            Some(notice),
+            Some(&invited.redeem_url),
+            StatusCode::OK,
+        )
+        .await;
     }
     let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
     let act = action.clone();

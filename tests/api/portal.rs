@@ -102,8 +102,28 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
         page.contains("Guest accounts") && page.contains(GUEST),
         "{page}"
     );
+    assert!(
+        page.contains("Who may invite: members"),
+        "the policy is summarised"
+    );
     let guest = b.guest(GUEST);
     let csrf = hidden(&page, "csrf_token");
+    let reset = browser
+        .post(format!("{}/guests/{}/reset", portal(&b), guest.id))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let reset_page = reset.text().await.unwrap();
+    assert!(
+        reset_page.contains("Redemption reset") && reset_page.contains("/invite/"),
+        "{reset_page}"
+    );
+    assert_eq!(
+        b.guest(GUEST).external_state.as_deref(),
+        Some("pending_acceptance")
+    );
     let response = browser
         .post(format!("{}/guests/{}/block", portal(&b), guest.id))
         .form(&[("csrf_token", csrf.as_str())])
