@@ -640,19 +640,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     policy.otp_enabled = o;
                 }
                 policy = policy.validated().map_err(anyhow::Error::msg)?;
-                let saved = policy.clone();
-                db.write_blocking(|c| {
-                    crate::store::policies::put(c, &tenant.id, &saved, "cli")?;
-                    let detail = serde_json::to_string(&saved).unwrap_or_default();
-                    crate::store::audit::record(
-                        c,
-                        &tenant.id,
-                        "cli",
-                        "policy.updated",
-                        None,
-                        Some(&detail),
-                    )
-                })?;
+                db.write_blocking(|c| crate::b2b::policy::save(c, &tenant.id, &policy, "cli"))?;
             }
             println!("{}", serde_json::to_string_pretty(&policy)?);
             Ok(())
@@ -708,18 +696,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 settings = settings.validated().map_err(anyhow::Error::msg)?;
-                let saved = settings.clone();
                 db.write_blocking(|c| {
-                    crate::store::cross_tenant::put(c, &tenant.id, &saved)?;
-                    let detail = serde_json::to_string(&saved).unwrap_or_default();
-                    crate::store::audit::record(
-                        c,
-                        &tenant.id,
-                        "cli",
-                        "cross_tenant_access.updated",
-                        None,
-                        Some(&detail),
-                    )
+                    crate::b2b::cross_tenant::save(c, &tenant.id, &settings, "cli")
                 })?;
             }
             println!("{}", serde_json::to_string_pretty(&settings)?);

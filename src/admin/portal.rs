@@ -113,7 +113,10 @@ fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(random_token().as_bytes()));
     let mut url = match url::Url::parse(&format!("{}{}", ctx.issuer, routes::AUTHORIZE)) {
         Ok(u) => u,
-        Err(_) => return PageError::server(&ctx.tenant.display_name, "issuer URL").into_response(),
+        Err(_) => {
+            let error = PageError::server(&ctx.tenant.display_name, "issuer URL");
+            return actix_web::ResponseError::error_response(&error);
+        }
     };
     url.query_pairs_mut()
         .append_pair("client_id", PORTAL_CLIENT_ID)
@@ -124,16 +127,6 @@ fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
     see_other(url.as_str(), Vec::new())
-}
-
-trait IntoResponse {
-    fn into_response(self) -> HttpResponse;
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
 }
 
 /// The common start of every portal form: the tenant, a valid CSRF token, and

@@ -66,6 +66,25 @@ impl CrossTenantAccess {
     }
 }
 
+/// Stores the tenant's settings and audits the change with the new settings.
+pub fn save(
+    conn: &mut crate::store::DbConn,
+    tenant_id: &str,
+    settings: &CrossTenantAccess,
+    actor: &str,
+) -> crate::store::StoreResult<()> {
+    crate::store::cross_tenant::put(conn, tenant_id, settings)?;
+    let detail = serde_json::to_string(settings).unwrap_or_default();
+    crate::store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "cross_tenant_access.updated",
+        None,
+        Some(&detail),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

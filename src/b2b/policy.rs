@@ -122,6 +122,25 @@ impl Policy {
     }
 }
 
+/// Stores the tenant's policy and audits the change with the new policy.
+pub fn save(
+    conn: &mut crate::store::DbConn,
+    tenant_id: &str,
+    policy: &Policy,
+    actor: &str,
+) -> crate::store::StoreResult<()> {
+    crate::store::policies::put(conn, tenant_id, policy, actor)?;
+    let detail = serde_json::to_string(policy).unwrap_or_default();
+    crate::store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        "policy.updated",
+        None,
+        Some(&detail),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,10 +54,6 @@ impl ScopeSet {
         self.0.is_subset(&other.0)
     }
 
-    pub fn without(&self, scope: Scope) -> ScopeSet {
-        ScopeSet(self.0.iter().copied().filter(|s| *s != scope).collect())
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
         self.0.iter().copied()
     }

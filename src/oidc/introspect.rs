@@ -14,7 +14,6 @@ use crate::tokens::access::{self, AccessError};
 #[derive(Debug, Default, Deserialize)]
 pub struct IntrospectionForm {
     token: Option<String>,
-    token_type_hint: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
@@ -42,9 +41,8 @@ pub async fn post_introspect(
     let inactive =
         || super::no_store(HttpResponse::Ok()).json(serde_json::json!({"active": false}));
 
-    // The hint only orders the lookups (§2.1); both kinds are tried.
+    // `token_type_hint` is optional (§2.1); the token's shape tells the kind.
     let looks_like_jwt = token.matches('.').count() == 2;
-    let _ = form.token_type_hint;
     if looks_like_jwt {
         return match access::validate(&state, &ctx, &token).await {
             Ok(claims) => {

@@ -137,17 +137,6 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, client_id: &str) -> StoreResult<
         .transpose()
 }
 
-pub fn find_by_name(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Option<Client>> {
-    applications::table
-        .filter(applications::tenant_id.eq(tenant_id))
-        .filter(applications::name.eq(name))
-        .select(AppRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Client::try_from)
-        .transpose()
-}
-
 pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Client>> {
     applications::table
         .filter(applications::tenant_id.eq(tenant_id))

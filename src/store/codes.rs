@@ -105,23 +105,6 @@ pub fn revoke_user_grants(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> 
     .execute(conn)?)
 }
 
-/// Revokes the grants that were issued within a browser session (logout).
-pub fn revoke_session_grants(
-    conn: &mut DbConn,
-    tenant_id: &str,
-    session_id: &str,
-) -> StoreResult<()> {
-    diesel::update(
-        grants::table
-            .filter(grants::tenant_id.eq(tenant_id))
-            .filter(grants::session_id.eq(session_id))
-            .filter(grants::revoked_at.is_null()),
-    )
-    .set(grants::revoked_at.eq(now()))
-    .execute(conn)?;
-    Ok(())
-}
-
 pub fn grant_is_live(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> StoreResult<bool> {
     let n: i64 = grants::table
         .filter(grants::tenant_id.eq(tenant_id))
@@ -198,6 +181,39 @@ pub struct RefreshToken {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub rotated_at: Option<chrono::NaiveDateTime>,
+}
+
+impl RefreshToken {
+    /// A new token of `grant_id`'s family: the secret to hand out once, and
+    /// the row that stores only its hash.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mint(
+        tenant_id: &str,
+        grant_id: &str,
+        client_id: &str,
+        user_id: &str,
+        scope: &str,
+        auth_time: chrono::NaiveDateTime,
+        amr: &str,
+        lifetime: chrono::TimeDelta,
+    ) -> (String, RefreshToken) {
+        let token = crate::crypto::random_token();
+        let at = now();
+        let row = RefreshToken {
+            token_hash: crate::crypto::token_hash(&token),
+            tenant_id: tenant_id.to_owned(),
+            grant_id: grant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            user_id: user_id.to_owned(),
+            scope: scope.to_owned(),
+            auth_time,
+            amr: amr.to_owned(),
+            created_at: at,
+            expires_at: at + lifetime,
+            rotated_at: None,
+        };
+        (token, row)
+    }
 }
 
 pub fn save_refresh(conn: &mut DbConn, token: &RefreshToken) -> StoreResult<()> {

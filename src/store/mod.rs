@@ -129,7 +129,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Db {
     pool: Pool<Manager>,
     writer: Option<Arc<Mutex<()>>>,
-    backend: Backend,
 }
 
 impl Db {
@@ -150,17 +149,9 @@ impl Db {
             .max_size(size)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(Manager(backend.clone()))?;
-        let db = Db {
-            pool,
-            writer,
-            backend,
-        };
+        let db = Db { pool, writer };
         db.migrate()?;
         Ok(db)
-    }
-
-    pub fn backend(&self) -> &Backend {
-        &self.backend
     }
 
     fn migrate(&self) -> anyhow::Result<()> {

@@ -61,17 +61,6 @@ pub fn find_live(
         .optional()?)
 }
 
-pub fn is_live(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<bool> {
-    let n: i64 = sessions::table
-        .filter(sessions::tenant_id.eq(tenant_id))
-        .filter(sessions::id.eq(session_id))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<()> {
     diesel::update(
         sessions::table

@@ -64,14 +64,6 @@ pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResu
     }
 }
 
-pub fn domains(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<String>> {
-    Ok(tenant_domains::table
-        .filter(tenant_domains::tenant_id.eq(tenant_id))
-        .select(tenant_domains::domain)
-        .order(tenant_domains::domain)
-        .load(conn)?)
-}
-
 pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreResult<()> {
     diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
         .set(tenants::signing_alg.eq(alg))

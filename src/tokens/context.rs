@@ -68,6 +68,14 @@ impl TenantDirectory {
         format!("{}/t/{}", self.public_url, slug)
     }
 
+    /// The slug, when `url` is the issuer URL of a tenant slug on this server
+    /// (the inverse of [`TenantDirectory::issuer_for`]; existence not checked).
+    pub fn slug_of_issuer<'a>(&self, url: &'a str) -> Option<&'a str> {
+        url.strip_prefix(self.public_url.as_str())?
+            .strip_prefix("/t/")
+            .filter(|slug| TenantSlug::parse(slug).is_ok())
+    }
+
     /// The tenant's context, or `None` when no such tenant exists.
     pub async fn get(&self, slug: &str) -> StoreResult<Option<Arc<TenantContext>>> {
         if let Some(ctx) = self.tenants.read().get(slug)
@@ -174,7 +182,7 @@ impl TenantDirectory {
             return Ok(entry.client.clone());
         }
         let (t, c) = key.clone();
-        let sibling_prefix = format!("{}/t/", self.public_url);
+        let sibling = self.slug_of_issuer(client_id).map(str::to_owned);
         let public_url = self.public_url.clone();
         let client = self
             .db
@@ -183,7 +191,10 @@ impl TenantDirectory {
                 None if c == crate::admin::portal::PORTAL_CLIENT_ID => {
                     portal_client(conn, &t, &public_url)
                 }
-                None => sibling_client(conn, &t, &c, &sibling_prefix),
+                None => match &sibling {
+                    Some(slug) => sibling_client(conn, &t, &c, slug),
+                    None => Ok(None),
+                },
             })
             .await?
             .map(Arc::new);
@@ -209,14 +220,8 @@ fn sibling_client(
     conn: &mut store::DbConn,
     tenant_id: &str,
     client_id: &str,
-    prefix: &str,
+    slug: &str,
 ) -> StoreResult<Option<Client>> {
-    let Some(slug) = client_id.strip_prefix(prefix) else {
-        return Ok(None);
-    };
-    if TenantSlug::parse(slug).is_err() {
-        return Ok(None);
-    }
     let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
         return Ok(None);
     };

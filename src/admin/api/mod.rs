@@ -167,10 +167,6 @@ impl Caller {
         }
     }
 
-    pub fn is_member(&self) -> bool {
-        matches!(&self.kind, CallerKind::User { user, .. } if user.user_type != "guest")
-    }
-
     /// Invitations: users (the collaboration policy decides which) and apps with Invitations.Invite.
     pub fn require_inviter(&self) -> ApiResult<Inviter> {
         match &self.kind {

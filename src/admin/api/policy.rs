@@ -44,11 +44,7 @@ pub async fn put_policy(
     let (tenant_id, actor, saved) = (caller.ctx.tenant.id.clone(), caller.actor(), policy.clone());
     state
         .db
-        .write(move |c| {
-            store::policies::put(c, &tenant_id, &saved, &actor)?;
-            let detail = serde_json::to_string(&saved).unwrap_or_default();
-            store::audit::record(c, &tenant_id, &actor, "policy.updated", None, Some(&detail))
-        })
+        .write(move |c| crate::b2b::policy::save(c, &tenant_id, &saved, &actor))
         .await?;
     Ok(json(
         StatusCode::OK,
@@ -93,18 +89,7 @@ pub async fn put_cross_tenant(
     );
     state
         .db
-        .write(move |c| {
-            store::cross_tenant::put(c, &tenant_id, &saved)?;
-            let detail = serde_json::to_string(&saved).unwrap_or_default();
-            store::audit::record(
-                c,
-                &tenant_id,
-                &actor,
-                "cross_tenant_access.updated",
-                None,
-                Some(&detail),
-            )
-        })
+        .write(move |c| crate::b2b::cross_tenant::save(c, &tenant_id, &saved, &actor))
         .await?;
     Ok(json(
         StatusCode::OK,

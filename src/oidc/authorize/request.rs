@@ -108,10 +108,7 @@ pub async fn validate(
 
     // A sibling tenant signing in one of our users as its guest: our outbound
     // settings decide whether our users may go there.
-    if client
-        .client_id
-        .starts_with(&format!("{}/t/", state.settings.public_url))
-    {
+    if state.tenants.slug_of_issuer(&client.client_id).is_some() {
         let (tenant_id, resource) = (ctx.tenant.id.clone(), client.client_id.clone());
         let allowed = state
             .db

@@ -37,10 +37,6 @@ pub async fn exchange(
     let wants_refresh = client.allows(GrantType::RefreshToken);
     let hash = token_hash(code);
     let redirect_uri = redirect_uri.to_owned();
-    // Refresh-token material is prepared outside the transaction; it is only
-    // stored if the code turns out valid.
-    let refresh_token = crate::crypto::random_token();
-    let refresh_hash = token_hash(&refresh_token);
     let refresh_lifetime = state.settings.lifetimes.refresh_token;
 
     let outcome = state
@@ -80,23 +76,17 @@ pub async fn exchange(
             };
             let scope = ScopeSet::parse(&code.scope).map_err(store::StoreError::Corrupt)?;
             let refresh = if wants_refresh && scope.contains(Scope::OfflineAccess) {
-                let at = now();
-                codes::save_refresh(
-                    c,
-                    &RefreshToken {
-                        token_hash: refresh_hash,
-                        tenant_id: tenant_id.clone(),
-                        grant_id: code.grant_id.clone(),
-                        client_id: code.client_id.clone(),
-                        user_id: user.id.clone(),
-                        scope: code.scope.clone(),
-                        auth_time: code.auth_time,
-                        amr: code.amr.clone(),
-                        created_at: at,
-                        expires_at: at + refresh_lifetime,
-                        rotated_at: None,
-                    },
-                )?;
+                let (refresh_token, row) = RefreshToken::mint(
+                    &tenant_id,
+                    &code.grant_id,
+                    &code.client_id,
+                    &user.id,
+                    &code.scope,
+                    code.auth_time,
+                    &code.amr,
+                    refresh_lifetime,
+                );
+                codes::save_refresh(c, &row)?;
                 Some(refresh_token)
             } else {
                 None

@@ -120,28 +120,3 @@ pub fn user_tokens(
         refresh_token,
     })
 }
-
-/// A new refresh-token row for `grant`, and the token to hand out once.
-pub fn new_refresh_token(
-    state: &AppState,
-    ctx: &TenantContext,
-    client: &Client,
-    grant: &UserGrant<'_>,
-) -> (String, crate::store::codes::RefreshToken) {
-    let token = crate::crypto::random_token();
-    let at = crate::store::now();
-    let row = crate::store::codes::RefreshToken {
-        token_hash: crate::crypto::token_hash(&token),
-        tenant_id: ctx.tenant.id.clone(),
-        grant_id: grant.grant_id.to_owned(),
-        client_id: client.client_id.clone(),
-        user_id: grant.user.id.clone(),
-        scope: grant.scope.to_string(),
-        auth_time: grant.auth_time,
-        amr: grant.amr.to_owned(),
-        created_at: at,
-        expires_at: at + state.settings.lifetimes.refresh_token,
-        rotated_at: None,
-    };
-    (token, row)
-}

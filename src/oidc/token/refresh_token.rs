@@ -69,26 +69,19 @@ pub async fn exchange(
                 Some(req) => req,
                 None => granted,
             };
-            let token = crate::crypto::random_token();
-            let at = now();
-            codes::save_refresh(
-                c,
-                &RefreshToken {
-                    token_hash: token_hash(&token),
-                    tenant_id: tenant_id.clone(),
-                    grant_id: old.grant_id.clone(),
-                    client_id: old.client_id.clone(),
-                    user_id: user.id.clone(),
-                    // The family keeps its original scope; a narrower request
-                    // narrows only this response (RFC 6749 §6).
-                    scope: old.scope.clone(),
-                    auth_time: old.auth_time,
-                    amr: old.amr.clone(),
-                    created_at: at,
-                    expires_at: at + lifetime,
-                    rotated_at: None,
-                },
-            )?;
+            // The family keeps its original scope; a narrower request narrows
+            // only this response (RFC 6749 §6).
+            let (token, row) = RefreshToken::mint(
+                &tenant_id,
+                &old.grant_id,
+                &old.client_id,
+                &user.id,
+                &old.scope,
+                old.auth_time,
+                &old.amr,
+                lifetime,
+            );
+            codes::save_refresh(c, &row)?;
             Ok(Outcome::Rotated {
                 old,
                 user,

@@ -73,9 +73,9 @@ pub async fn exchange(
     // Only homes this server knows: another tenant here.
     let issuer =
         claimed_issuer(subject_token).ok_or_else(|| invalid_grant("subject token is not a JWT"))?;
-    let prefix = format!("{}/t/", state.settings.public_url);
-    let home_slug = issuer
-        .strip_prefix(&prefix)
+    let home_slug = state
+        .tenants
+        .slug_of_issuer(&issuer)
         .filter(|slug| *slug != ctx.tenant.slug)
         .ok_or_else(|| invalid_grant(format!("untrusted issuer {issuer}")))?;
     if state.tenants.get(home_slug).await?.is_none() {
