@@ -87,16 +87,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     app.member("contoso", "megan@contoso.example");
     let client = app.web_app("contoso");
     let browser = app.browser();
-    let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[]);
-    let login = app.follow(&browser, &url).await;
-    let page = browser
-        .get(app.absolute(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.login_page(&browser, "contoso", &client).await;
     let req = hidden(&page, "req");
     let post = format!("{}/login/password", app.issuer("contoso"));
     for csrf in ["", "forged-token-value-forged-token-value-00000"] {
@@ -144,16 +135,7 @@ async fn password_guessing_is_throttled_per_account() {
     app.member("contoso", "megan@contoso.example");
     let client = app.web_app("contoso");
     let browser = app.browser();
-    let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[]);
-    let login = app.follow(&browser, &url).await;
-    let page = browser
-        .get(app.absolute(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.login_page(&browser, "contoso", &client).await;
     let (csrf, req) = (hidden(&page, "csrf_token"), hidden(&page, "req"));
     let attempt = |password: &'static str| {
         let browser = browser.clone();
@@ -197,16 +179,7 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same() {
     app.member("contoso", "megan@contoso.example");
     let client = app.web_app("contoso");
     let browser = app.browser();
-    let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[]);
-    let login = app.follow(&browser, &url).await;
-    let page = browser
-        .get(app.absolute(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.login_page(&browser, "contoso", &client).await;
     let (csrf, req) = (hidden(&page, "csrf_token"), hidden(&page, "req"));
     let mut bodies = Vec::new();
     for email in ["megan@contoso.example", "nobody@contoso.example"] {

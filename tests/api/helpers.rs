@@ -146,14 +146,7 @@ impl TestApp {
     ) -> String {
         let mut location = self.follow(browser, authorize_url).await;
         if location.contains("/login?") {
-            let page = browser
-                .get(self.absolute(&location))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = self.text(browser, &location).await;
             let (csrf, req) = (hidden(&page, "csrf_token"), hidden(&page, "req"));
             let slug_base = location.split("/login?").next().unwrap().to_owned();
             let page = browser
@@ -194,14 +187,7 @@ impl TestApp {
             location = self.follow(browser, &next).await;
         }
         if location.contains("/consent?") {
-            let page = browser
-                .get(self.absolute(&location))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = self.text(browser, &location).await;
             let (csrf, req) = (hidden(&page, "csrf_token"), hidden(&page, "req"));
             let slug_base = location.split("/consent?").next().unwrap().to_owned();
             let response = browser
@@ -230,6 +216,31 @@ impl TestApp {
             response.status()
         );
         response.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// The body of a page this browser GETs (relative URLs are on this app).
+    pub async fn text(&self, browser: &reqwest::Client, url: &str) -> String {
+        browser
+            .get(self.absolute(url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// The sign-in page a fresh authorization request for `client` lands on.
+    pub async fn login_page(
+        &self,
+        browser: &reqwest::Client,
+        slug: &str,
+        client: &TestClient,
+    ) -> String {
+        let (url, _) = authorize_url(self, slug, client, "openid", &[]);
+        let login = self.follow(browser, &url).await;
+        assert!(login.contains("/login?req="), "{login}");
+        self.text(browser, &login).await
     }
 
     pub fn absolute(&self, url: &str) -> String {

@@ -231,14 +231,7 @@ async fn consent_is_asked_once_and_denial_goes_back_as_access_denied() {
     let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[("prompt", "consent")]);
     let consent = app.follow(&browser, &url).await;
     assert!(consent.contains("/consent?"), "{consent}");
-    let page = browser
-        .get(app.absolute(&consent))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text(&browser, &consent).await;
     let response = browser
         .post(format!("{}/consent", app.issuer("contoso")))
         .form(&[
