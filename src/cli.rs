@@ -46,6 +46,33 @@ struct Global {
         default_value = "pretty"
     )]
     log_format: LogFormat,
+    /// Key that seals stored upstream client secrets (32 bytes, base64url).
+    /// Every replica must use the same key.
+    #[arg(
+        long,
+        global = true,
+        env = "PORTICO_SECRET_KEY",
+        hide_env_values = true
+    )]
+    secret_key: Option<String>,
+    /// Where the secret key is kept when PORTICO_SECRET_KEY is not set;
+    /// created (owner-only) on first use.
+    #[arg(
+        long,
+        global = true,
+        env = "PORTICO_SECRET_KEY_FILE",
+        default_value = "portico.key"
+    )]
+    secret_key_file: std::path::PathBuf,
+}
+
+impl Global {
+    fn sealer(&self) -> anyhow::Result<crate::crypto::Sealer> {
+        match &self.secret_key {
+            Some(key) => crate::crypto::Sealer::from_base64(key),
+            None => crate::crypto::Sealer::load_or_create(&self.secret_key_file),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -122,6 +149,99 @@ enum Command {
     /// Show or change cross-tenant access (partners by issuer URL).
     #[command(subcommand)]
     CrossTenant(CrossTenantCommand),
+    /// External OpenID providers that are homes for guests of given domains.
+    #[command(subcommand)]
+    Idp(IdpCommand),
+    /// Send all of a tenant's member sign-in to one upstream OpenID provider.
+    #[command(subcommand)]
+    Federation(FederationCommand),
+}
+
+#[derive(Args)]
+struct ProviderArgs {
+    /// Shown to people on the sign-in pages.
+    #[arg(long)]
+    name: String,
+    /// The provider's issuer URL (discovered through OIDC Discovery).
+    #[arg(long)]
+    issuer: String,
+    #[arg(long)]
+    client_id: String,
+    /// Read from the environment so it stays out of shell history.
+    #[arg(long, env = "PORTICO_IDP_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// Scopes besides `openid` (repeatable; default: email profile).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// The claim that carries the email address.
+    #[arg(long, default_value = "email")]
+    email_claim: String,
+    /// The claim that carries the display name.
+    #[arg(long, default_value = "name")]
+    name_claim: String,
+}
+
+impl ProviderArgs {
+    fn spec(self, domains: Vec<String>) -> crate::b2b::providers::ProviderSpec {
+        crate::b2b::providers::ProviderSpec {
+            display_name: self.name,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            scopes: if self.scopes.is_empty() {
+                vec!["email".into(), "profile".into()]
+            } else {
+                self.scopes
+            },
+            domains,
+            email_claim: self.email_claim,
+            name_claim: self.name_claim,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum IdpCommand {
+    /// Adds a guest home for one or more email domains (redemption order 2).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        provider: ProviderArgs,
+        /// Email domain whose guests sign in there (repeatable, at least one).
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum FederationCommand {
+    /// Switches the tenant to federated mode with this upstream.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+    /// Back to local sign-in (passwords kept here).
+    Off {
+        #[arg(long)]
+        tenant: String,
+    },
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -336,7 +456,8 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let db_url = cli.global.database_url;
+    let global = cli.global;
+    let db_url = global.database_url.clone();
     match cli.command {
         Command::Serve {
             bind,
@@ -348,6 +469,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&bind, &public_url, &db_url)?;
             settings.smtp_url = smtp_url;
+            settings.sealer = Some(global.sealer()?);
             settings.invitation_lifetime = chrono::TimeDelta::days(invitation_days.into());
             let db = Db::connect(&db_url)?;
             if demo {
@@ -701,6 +823,87 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             }
             println!("{}", serde_json::to_string_pretty(&settings)?);
+            Ok(())
+        }
+        Command::Idp(command) => {
+            use crate::b2b::providers::{self, ProviderView};
+            let db = Db::connect(&db_url)?;
+            match command {
+                IdpCommand::Add {
+                    tenant,
+                    provider,
+                    domains,
+                } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let spec = provider
+                        .spec(domains)
+                        .validated(crate::store::idps::ROLE_GUESTS)
+                        .map_err(anyhow::Error::msg)?;
+                    let sealer = global.sealer()?;
+                    let idp = db.write_blocking(|c| {
+                        providers::add_guest_provider(c, &sealer, &tenant.id, spec, "cli")
+                    })?;
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&ProviderView::from(&idp))?
+                    );
+                }
+                IdpCommand::List { tenant } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let list = db.read_blocking(|c| crate::store::idps::list(c, &tenant.id))?;
+                    let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
+                    println!("{}", serde_json::to_string_pretty(&views)?);
+                }
+                IdpCommand::Remove { tenant, id } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let removed = db.write_blocking(|c| {
+                        providers::remove_guest_provider(c, &tenant.id, &id, "cli")
+                    })?;
+                    anyhow::ensure!(
+                        removed,
+                        "no guest identity provider {id} in {}",
+                        tenant.slug
+                    );
+                    println!("Removed identity provider {id}");
+                }
+            }
+            Ok(())
+        }
+        Command::Federation(command) => {
+            use crate::b2b::providers::{self, ProviderView};
+            let db = Db::connect(&db_url)?;
+            match command {
+                FederationCommand::Set { tenant, provider } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let spec = provider
+                        .spec(Vec::new())
+                        .validated(crate::store::idps::ROLE_UPSTREAM)
+                        .map_err(anyhow::Error::msg)?;
+                    let sealer = global.sealer()?;
+                    let idp = db.write_blocking(|c| {
+                        providers::federate(c, &sealer, &tenant.id, spec, "cli")
+                    })?;
+                    println!(
+                        "{} is federated: all member sign-in goes to {}",
+                        tenant.slug, idp.issuer
+                    );
+                }
+                FederationCommand::Off { tenant } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    db.write_blocking(|c| providers::unfederate(c, &tenant.id, "cli"))?;
+                    println!("{} signs its members in locally", tenant.slug);
+                }
+                FederationCommand::Show { tenant } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let upstream =
+                        db.read_blocking(|c| crate::store::idps::upstream(c, &tenant.id))?;
+                    let view = serde_json::json!({
+                        "auth_mode": tenant.auth_mode,
+                        "upstream": upstream.as_ref().map(ProviderView::from),
+                    });
+                    println!("{}", serde_json::to_string_pretty(&view)?);
+                }
+            }
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate { tenant }) => {

@@ -65,6 +65,12 @@ pub struct Settings {
     pub mail_poll: Duration,
     /// How long an invitation link stays valid.
     pub invitation_lifetime: chrono::TimeDelta,
+    /// Bounds on every call to another OpenID provider (discovery, JWKS,
+    /// token): connect, and the whole request.
+    pub upstream_connect_timeout: Duration,
+    pub upstream_timeout: Duration,
+    /// Seals stored upstream client secrets; `None` when no key is configured.
+    pub sealer: Option<crate::crypto::Sealer>,
 }
 
 impl Settings {
@@ -86,6 +92,9 @@ impl Settings {
             mail_from: "Portico <no-reply@portico.invalid>".into(),
             mail_poll: Duration::from_secs(2),
             invitation_lifetime: chrono::TimeDelta::days(30),
+            upstream_connect_timeout: Duration::from_secs(3),
+            upstream_timeout: Duration::from_secs(10),
+            sealer: None,
         })
     }
 

@@ -11,6 +11,7 @@ struct ErrorPage<'a> {
     tenant_name: &'a str,
     title: &'a str,
     message: &'a str,
+    back: Option<&'a str>,
 }
 
 /// Renders a template as an HTML response, setting any cookies given.
@@ -53,6 +54,8 @@ pub struct PageError {
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
+    /// A link back to the application (carrying an OAuth error), if any.
+    pub back: Option<String>,
 }
 
 impl PageError {
@@ -63,11 +66,17 @@ impl PageError {
             title: title.to_owned(),
             message: message.to_owned(),
             detail: String::new(),
+            back: None,
         }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> PageError {
         self.detail = detail.into();
+        self
+    }
+
+    pub fn back(mut self, url: impl Into<String>) -> PageError {
+        self.back = Some(url.into());
         self
     }
 
@@ -130,6 +139,7 @@ impl ResponseError for PageError {
                 tenant_name: &self.tenant_name,
                 title: &self.title,
                 message: &self.message,
+                back: self.back.as_deref(),
             },
             Vec::new(),
         )

@@ -146,6 +146,12 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(get(&t(HOME_CALLBACK), b2b::callback::get_home_callback))
         .service(get(&t(MY_APPS), b2b::myapps::get_myapps))
+        .service(
+            resource(&t(PASSCODE))
+                .route(web::get().to(b2b::passcode::get_passcode))
+                .route(web::post().to(b2b::passcode::post_passcode)),
+        )
+        .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
         .service(get(&t("/admin"), portal::get_admin))
         .service(get(&t(portal::SIGNED_IN_PATH), portal::get_signed_in))
         .service(post(&t("/admin/invite"), portal::post_invite))
@@ -210,6 +216,21 @@ fn mount(cfg: &mut web::ServiceConfig) {
                     resource("/cross-tenant-access")
                         .route(web::get().to(api::policy::get_cross_tenant))
                         .route(web::put().to(api::policy::put_cross_tenant)),
+                )
+                .service(
+                    web::resource("/identity-providers")
+                        .route(web::get().to(api::providers::get_providers))
+                        .route(web::post().to(api::providers::post_provider)),
+                )
+                .service(
+                    web::resource("/identity-providers/{id}")
+                        .route(web::delete().to(api::providers::delete_provider)),
+                )
+                .service(
+                    web::resource("/federation")
+                        .route(web::get().to(api::providers::get_federation))
+                        .route(web::put().to(api::providers::put_federation))
+                        .route(web::delete().to(api::providers::delete_federation)),
                 )
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(api::Problem::not_found("endpoint"))

@@ -44,6 +44,12 @@ pub fn home_error_page(ctx: &TenantContext, e: &HomeError) -> PageError {
             "Sign-in expired",
             "This sign-in was already completed, has expired, or was started in another browser. Start again from the link or the application.",
         ),
+        HomeError::Misconfigured(_) => PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            name,
+            "Sign-in is not set up correctly",
+            "The sign-in service for your organization is not configured correctly here. Ask the person who invited you to contact their administrator.",
+        ),
         HomeError::Store(_) => PageError::server(name, ""),
     }
     .detail(e.to_string())
@@ -61,7 +67,7 @@ pub async fn get_home_callback(
         let detail = query.error.unwrap_or_else(|| "missing code".into());
         return Err(home_error_page(&ctx, &HomeError::Denied(detail)));
     };
-    let (flow, identity) = home::finish(&state.db, &ctx, &req, &flow_state, &code)
+    let (flow, identity) = home::finish(&state, &ctx, &req, &flow_state, &code)
         .await
         .map_err(|e| home_error_page(&ctx, &e))?;
     let clear_flow = {
@@ -71,12 +77,46 @@ pub async fn get_home_callback(
         c.make_removal();
         c
     };
-    match (flow.invitation_id, flow.auth_request_id) {
-        (Some(invitation_id), _) => {
-            let (invitation, guest) = redemption::complete(&state, &ctx, &invitation_id, &identity)
+    let next = match (
+        flow.purpose.as_str(),
+        flow.invitation_id,
+        flow.auth_request_id,
+    ) {
+        ("federated", _, Some(auth_request_id)) => Next::Member { auth_request_id },
+        (_, Some(invitation_id), _) => Next::Redeem { invitation_id },
+        (_, None, Some(auth_request_id)) => Next::SignIn { auth_request_id },
+        _ => {
+            return Err(home_error_page(
+                &ctx,
+                &HomeError::UnknownFlow("flow without purpose".into()),
+            ));
+        }
+    };
+    complete(&state, &ctx, next, &identity, clear_flow).await
+}
+
+/// What a proven identity is used for.
+pub enum Next {
+    Redeem { invitation_id: String },
+    SignIn { auth_request_id: String },
+    Member { auth_request_id: String },
+}
+
+/// Finishes a home sign-in (by OIDC or by passcode): redeems the invitation
+/// or signs the guest in, and continues where the browser was going.
+pub async fn complete(
+    state: &AppState,
+    ctx: &TenantContext,
+    next: Next,
+    identity: &HomeIdentity,
+    clear: actix_web::cookie::Cookie<'static>,
+) -> PageResult<HttpResponse> {
+    match next {
+        Next::Redeem { invitation_id } => {
+            let (invitation, guest) = redemption::complete(state, ctx, &invitation_id, identity)
                 .await?
-                .map_err(|r| redemption::refusal_page(&ctx, &r))?;
-            let (_, cookie) = session::start(&state, &ctx, &guest.id, &amr(&identity)).await?;
+                .map_err(|r| redemption::refusal_page(ctx, &r))?;
+            let (_, cookie) = session::start(state, ctx, &guest.id, &amr(identity)).await?;
             let next = invitation.redirect_url.unwrap_or_else(|| {
                 format!(
                     "{}{}",
@@ -84,23 +124,33 @@ pub async fn get_home_callback(
                     routes::MY_APPS
                 )
             });
-            Ok(see_other(&next, vec![cookie, clear_flow]))
+            Ok(see_other(&next, vec![cookie, clear]))
         }
-        (None, Some(auth_request_id)) => {
-            let guest = guest_for(&state, &ctx, &identity).await?;
-            let (_, cookie) = session::start(&state, &ctx, &guest.id, &amr(&identity)).await?;
-            let next = format!(
-                "{}{}?req={auth_request_id}",
-                routes::tenant_path(&ctx.tenant.slug),
-                routes::AUTHORIZE_CONTINUE
-            );
-            Ok(see_other(&next, vec![cookie, clear_flow]))
+        Next::SignIn { auth_request_id } => {
+            let guest = guest_for(state, ctx, identity).await?;
+            let (_, cookie) = session::start(state, ctx, &guest.id, &amr(identity)).await?;
+            Ok(see_other(
+                &continue_url(ctx, &auth_request_id),
+                vec![cookie, clear],
+            ))
         }
-        (None, None) => Err(home_error_page(
-            &ctx,
-            &HomeError::UnknownFlow("flow without purpose".into()),
-        )),
+        Next::Member { auth_request_id } => {
+            let member = super::federation::provision(state, ctx, identity).await?;
+            let (_, cookie) = session::start(state, ctx, &member.id, &amr(identity)).await?;
+            Ok(see_other(
+                &continue_url(ctx, &auth_request_id),
+                vec![cookie, clear],
+            ))
+        }
     }
+}
+
+fn continue_url(ctx: &TenantContext, auth_request_id: &str) -> String {
+    format!(
+        "{}{}?req={auth_request_id}",
+        routes::tenant_path(&ctx.tenant.slug),
+        routes::AUTHORIZE_CONTINUE
+    )
 }
 
 fn amr(identity: &HomeIdentity) -> String {

@@ -5,7 +5,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-use super::home::{self, Purpose};
+use super::home::{self, Purpose, Upstream};
 use crate::domain::Email;
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
@@ -84,15 +84,35 @@ pub async fn route(
                 )
                 .await;
             }
+            let Some(home) = home::of_guest(state, ctx, &home_issuer).await? else {
+                return refuse(
+                    "home removed",
+                    format!("The sign-in {name} set up for your organization is no longer available. Contact the person who invited you."),
+                )
+                .await;
+            };
+            let Some(upstream) = Upstream::for_home(state, ctx, &home) else {
+                // Passcode guests get a code at the address they were invited with.
+                return super::passcode::send(
+                    state,
+                    ctx,
+                    &guest.email,
+                    super::passcode::For::SignIn {
+                        auth_request_id: auth_request.id.clone(),
+                    },
+                )
+                .await
+                .map(Some);
+            };
+            let upstream = upstream.map_err(|e| super::callback::home_error_page(ctx, &e))?;
             let (url, cookie) = home::start(
-                &state.db,
+                state,
                 ctx,
-                &home_issuer,
+                &upstream,
                 Purpose::SignIn {
                     auth_request_id: auth_request.id.clone(),
                 },
-                email.as_str(),
-                state.settings.secure_cookies(),
+                Some(email.as_str()),
             )
             .await
             .map_err(|e| super::callback::home_error_page(ctx, &e))?;

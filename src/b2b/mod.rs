@@ -3,11 +3,14 @@
 
 pub mod callback;
 pub mod cross_tenant;
+pub mod federation;
 pub mod guest_signin;
 pub mod home;
 pub mod invitation;
 pub mod mailer;
 pub mod myapps;
+pub mod passcode;
 pub mod policy;
+pub mod providers;
 pub mod redemption;
 pub mod removal;

@@ -66,14 +66,7 @@ impl Default for Policy {
 impl Policy {
     /// Normalises and checks a policy submitted by an administrator.
     pub fn validated(mut self) -> Result<Policy, String> {
-        let mut domains = Vec::new();
-        for d in &self.domains {
-            let email = crate::domain::Email::parse(&format!("x@{}", d.trim()))
-                .map_err(|_| format!("{d:?} is not a domain name"))?;
-            domains.push(email.domain().to_owned());
-        }
-        domains.sort();
-        domains.dedup();
+        let domains = crate::domain::domain_list(&self.domains)?;
         if self.domain_mode != DomainMode::None && domains.is_empty() {
             return Err("an allowlist or denylist needs at least one domain".into());
         }

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::home::{self, HomeIdentity, Purpose};
+use super::home::{self, Home, HomeIdentity, Purpose, Upstream};
 use crate::crypto::token_hash;
 use crate::domain::Email;
 use crate::login::csrf;
@@ -16,7 +16,6 @@ use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other};
 use crate::state::AppState;
 use crate::store::invitations::Invitation;
-use crate::store::tenants::Tenant;
 use crate::store::users::User;
 use crate::store::{self, StoreError};
 use crate::tokens::TenantContext;
@@ -29,7 +28,10 @@ struct InvitePage<'a> {
     email: &'a str,
     target: Option<String>,
     message: Option<&'a str>,
-    home_name: &'a str,
+    home_name: String,
+    home_step: usize,
+    by_passcode: bool,
+    order: &'a [&'a str],
     action: String,
     csrf_token: &'a str,
     expires: String,
@@ -85,20 +87,19 @@ async fn pending_invitation(
     }
 }
 
-/// Where the invited address's identity lives: a tenant on this server that
-/// owns its verified domain (other homes arrive with collaboration policies).
-async fn home_of(state: &AppState, ctx: &TenantContext, email: &str) -> PageResult<Tenant> {
+/// Where the invited address's identity lives (the redemption order), or the
+/// page that says no step applies.
+async fn home_of(state: &AppState, ctx: &TenantContext, email: &str) -> PageResult<Home> {
     let email = Email::parse(email).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
-    home::home_tenant_for(&state.db, email.domain())
+    home::resolve(state, ctx, email.domain())
         .await?
-        .filter(|home| home.id != ctx.tenant.id)
         .ok_or_else(|| {
             notice(
                 ctx,
                 StatusCode::CONFLICT,
                 "No sign-in available",
                 &format!(
-                    "There is no organization here that manages {} accounts, so this invitation cannot be accepted yet. Ask the person who invited you for help.",
+                    "There is no organization or identity provider here that manages {} accounts, and passcodes by email are turned off, so this invitation cannot be accepted yet. Ask the person who invited you for help.",
                     email.domain()
                 ),
             )
@@ -126,7 +127,10 @@ pub async fn get_invite(
             _ => None,
         },
         message: invitation.message.as_deref(),
-        home_name: &home.display_name,
+        home_name: home.display_name(),
+        home_step: home.order(),
+        by_passcode: matches!(home, Home::Passcode),
+        order: &home::REDEMPTION_ORDER,
         action: format!("{base}{}", routes::INVITE.replace("{token}", &token)),
         csrf_token: &csrf_token,
         expires: invitation.expires_at.format("%Y-%m-%d %H:%M").to_string(),
@@ -148,16 +152,27 @@ pub async fn post_invite(
     }
     let invitation = pending_invitation(&state, &ctx, &token).await?;
     let home = home_of(&state, &ctx, &invitation.email).await?;
-    let home_issuer = state.tenants.issuer_for(&home.slug);
+    let Some(upstream) = Upstream::for_home(&state, &ctx, &home) else {
+        // The passcode goes to the invited address, never to one from the form.
+        return super::passcode::send(
+            &state,
+            &ctx,
+            &invitation.email,
+            super::passcode::For::Redeem {
+                invitation_id: invitation.id.clone(),
+            },
+        )
+        .await;
+    };
+    let upstream = upstream.map_err(|e| super::callback::home_error_page(&ctx, &e))?;
     let (url, cookie) = home::start(
-        &state.db,
+        &state,
         &ctx,
-        &home_issuer,
+        &upstream,
         Purpose::Redeem {
             invitation_id: invitation.id.clone(),
         },
-        &invitation.email,
-        state.settings.secure_cookies(),
+        Some(&invitation.email),
     )
     .await
     .map_err(|e| super::callback::home_error_page(&ctx, &e))?;
@@ -191,6 +206,13 @@ pub async fn complete(
         invitation_id.to_owned(),
         identity.clone(),
     );
+    let source = if identity.issuer == home::MAIL_IDP {
+        "email_passcode"
+    } else if state.tenants.slug_of_issuer(&identity.issuer).is_some() {
+        "home_tenant"
+    } else {
+        "external_idp"
+    };
     let outcome = state
         .db
         .write(move |c| {
@@ -241,6 +263,7 @@ pub async fn complete(
                 &invitation.guest_user_id,
                 &identity.issuer,
                 &identity.subject,
+                source,
                 identity.name.as_deref(),
             )?;
             if let Some(days) = policy.guest_lifetime_days {

@@ -41,6 +41,20 @@ impl Email {
     }
 }
 
+/// Normalises a submitted list of email domains: lower-case, checked,
+/// sorted, without duplicates.
+pub fn domain_list(submitted: &[String]) -> Result<Vec<String>, String> {
+    let mut domains = Vec::new();
+    for d in submitted {
+        let email = Email::parse(&format!("x@{}", d.trim()))
+            .map_err(|_| format!("{d:?} is not a domain name"))?;
+        domains.push(email.domain().to_owned());
+    }
+    domains.sort();
+    domains.dedup();
+    Ok(domains)
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -8,7 +8,7 @@ mod scope;
 mod slug;
 
 pub use client::{ClientType, GrantType, Permission};
-pub use email::Email;
+pub use email::{Email, domain_list};
 pub use pkce::{CodeChallenge, verify_pkce};
 pub use redirect::RedirectUri;
 pub use scope::{Scope, ScopeSet};

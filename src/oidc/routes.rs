@@ -16,6 +16,8 @@ pub const CONSENT: &str = "/consent";
 pub const INVITE: &str = "/invite/{token}";
 pub const HOME_CALLBACK: &str = "/callback/home";
 pub const MY_APPS: &str = "/myapps";
+pub const PASSCODE: &str = "/passcode/{id}";
+pub const PASSCODE_RESEND: &str = "/passcode/{id}/resend";
 
 /// Discovery metadata names (OIDC Discovery §3, RFC 8414 §2) and their paths.
 pub const ADVERTISED: &[(&str, &str)] = &[

@@ -19,6 +19,8 @@ pub struct HomeFlow {
     pub browser_hash: String,
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
+    /// The configured external provider, when the home is not a tenant here.
+    pub idp_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, flow: &HomeFlow) -> StoreResult<()> {

@@ -264,6 +264,41 @@ diesel::table! {
         browser_hash -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        idp_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    identity_providers (id) {
+        id -> Text,
+        tenant_id -> Text,
+        role -> Text,
+        display_name -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Nullable<Text>,
+        scopes -> Text,
+        domains -> Text,
+        email_claim -> Text,
+        name_claim -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_passcodes (id) {
+        id -> Text,
+        tenant_id -> Text,
+        email -> Text,
+        code_hash -> Text,
+        invitation_id -> Nullable<Text>,
+        auth_request_id -> Nullable<Text>,
+        browser_hash -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -315,6 +350,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     app_assignments,
     home_flows,
+    identity_providers,
+    email_passcodes,
     collaboration_policies,
     cross_tenant_access,
 );

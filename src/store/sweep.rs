@@ -1,11 +1,11 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! refresh tokens, sessions, revoked-token entries, unpublished keys).
+//! passcodes, refresh tokens, sessions, revoked-token entries, unpublished keys).
 
 use diesel::prelude::*;
 
 use super::schema::{
-    auth_codes, auth_requests, home_flows, refresh_tokens, revoked_access_tokens, sessions,
-    signing_keys,
+    auth_codes, auth_requests, email_passcodes, home_flows, refresh_tokens, revoked_access_tokens,
+    sessions, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -21,6 +21,12 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
     n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
         .execute(conn)?;
     n += diesel::delete(home_flows::table.filter(home_flows::expires_at.lt(at))).execute(conn)?;
+    // Passcodes are kept a day: the resend throttle counts recent ones.
+    n += diesel::delete(
+        email_passcodes::table
+            .filter(email_passcodes::created_at.lt(at - chrono::TimeDelta::days(1))),
+    )
+    .execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.lt(at)),

@@ -71,6 +71,14 @@ pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreRe
     Ok(())
 }
 
+/// `local` (passwords here) or `federated` (all member sign-in upstream).
+pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &str, mode: &str) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+        .set(tenants::auth_mode.eq(mode))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The tenant that owns a verified email domain (home-realm discovery).
 pub fn owner_of_domain(conn: &mut DbConn, domain: &str) -> StoreResult<Option<Tenant>> {
     Ok(tenant_domains::table

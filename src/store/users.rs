@@ -169,6 +169,7 @@ pub fn accept_guest(
     user_id: &str,
     home_issuer: &str,
     home_subject: &str,
+    identity_source: &str,
     display_name: Option<&str>,
 ) -> StoreResult<()> {
     let n = diesel::update(
@@ -181,6 +182,7 @@ pub fn accept_guest(
         users::external_state.eq("accepted"),
         users::home_issuer.eq(home_issuer),
         users::home_subject.eq(home_subject),
+        users::identity_source.eq(identity_source),
         users::updated_at.eq(now()),
     ))
     .execute(conn)
@@ -198,6 +200,82 @@ pub fn accept_guest(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// What an upstream says about a federated tenant's member.
+pub struct UpstreamProfile<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+}
+
+/// A federated tenant's member as the upstream describes them: found by
+/// upstream identity and updated, or linked to the unlinked member with the
+/// same address, or created. Guests are never matched.
+pub fn upsert_federated(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    profile: UpstreamProfile<'_>,
+) -> StoreResult<User> {
+    let at = now();
+    let existing = match find_by_home(conn, tenant_id, profile.issuer, profile.subject)? {
+        Some(user) => Some(user),
+        None => find_by_email(conn, tenant_id, profile.email)?
+            .filter(|u| u.user_type == "member" && u.home_issuer.is_none()),
+    };
+    let Some(user) = existing else {
+        if find_by_email(conn, tenant_id, profile.email)?.is_some() {
+            return Err(StoreError::Conflict(
+                "another account of this tenant already uses this email",
+            ));
+        }
+        let user = User {
+            id: new_id(),
+            tenant_id: tenant_id.to_owned(),
+            user_type: "member".into(),
+            email: profile.email.to_owned(),
+            display_name: profile.display_name.to_owned(),
+            password_hash: None,
+            status: "active".into(),
+            external_state: None,
+            home_issuer: Some(profile.issuer.to_owned()),
+            home_subject: Some(profile.subject.to_owned()),
+            identity_source: "federated".into(),
+            access_expires_at: None,
+            invited_by: None,
+            created_at: at,
+            updated_at: at,
+        };
+        diesel::insert_into(users::table)
+            .values(&user)
+            .execute(conn)
+            .map_err(|e| StoreError::unique_as(e, "this upstream account already exists"))?;
+        return Ok(user);
+    };
+    if user.user_type != "member" {
+        return Err(StoreError::Conflict(
+            "the upstream account is linked to a guest",
+        ));
+    }
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(&user.id)),
+    )
+    .set((
+        users::email.eq(profile.email),
+        users::display_name.eq(profile.display_name),
+        users::home_issuer.eq(profile.issuer),
+        users::home_subject.eq(profile.subject),
+        users::identity_source.eq("federated"),
+        users::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .map_err(|e| {
+        StoreError::unique_as(e, "another account of this tenant already uses this email")
+    })?;
+    find(conn, tenant_id, &user.id)?.ok_or(StoreError::NotFound)
 }
 
 pub fn find_by_home(

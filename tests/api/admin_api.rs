@@ -7,7 +7,7 @@ use portico::domain::{GrantType, Permission};
 use crate::guests::{GUEST, b2b};
 use crate::helpers::{PASSWORD, TestApp, tokens_for_member};
 
-async fn admin_token(app: &TestApp) -> String {
+pub async fn admin_token(app: &TestApp) -> String {
     portico::admin::provision::create_member(
         &app.db,
         "contoso",
@@ -29,7 +29,7 @@ async fn admin_token(app: &TestApp) -> String {
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -295,7 +295,23 @@ async fn tokens_of_another_tenant_or_of_third_party_apps_are_refused() {
     )
     .await;
     assert_eq!(status, 201);
-    let (status, _, _) = call(&b.app, reqwest::Method::GET, "/users", Some(token), None).await;
+    // Members read the directory (entries only), but cannot administer it.
+    let (status, users, _) = call(&b.app, reqwest::Method::GET, "/users", Some(token), None).await;
+    assert_eq!(status, 200);
+    let entry = &users["users"][0];
+    assert!(
+        entry["email"].is_string() && entry.get("status").is_none(),
+        "{entry}"
+    );
+    let id = entry["id"].as_str().unwrap().to_owned();
+    let (status, _, _) = call(
+        &b.app,
+        reqwest::Method::POST,
+        &format!("/users/{id}/block"),
+        Some(token),
+        None,
+    )
+    .await;
     assert_eq!(status, 403);
 
     let (status, _, content_type) = call(&b.app, reqwest::Method::GET, "/users", None, None).await;

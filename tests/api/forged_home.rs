@@ -145,6 +145,7 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
             browser_hash: token_hash(&browser),
             created_at: at,
             expires_at: at + chrono::TimeDelta::minutes(5),
+            idp_id: None,
         };
         b.app
             .db

@@ -14,6 +14,7 @@ use portico::store;
 use crate::helpers::{
     Landing, PASSWORD, TestApp, TestClient, drive, jwt_payload, query_param, spawn_app_with,
 };
+use crate::journey::drive_across;
 use crate::smtp::{self, SmtpSink};
 
 pub const GUEST: &str = "gio@proseware.example";
@@ -88,6 +89,18 @@ impl B2b {
         &self,
         email: &str,
     ) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
+        self.guest_tokens_via(email, &self.web, &[&self.app.base])
+            .await
+    }
+
+    /// A sign-in to a Contoso app through the RP library, with the browser
+    /// free to visit every server in `bases` (a home on another server).
+    pub async fn guest_tokens_via(
+        &self,
+        email: &str,
+        client: &TestClient,
+        bases: &[&str],
+    ) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
         let http = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .build()
@@ -100,10 +113,10 @@ impl B2b {
         .unwrap();
         let rp = CoreClient::from_provider_metadata(
             metadata,
-            ClientId::new(self.web.client_id.clone()),
-            self.web.secret.clone().map(ClientSecret::new),
+            ClientId::new(client.client_id.clone()),
+            client.secret.clone().map(ClientSecret::new),
         )
-        .set_redirect_uri(RedirectUrl::new(self.web.redirect_uri.clone()).unwrap());
+        .set_redirect_uri(RedirectUrl::new(client.redirect_uri.clone()).unwrap());
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, _, nonce) = rp
             .authorize_url(
@@ -115,15 +128,7 @@ impl B2b {
             .add_scope(Scope::new("offline_access".into()))
             .set_pkce_challenge(challenge)
             .url();
-        match drive(
-            &self.app,
-            &self.app.browser(),
-            url.as_str(),
-            email,
-            PASSWORD,
-        )
-        .await
-        {
+        match drive_across(bases, &self.app.browser(), url.as_str(), email, PASSWORD).await {
             Landing::Away(back) => {
                 let Some(code) = query_param(&back, "code") else {
                     return Err(Landing::Away(back));

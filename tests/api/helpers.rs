@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The server's secret key, for configuring upstream client secrets.
+    pub sealer: portico::crypto::Sealer,
     _dir: tempfile::TempDir,
 }
 
@@ -44,7 +46,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db_url = fresh_database(&dir);
     let mut settings = Settings::new("127.0.0.1:0", "http://127.0.0.1", &db_url).expect("settings");
     settings.public_url = String::new();
+    settings.sealer = Some(portico::crypto::Sealer::generate().0);
     configure(&mut settings);
+    let sealer = settings.sealer.clone().expect("a secret key");
     let app = Application::build(settings).expect("app builds");
     let port = app.port();
     let db = app.state().db.clone();
@@ -52,6 +56,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         db,
+        sealer,
         _dir: dir,
     }
 }

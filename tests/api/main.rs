@@ -10,6 +10,7 @@ mod forged_home;
 mod guest_rules;
 mod guests;
 mod helpers;
+mod homes;
 mod journey;
 mod operations;
 mod policies;

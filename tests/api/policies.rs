@@ -368,3 +368,116 @@ async fn reset_redemption_keeps_the_object_and_its_access_but_needs_a_new_accept
         Err(Landing::Page(403, _))
     ));
 }
+
+/// GETs an admin API path of Contoso with `token`; returns (status, body).
+async fn api_get(b: &B2b, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1{path}", b.app.issuer("contoso")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn guests_read_the_directory_only_as_far_as_the_guest_visibility_allows() {
+    let b = b2b().await;
+    portico::admin::provision::create_group(&b.app.db, "contoso", "Launch team").unwrap();
+    portico::admin::provision::create_group(&b.app.db, "contoso", "Board").unwrap();
+    let link = b.invite(GUEST, Target::Group("Launch team".into()));
+    b.redeem(&link, GUEST).await;
+    let portal = b.app.app(
+        "contoso",
+        false,
+        true,
+        vec![GrantType::AuthorizationCode],
+        vec![],
+    );
+    let tokens = b
+        .guest_tokens_via(GUEST, &portal, &[b.app.base.as_str()])
+        .await
+        .expect("guest signs in");
+    let token = openidconnect::OAuth2TokenResponse::access_token(&tokens)
+        .secret()
+        .clone();
+    let guest = b.guest(GUEST);
+    let megan = b
+        .app
+        .db
+        .read_blocking(|c| store::users::find_by_email(c, &b.contoso().id, "megan@contoso.example"))
+        .unwrap()
+        .unwrap();
+    let ids = |body: &serde_json::Value, key: &str, field: &str| -> Vec<String> {
+        body[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u[field].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Limited (the default): own profile and own groups only.
+    let (status, body) = api_get(&b, &token, "/users").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&body, "users", "id"), vec![guest.id.clone()]);
+    assert_eq!(
+        api_get(&b, &token, &format!("/users/{}", megan.id)).await.0,
+        404
+    );
+    assert_eq!(
+        api_get(&b, &token, &format!("/users/{}", guest.id)).await.0,
+        200
+    );
+    let (status, body) = api_get(&b, &token, "/groups").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&body, "groups", "name"), vec!["Launch team".to_owned()]);
+
+    // Restricted: own profile only, no groups.
+    set_policy(
+        &b,
+        Policy {
+            guest_visibility: portico::b2b::policy::GuestVisibility::Restricted,
+            ..Policy::default()
+        },
+    );
+    assert_eq!(
+        ids(&api_get(&b, &token, "/users").await.1, "users", "id"),
+        vec![guest.id.clone()]
+    );
+    assert_eq!(api_get(&b, &token, "/groups").await.0, 403);
+
+    // Same as members: the directory, and every group; still no admin fields.
+    set_policy(
+        &b,
+        Policy {
+            guest_visibility: portico::b2b::policy::GuestVisibility::SameAsMembers,
+            ..Policy::default()
+        },
+    );
+    let (_, body) = api_get(&b, &token, "/users").await;
+    let listed = ids(&body, "users", "id");
+    assert!(
+        listed.contains(&megan.id) && listed.contains(&guest.id),
+        "{body}"
+    );
+    assert!(body["users"][0].get("status").is_none(), "{body}");
+    let (status, _) = api_get(&b, &token, &format!("/users/{}", megan.id)).await;
+    assert_eq!(status, 200);
+    let (_, body) = api_get(&b, &token, "/groups").await;
+    assert_eq!(ids(&body, "groups", "name").len(), 2);
+
+    // Whatever the visibility, a guest cannot administer the directory.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/users/{}/block",
+            b.app.issuer("contoso"),
+            megan.id
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

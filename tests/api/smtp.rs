@@ -16,7 +16,7 @@ pub struct Received {
 
 pub struct SmtpSink {
     pub url: String,
-    inbox: Arc<Mutex<Vec<Received>>>,
+    pub inbox: Arc<Mutex<Vec<Received>>>,
 }
 
 pub async fn start() -> SmtpSink {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiResult, Problem, caller, json};
+use super::{ApiResult, Directory, Problem, caller, json};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 
@@ -38,11 +38,36 @@ pub async fn get_groups(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let caller = caller(&state, &path, &req).await?;
-    caller.require_users_admin()?;
     let tenant_id = caller.ctx.tenant.id.clone();
+    let visibility = {
+        let tenant_id = tenant_id.clone();
+        state
+            .db
+            .read(move |c| store::policies::get(c, &tenant_id))
+            .await?
+            .guest_visibility
+    };
+    let own = match caller.directory(visibility)? {
+        Directory::Admin | Directory::Everyone => None,
+        Directory::Own { groups: true } => caller.user_id().map(str::to_owned),
+        Directory::Own { groups: false } => {
+            return Err(Problem::forbidden(
+                "the collaboration policy does not let guests read groups",
+            ));
+        }
+    };
     let groups = state
         .db
-        .read(move |c| store::groups::list(c, &tenant_id))
+        .read(move |c| {
+            let all = store::groups::list(c, &tenant_id)?;
+            match own {
+                None => Ok(all),
+                Some(user_id) => {
+                    let mine = store::groups::groups_of(c, &tenant_id, &user_id)?;
+                    Ok(all.into_iter().filter(|g| mine.contains(&g.id)).collect())
+                }
+            }
+        })
         .await?;
     Ok(json(
         StatusCode::OK,

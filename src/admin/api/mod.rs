@@ -5,6 +5,7 @@
 pub mod groups;
 pub mod invitations;
 pub mod policy;
+pub mod providers;
 pub mod users;
 
 use std::sync::Arc;
@@ -300,6 +301,60 @@ pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("Cache-Control", "no-store"))
         .json(body)
+}
+
+/// How much of the directory a caller may read through the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Directory {
+    /// Administrators and apps with Users.ReadWrite: everything.
+    Admin,
+    /// Members (and guests when the policy says "same as members"): every
+    /// user's directory entry and every group.
+    Everyone,
+    /// Guests under "limited" (own profile and own groups) or "restricted"
+    /// (own profile only).
+    Own { groups: bool },
+}
+
+impl Caller {
+    /// The caller's view of the directory under the tenant's guest visibility.
+    pub fn directory(
+        &self,
+        visibility: crate::b2b::policy::GuestVisibility,
+    ) -> ApiResult<Directory> {
+        use crate::b2b::policy::GuestVisibility;
+        if self.has(Permission::UsersReadWrite) {
+            return Ok(Directory::Admin);
+        }
+        match &self.kind {
+            CallerKind::App { .. } => Err(Problem::forbidden(
+                "this app lacks the Users.ReadWrite permission",
+            )),
+            CallerKind::User { user, .. } if user.user_type != "guest" => Ok(Directory::Everyone),
+            CallerKind::User { .. } => Ok(match visibility {
+                GuestVisibility::SameAsMembers => Directory::Everyone,
+                GuestVisibility::Limited => Directory::Own { groups: true },
+                GuestVisibility::Restricted => Directory::Own { groups: false },
+            }),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        match &self.kind {
+            CallerKind::User { user, .. } => Some(&user.id),
+            CallerKind::App { .. } => None,
+        }
+    }
+}
+
+/// What non-administrators see of another user.
+pub fn directory_json(u: &User) -> serde_json::Value {
+    serde_json::json!({
+        "id": u.id,
+        "email": u.email,
+        "display_name": u.display_name,
+        "user_type": u.user_type,
+    })
 }
 
 /// The public view of a user (never the password hash).

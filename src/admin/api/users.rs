@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiResult, CallerKind, Problem, caller, json, user_json};
+use super::{ApiResult, CallerKind, Directory, Problem, caller, directory_json, json, user_json};
 use crate::b2b::removal::{self, RemovalError};
 use crate::state::AppState;
 use crate::store;
@@ -15,6 +15,20 @@ pub struct UserQuery {
     user_type: Option<String>,
 }
 
+async fn visibility(
+    state: &AppState,
+    tenant_id: &str,
+) -> ApiResult<crate::b2b::policy::GuestVisibility> {
+    let tenant_id = tenant_id.to_owned();
+    Ok(state
+        .db
+        .read(move |c| store::policies::get(c, &tenant_id))
+        .await?
+        .guest_visibility)
+}
+
+/// Administrators see every field; members see directory entries; guests see
+/// what the collaboration policy's guest visibility allows.
 pub async fn get_users(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -22,7 +36,7 @@ pub async fn get_users(
     query: web::Query<UserQuery>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller(&state, &path, &req).await?;
-    caller.require_users_admin()?;
+    let directory = caller.directory(visibility(&state, &caller.ctx.tenant.id).await?)?;
     let filter = match query.user_type.as_deref() {
         None => None,
         Some(t @ ("guest" | "member")) => Some(t.to_owned()),
@@ -33,10 +47,20 @@ pub async fn get_users(
         .db
         .read(move |c| store::users::list(c, &tenant_id, filter.as_deref()))
         .await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
-    ))
+    let listed: Vec<serde_json::Value> = match directory {
+        Directory::Admin => users.iter().map(user_json).collect(),
+        Directory::Everyone => users
+            .iter()
+            .filter(|u| u.is_active())
+            .map(directory_json)
+            .collect(),
+        Directory::Own { .. } => users
+            .iter()
+            .filter(|u| Some(u.id.as_str()) == caller.user_id())
+            .map(user_json)
+            .collect(),
+    };
+    Ok(json(StatusCode::OK, serde_json::json!({ "users": listed })))
 }
 
 pub async fn get_user(
@@ -46,17 +70,21 @@ pub async fn get_user(
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let caller = caller(&state, &slug, &req).await?;
-    let is_self = matches!(&caller.kind, CallerKind::User { user, .. } if user.id == id);
-    if !is_self {
-        caller.require_users_admin()?;
-    }
+    let is_self = caller.user_id() == Some(id.as_str());
+    let directory = caller.directory(visibility(&state, &caller.ctx.tenant.id).await?)?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let user = state
         .db
         .read(move |c| store::users::find(c, &tenant_id, &id))
         .await?
         .ok_or_else(|| Problem::not_found("user"))?;
-    Ok(json(StatusCode::OK, user_json(&user)))
+    match directory {
+        _ if is_self => Ok(json(StatusCode::OK, user_json(&user))),
+        Directory::Admin => Ok(json(StatusCode::OK, user_json(&user))),
+        Directory::Everyone if user.is_active() => Ok(json(StatusCode::OK, directory_json(&user))),
+        // Not distinguishable from an unknown id.
+        Directory::Everyone | Directory::Own { .. } => Err(Problem::not_found("user")),
+    }
 }
 
 #[derive(Clone, Copy)]

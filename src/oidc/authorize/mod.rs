@@ -21,7 +21,7 @@ use crate::store::{self, now};
 /// redirect to the client after.
 #[derive(Debug)]
 pub enum AuthorizeError {
-    Page(PageError),
+    Page(Box<PageError>),
     Redirect {
         redirect_uri: RedirectUri,
         code: ErrorCode,
@@ -33,13 +33,13 @@ pub enum AuthorizeError {
 
 impl From<PageError> for AuthorizeError {
     fn from(e: PageError) -> Self {
-        AuthorizeError::Page(e)
+        AuthorizeError::Page(Box::new(e))
     }
 }
 
 impl From<store::StoreError> for AuthorizeError {
     fn from(e: store::StoreError) -> Self {
-        AuthorizeError::Page(e.into())
+        AuthorizeError::Page(Box::new(e.into()))
     }
 }
 

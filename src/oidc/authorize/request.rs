@@ -68,7 +68,7 @@ pub struct ValidRequest {
 }
 
 fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
-    AuthorizeError::Page(
+    AuthorizeError::from(
         PageError::new(
             StatusCode::BAD_REQUEST,
             &ctx.tenant.display_name,
@@ -119,7 +119,7 @@ pub async fn validate(
             })
             .await?;
         if !allowed {
-            return Err(AuthorizeError::Page(
+            return Err(AuthorizeError::from(
                 PageError::new(
                     StatusCode::FORBIDDEN,
                     &ctx.tenant.display_name,

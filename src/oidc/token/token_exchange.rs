@@ -5,7 +5,6 @@
 //! sign-in. The home token is verified against the home's published JWKS.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreProviderMetadata};
 use openidconnect::{ClientId, IssuerUrl, Nonce};
@@ -84,11 +83,7 @@ pub async fn exchange(
 
     // Verify as a relying party would: the home's discovery and JWKS, issuer,
     // audience = this tenant, expiry, signature.
-    let http = openidconnect::reqwest::ClientBuilder::new()
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(10))
-        .build()
+    let http = crate::b2b::home::http(&state.settings)
         .map_err(|e| OAuthError::new(ErrorCode::ServerError, e.to_string()))?;
     let issuer_url = IssuerUrl::new(issuer.clone()).map_err(|e| invalid_grant(e.to_string()))?;
     let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)

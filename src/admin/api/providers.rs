@@ -1,0 +1,158 @@
+//! `/api/v1/identity-providers` (guest homes for domains) and
+//! `/api/v1/federation` (the upstream of a federated tenant). Client secrets
+//! go in sealed and never come back out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{ApiResult, Problem, caller, json};
+use crate::b2b::providers::{self, ProviderSpec, ProviderView};
+use crate::crypto::Sealer;
+use crate::state::AppState;
+use crate::store::{self, idps};
+
+fn sealer(state: &AppState) -> ApiResult<Sealer> {
+    state.settings.sealer.clone().ok_or_else(|| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No secret key",
+            "the server has no secret key to seal client secrets; set PORTICO_SECRET_KEY",
+        )
+    })
+}
+
+pub async fn get_providers(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let list = state.db.read(move |c| idps::list(c, &tenant_id)).await?;
+    let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
+    Ok(json(
+        StatusCode::OK,
+        serde_json::json!({
+            "identity_providers": views,
+            "redemption_order": crate::b2b::home::REDEMPTION_ORDER,
+        }),
+    ))
+}
+
+pub async fn post_provider(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<ProviderSpec>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let spec = body
+        .into_inner()
+        .validated(idps::ROLE_GUESTS)
+        .map_err(Problem::bad_request)?;
+    let sealer = sealer(&state)?;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    let idp = state
+        .db
+        .write(move |c| providers::add_guest_provider(c, &sealer, &tenant_id, spec, &actor))
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        serde_json::to_value(ProviderView::from(&idp)).unwrap_or_default(),
+    ))
+}
+
+pub async fn delete_provider(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_policies_admin()?;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    let removed = state
+        .db
+        .write(move |c| providers::remove_guest_provider(c, &tenant_id, &id, &actor))
+        .await?;
+    if !removed {
+        return Err(Problem::not_found("identity provider"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::Value> {
+    let slug = slug.to_owned();
+    let (tenant, upstream) = state
+        .db
+        .read(move |c| {
+            let tenant =
+                store::tenants::find_by_slug(c, &slug)?.ok_or(store::StoreError::NotFound)?;
+            let upstream = idps::upstream(c, &tenant.id)?;
+            Ok((tenant, upstream))
+        })
+        .await?;
+    Ok(serde_json::json!({
+        "auth_mode": tenant.auth_mode,
+        "upstream": upstream.as_ref().map(ProviderView::from),
+    }))
+}
+
+pub async fn get_federation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    Ok(json(
+        StatusCode::OK,
+        federation_view(&state, &caller.ctx.tenant.slug).await?,
+    ))
+}
+
+pub async fn put_federation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<ProviderSpec>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let spec = body
+        .into_inner()
+        .validated(idps::ROLE_UPSTREAM)
+        .map_err(Problem::bad_request)?;
+    let sealer = sealer(&state)?;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    state
+        .db
+        .write(move |c| providers::federate(c, &sealer, &tenant_id, spec, &actor))
+        .await?;
+    state.tenants.reload(&caller.ctx.tenant.slug).await?;
+    Ok(json(
+        StatusCode::OK,
+        federation_view(&state, &caller.ctx.tenant.slug).await?,
+    ))
+}
+
+pub async fn delete_federation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let caller = caller(&state, &path, &req).await?;
+    caller.require_policies_admin()?;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    state
+        .db
+        .write(move |c| providers::unfederate(c, &tenant_id, &actor))
+        .await?;
+    state.tenants.reload(&caller.ctx.tenant.slug).await?;
+    Ok(json(
+        StatusCode::OK,
+        federation_view(&state, &caller.ctx.tenant.slug).await?,
+    ))
+}

@@ -1,0 +1,173 @@
+//! Federated tenants (DESIGN.md §5 "Federated tenant"): every member sign-in
+//! goes to one upstream OpenID provider (OIDC Core §3.1 via `home.rs`);
+//! members are provisioned just in time from the upstream's claims and
+//! updated on each sign-in. The tenant keeps no passwords and still issues
+//! its own tokens. When the upstream fails, sign-in fails with a page that
+//! offers the app a `temporarily_unavailable` error (RFC 6749 §4.1.2.1).
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+use super::home::{self, HomeError, HomeIdentity, Purpose, Upstream};
+use crate::domain::RedirectUri;
+use crate::oidc::error::ErrorCode;
+use crate::pages::{PageError, PageResult, see_other};
+use crate::state::AppState;
+use crate::store::codes::AuthRequest;
+use crate::store::users::{UpstreamProfile, User};
+use crate::store::{self, StoreError};
+use crate::tokens::TenantContext;
+
+pub const MODE_LOCAL: &str = "local";
+pub const MODE_FEDERATED: &str = "federated";
+
+fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageError {
+    let back = RedirectUri::parse(&ar.redirect_uri).ok().map(|uri| {
+        let mut params = vec![
+            ("error", ErrorCode::TemporarilyUnavailable.as_str()),
+            (
+                "error_description",
+                "The organization's sign-in service is unavailable.",
+            ),
+        ];
+        if let Some(state) = &ar.state {
+            params.push(("state", state));
+        }
+        params.push(("iss", &ctx.issuer));
+        uri.with_query(&params)
+    });
+    let page = PageError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &ctx.tenant.display_name,
+        "Sign-in is unavailable",
+        &format!(
+            "{} signs everyone in through its identity provider, and it cannot be reached right now. Nothing was changed. Try again in a few minutes.",
+            ctx.tenant.display_name
+        ),
+    )
+    .detail(e.to_string());
+    match back {
+        Some(url) => page.back(url),
+        None => page,
+    }
+}
+
+/// Sends a member's browser to the upstream for this authorization request.
+pub async fn sign_in(
+    state: &AppState,
+    ctx: &TenantContext,
+    ar: &AuthRequest,
+) -> PageResult<HttpResponse> {
+    let tenant_id = ctx.tenant.id.clone();
+    let idp = state
+        .db
+        .read(move |c| store::idps::upstream(c, &tenant_id))
+        .await?;
+    let started = match idp {
+        None => Err(HomeError::Misconfigured(
+            "federated without an upstream".into(),
+        )),
+        Some(idp) => match Upstream::configured(state, &idp) {
+            Ok(upstream) => {
+                home::start(
+                    state,
+                    ctx,
+                    &upstream,
+                    Purpose::Federated {
+                        auth_request_id: ar.id.clone(),
+                    },
+                    ar.login_hint.as_deref(),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match started {
+        Ok((url, cookie)) => Ok(see_other(&url, vec![cookie])),
+        Err(e) => {
+            state
+                .metrics
+                .sign_in_failures
+                .with_label_values(&["upstream_unavailable"])
+                .inc();
+            Err(unavailable(ctx, ar, &e))
+        }
+    }
+}
+
+/// The member behind an upstream identity, created or updated from its
+/// claims in one transaction (nothing is written when anything is refused).
+pub async fn provision(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+) -> PageResult<User> {
+    let name = &ctx.tenant.display_name;
+    let Some(email) = identity.email.clone() else {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            name,
+            "No email address",
+            "Your organization's sign-in did not share a verified email address, so you cannot be signed in. Ask your administrator.",
+        ));
+    };
+    let (tenant_id, issuer, subject) = (
+        ctx.tenant.id.clone(),
+        identity.issuer.clone(),
+        identity.subject.clone(),
+    );
+    let display_name = identity.name.clone().unwrap_or_else(|| email.clone());
+    let outcome = state
+        .db
+        .write(move |c| {
+            let before = store::users::find_by_home(c, &tenant_id, &issuer, &subject)?;
+            let user = store::users::upsert_federated(
+                c,
+                &tenant_id,
+                UpstreamProfile {
+                    issuer: &issuer,
+                    subject: &subject,
+                    email: &email,
+                    display_name: &display_name,
+                },
+            )?;
+            let action = if before.is_some() {
+                "member.updated_from_upstream"
+            } else {
+                "member.provisioned"
+            };
+            store::audit::record(
+                c,
+                &tenant_id,
+                &format!("upstream:{issuer}"),
+                action,
+                Some(&user.id),
+                Some(&email),
+            )?;
+            Ok::<_, StoreError>(user)
+        })
+        .await;
+    let user = match outcome {
+        Ok(user) => user,
+        Err(StoreError::Conflict(why)) => {
+            return Err(PageError::new(
+                StatusCode::CONFLICT,
+                name,
+                "Account conflict",
+                "Another account here already uses your email address. Nothing was changed. Ask your administrator.",
+            )
+            .detail(why));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !user.is_usable() {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            name,
+            "Account blocked",
+            "Your account has been blocked here. Ask your administrator.",
+        ));
+    }
+    Ok(user)
+}

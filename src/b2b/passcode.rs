@@ -1,0 +1,371 @@
+//! One-time passcodes mailed to a guest's address (DESIGN.md §5, redemption
+//! order 3). The code goes only to the invited (or guest's stored) address,
+//! never to one typed by the browser; it is stored as an argon2 hash, lives
+//! ten minutes, allows five guesses, is bound to the browser that asked, and
+//! new codes are throttled per address.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::callback::{self, Next};
+use super::home::{HomeIdentity, MAIL_IDP};
+use crate::crypto::{hash_password, random_token, token_hash, verify_password};
+use crate::login::csrf;
+use crate::login::pages::tenant_page;
+use crate::oidc::routes;
+use crate::pages::{PageError, PageResult, render, see_other};
+use crate::state::AppState;
+use crate::store::passcodes::Passcode;
+use crate::store::{self, StoreError, new_id, now};
+use crate::tokens::TenantContext;
+
+pub const COOKIE: &str = "portico_passcode";
+pub const MAX_ATTEMPTS: i32 = 5;
+const LIFETIME_MINUTES: i64 = 10;
+/// At most one new code per address per minute, and five per hour.
+const RESEND_GAP_SECONDS: i64 = 60;
+const PER_HOUR: usize = 5;
+
+/// What the passcode proves the address for.
+pub enum For {
+    Redeem { invitation_id: String },
+    SignIn { auth_request_id: String },
+}
+
+#[derive(Template)]
+#[template(path = "passcode.html")]
+struct PasscodePage<'a> {
+    tenant_name: &'a str,
+    masked_email: String,
+    action: String,
+    resend_action: String,
+    csrf_token: &'a str,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    csrf_token: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub struct ResendForm {
+    csrf_token: String,
+}
+
+/// `g***@proseware.example`: enough to recognise, not to harvest.
+fn mask(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "your address".into(),
+    }
+}
+
+fn throttled(ctx: &TenantContext) -> PageError {
+    PageError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        &ctx.tenant.display_name,
+        "Please wait",
+        "A passcode was sent to this address a moment ago. Check your inbox (and spam folder), or wait a minute and ask for a new one.",
+    )
+}
+
+/// Mails a new passcode to `email` and returns the page to enter it, with the
+/// cookie binding it to this browser. Earlier codes for the address end.
+pub async fn send(
+    state: &AppState,
+    ctx: &TenantContext,
+    email: &str,
+    purpose: For,
+) -> PageResult<HttpResponse> {
+    let code = format!("{:08}", rand::random_range(0..100_000_000u32));
+    let code_hash = hash_password(&code)
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))?;
+    let browser = random_token();
+    let at = now();
+    let (invitation_id, auth_request_id) = match purpose {
+        For::Redeem { invitation_id } => (Some(invitation_id), None),
+        For::SignIn { auth_request_id } => (None, Some(auth_request_id)),
+    };
+    let row = Passcode {
+        id: new_id(),
+        tenant_id: ctx.tenant.id.clone(),
+        email: email.to_owned(),
+        code_hash,
+        invitation_id,
+        auth_request_id,
+        browser_hash: token_hash(&browser),
+        attempts: 0,
+        created_at: at,
+        expires_at: at + chrono::TimeDelta::minutes(LIFETIME_MINUTES),
+        consumed_at: None,
+    };
+    let id = row.id.clone();
+    let (subject, body) = (
+        format!("Your {} passcode", ctx.tenant.display_name),
+        format!(
+            "Your one-time passcode for {} is:\n\n    {code}\n\nIt expires in {LIFETIME_MINUTES} minutes. If you did not ask for it, ignore this email.\n",
+            ctx.tenant.display_name
+        ),
+    );
+    let sent = state
+        .db
+        .write(move |c| {
+            let recent = store::passcodes::sent_since(
+                c,
+                &row.tenant_id,
+                &row.email,
+                at - chrono::TimeDelta::hours(1),
+            )?;
+            let too_soon = recent
+                .first()
+                .is_some_and(|last| *last > at - chrono::TimeDelta::seconds(RESEND_GAP_SECONDS));
+            if too_soon || recent.len() >= PER_HOUR {
+                return Ok::<_, StoreError>(false);
+            }
+            store::passcodes::retire_for(c, &row.tenant_id, &row.email)?;
+            store::passcodes::insert(c, &row)?;
+            store::outbox::enqueue(c, &row.tenant_id, &row.email, &subject, &body)?;
+            store::audit::record(
+                c,
+                &row.tenant_id,
+                "system",
+                "passcode.sent",
+                Some(&row.email),
+                None,
+            )?;
+            Ok(true)
+        })
+        .await?;
+    if !sent {
+        return Err(throttled(ctx));
+    }
+    let cookie = Cookie::build(COOKIE, browser)
+        .path(routes::tenant_path(&ctx.tenant.slug))
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .finish();
+    let page = format!(
+        "{}{}",
+        routes::tenant_path(&ctx.tenant.slug),
+        routes::PASSCODE.replace("{id}", &id)
+    );
+    Ok(see_other(&page, vec![cookie]))
+}
+
+/// The live passcode row for this browser, or the page that says why not.
+async fn for_browser(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+    id: &str,
+) -> PageResult<Passcode> {
+    let gone = || {
+        PageError::new(
+            StatusCode::GONE,
+            &ctx.tenant.display_name,
+            "Passcode expired",
+            "This passcode has expired, was already used, or was asked for in another browser. Start again from your invitation link or the application.",
+        )
+    };
+    let (tenant_id, id) = (ctx.tenant.id.clone(), id.to_owned());
+    let row = state
+        .db
+        .read(move |c| store::passcodes::find(c, &tenant_id, &id))
+        .await?
+        .ok_or_else(gone)?;
+    let browser = req.cookie(COOKIE).map(|c| token_hash(c.value()));
+    if browser.as_deref() != Some(row.browser_hash.as_str())
+        || row.consumed_at.is_some()
+        || row.expires_at <= now()
+    {
+        return Err(gone());
+    }
+    Ok(row)
+}
+
+fn page_response(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+    row: &Passcode,
+    status: StatusCode,
+    error: Option<String>,
+) -> HttpResponse {
+    let base = routes::tenant_path(&ctx.tenant.slug);
+    let (csrf_token, cookie) = csrf::token(req, &base, state.settings.secure_cookies());
+    let action = format!("{base}{}", routes::PASSCODE.replace("{id}", &row.id));
+    let page = PasscodePage {
+        tenant_name: &ctx.tenant.display_name,
+        masked_email: mask(&row.email),
+        resend_action: format!("{action}/resend"),
+        action,
+        csrf_token: &csrf_token,
+        error,
+    };
+    render(status, &page, cookie.into_iter().collect())
+}
+
+pub async fn get_passcode(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> PageResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let ctx = tenant_page(&state, &slug).await?;
+    let row = for_browser(&state, &ctx, &req, &id).await?;
+    Ok(page_response(
+        &state,
+        &ctx,
+        &req,
+        &row,
+        StatusCode::OK,
+        None,
+    ))
+}
+
+pub async fn post_passcode(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    form: web::Form<CodeForm>,
+) -> PageResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let ctx = tenant_page(&state, &slug).await?;
+    if !csrf::verify(&req, &form.csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    let row = for_browser(&state, &ctx, &req, &id).await?;
+    let (tenant_id, row_id) = (ctx.tenant.id.clone(), row.id.clone());
+    let counted = state
+        .db
+        .write(move |c| store::passcodes::count_attempt(c, &tenant_id, &row_id, MAX_ATTEMPTS))
+        .await?;
+    if !counted {
+        state
+            .metrics
+            .sign_in_failures
+            .with_label_values(&["passcode"])
+            .inc();
+        return Err(PageError::new(
+            StatusCode::GONE,
+            &ctx.tenant.display_name,
+            "Too many tries",
+            "This passcode can no longer be used. Ask for a new one from your invitation link or the application.",
+        ));
+    }
+    let code: String = form.code.chars().filter(|c| c.is_ascii_digit()).collect();
+    let hash = row.code_hash.clone();
+    let right = code.len() == 8
+        && web::block(move || verify_password(&code, &hash))
+            .await
+            .unwrap_or(false);
+    if !right {
+        state
+            .metrics
+            .sign_in_failures
+            .with_label_values(&["passcode"])
+            .inc();
+        let left = MAX_ATTEMPTS - row.attempts - 1;
+        let message = if left > 0 {
+            format!("That passcode is not right. {left} tries left.")
+        } else {
+            "That passcode is not right, and it can no longer be used. Ask for a new one.".into()
+        };
+        return Ok(page_response(
+            &state,
+            &ctx,
+            &req,
+            &row,
+            StatusCode::BAD_REQUEST,
+            Some(message),
+        ));
+    }
+    let (tenant_id, row_id) = (ctx.tenant.id.clone(), row.id.clone());
+    if !state
+        .db
+        .write(move |c| store::passcodes::consume(c, &tenant_id, &row_id))
+        .await?
+    {
+        return Err(PageError::new(
+            StatusCode::GONE,
+            &ctx.tenant.display_name,
+            "Passcode already used",
+            "This passcode was already used. Start again from your invitation link or the application.",
+        ));
+    }
+    let identity = HomeIdentity {
+        issuer: MAIL_IDP.into(),
+        subject: row.email.clone(),
+        email: Some(row.email.clone()),
+        name: None,
+        amr: Some("otp".into()),
+    };
+    let next = match (row.invitation_id, row.auth_request_id) {
+        (Some(invitation_id), _) => Next::Redeem { invitation_id },
+        (None, Some(auth_request_id)) => Next::SignIn { auth_request_id },
+        (None, None) => {
+            return Err(PageError::server(
+                &ctx.tenant.display_name,
+                "passcode without purpose",
+            ));
+        }
+    };
+    let mut clear = Cookie::build(COOKIE, "")
+        .path(routes::tenant_path(&ctx.tenant.slug))
+        .finish();
+    clear.make_removal();
+    callback::complete(&state, &ctx, next, &identity, clear).await
+}
+
+/// "Send a new code": to the same address, for the same purpose, throttled.
+pub async fn post_resend(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    form: web::Form<ResendForm>,
+) -> PageResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let ctx = tenant_page(&state, &slug).await?;
+    if !csrf::verify(&req, &form.csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    // A used-up code may still be replaced, but only from the same browser.
+    let (tenant_id, row_id) = (ctx.tenant.id.clone(), id.clone());
+    let row = state
+        .db
+        .read(move |c| store::passcodes::find(c, &tenant_id, &row_id))
+        .await?
+        .filter(|row| {
+            req.cookie(COOKIE)
+                .is_some_and(|c| token_hash(c.value()) == row.browser_hash)
+        })
+        .ok_or_else(|| {
+            PageError::new(
+                StatusCode::GONE,
+                &ctx.tenant.display_name,
+                "Passcode expired",
+                "Start again from your invitation link or the application.",
+            )
+        })?;
+    let purpose = match (row.invitation_id, row.auth_request_id) {
+        (Some(invitation_id), _) => For::Redeem { invitation_id },
+        (None, Some(auth_request_id)) => For::SignIn { auth_request_id },
+        (None, None) => {
+            return Err(PageError::server(
+                &ctx.tenant.display_name,
+                "passcode without purpose",
+            ));
+        }
+    };
+    send(&state, &ctx, &row.email, purpose).await
+}

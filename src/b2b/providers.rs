@@ -1,0 +1,231 @@
+//! Configuring external OpenID providers (OIDC Discovery §4 issuers): guest
+//! homes for listed domains, and the upstream that makes a tenant federated.
+//! Shared by the API and the CLI; every change is audited without secrets.
+
+use serde::{Deserialize, Serialize};
+
+use super::federation::{MODE_FEDERATED, MODE_LOCAL};
+use crate::crypto::Sealer;
+use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
+use crate::store::{self, DbConn, StoreError, StoreResult, new_id, now};
+
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+fn default_email_claim() -> String {
+    "email".into()
+}
+
+fn default_name_claim() -> String {
+    "name".into()
+}
+
+/// An external provider as an administrator submits it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    pub display_name: String,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Email domains whose guests sign in here (guest homes only).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    #[serde(default = "default_name_claim")]
+    pub name_claim: String,
+}
+
+/// What the API and CLI show of a provider: never the secret.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProviderView {
+    pub id: String,
+    pub role: String,
+    pub display_name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub has_client_secret: bool,
+    pub scopes: Vec<String>,
+    pub domains: Vec<String>,
+    pub email_claim: String,
+    pub name_claim: String,
+}
+
+impl From<&IdentityProvider> for ProviderView {
+    fn from(idp: &IdentityProvider) -> Self {
+        ProviderView {
+            id: idp.id.clone(),
+            role: idp.role.clone(),
+            display_name: idp.display_name.clone(),
+            issuer: idp.issuer.clone(),
+            client_id: idp.client_id.clone(),
+            has_client_secret: idp.client_secret_sealed.is_some(),
+            scopes: idp.scopes.split_whitespace().map(str::to_owned).collect(),
+            domains: idp.domain_list().map(str::to_owned).collect(),
+            email_claim: idp.email_claim.clone(),
+            name_claim: idp.name_claim.clone(),
+        }
+    }
+}
+
+fn claim_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+}
+
+impl ProviderSpec {
+    /// Normalises and checks a submitted provider for `role`.
+    pub fn validated(mut self, role: &str) -> Result<ProviderSpec, String> {
+        self.display_name = self.display_name.trim().to_owned();
+        if self.display_name.is_empty() || self.display_name.len() > 100 {
+            return Err("display_name must be 1 to 100 characters".into());
+        }
+        let issuer = url::Url::parse(self.issuer.trim())
+            .map_err(|_| format!("issuer {:?} is not a URL", self.issuer))?;
+        let loopback = matches!(issuer.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        if !(issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback))
+            || issuer.query().is_some()
+            || issuer.fragment().is_some()
+        {
+            return Err(
+                "issuer must be an https URL without query or fragment (http only on loopback)"
+                    .into(),
+            );
+        }
+        self.issuer = self.issuer.trim().trim_end_matches('/').to_owned();
+        self.client_id = self.client_id.trim().to_owned();
+        if self.client_id.is_empty() {
+            return Err("client_id is required".into());
+        }
+        self.client_secret = self.client_secret.filter(|s| !s.is_empty());
+        for scope in &self.scopes {
+            if scope.is_empty() || scope.contains(char::is_whitespace) || scope == "openid" {
+                return Err(format!(
+                    "scope {scope:?} is not allowed (openid is always requested)"
+                ));
+            }
+        }
+        if !claim_name(&self.email_claim) || !claim_name(&self.name_claim) {
+            return Err("email_claim and name_claim must be claim names".into());
+        }
+        let domains = crate::domain::domain_list(&self.domains)?;
+        match role {
+            ROLE_GUESTS if domains.is_empty() => {
+                return Err("a guest identity provider needs at least one domain".into());
+            }
+            ROLE_UPSTREAM if !domains.is_empty() => {
+                return Err("an upstream serves every member; it takes no domains".into());
+            }
+            _ => {}
+        }
+        self.domains = domains;
+        Ok(self)
+    }
+
+    fn into_row(self, sealer: &Sealer, tenant_id: &str, role: &str) -> IdentityProvider {
+        let id = new_id();
+        let at = now();
+        IdentityProvider {
+            client_secret_sealed: self.client_secret.as_deref().map(|s| sealer.seal(&id, s)),
+            id,
+            tenant_id: tenant_id.to_owned(),
+            role: role.to_owned(),
+            display_name: self.display_name,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            scopes: self.scopes.join(" "),
+            domains: self.domains.join(" "),
+            email_claim: self.email_claim,
+            name_claim: self.name_claim,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+fn audit(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    action: &str,
+    idp: &IdentityProvider,
+) -> StoreResult<()> {
+    let detail = serde_json::to_string(&ProviderView::from(idp)).unwrap_or_default();
+    store::audit::record(conn, tenant_id, actor, action, Some(&idp.id), Some(&detail))
+}
+
+/// Adds a guest home for the spec's domains; a domain already served by
+/// another provider of this tenant is refused.
+pub fn add_guest_provider(
+    conn: &mut DbConn,
+    sealer: &Sealer,
+    tenant_id: &str,
+    spec: ProviderSpec,
+    actor: &str,
+) -> StoreResult<IdentityProvider> {
+    for domain in &spec.domains {
+        if store::idps::for_domain(conn, tenant_id, domain)?.is_some() {
+            return Err(StoreError::Conflict(
+                "another identity provider already serves one of these domains",
+            ));
+        }
+    }
+    let row = spec.into_row(sealer, tenant_id, ROLE_GUESTS);
+    store::idps::insert(conn, &row)?;
+    audit(conn, tenant_id, actor, "idp.added", &row)?;
+    Ok(row)
+}
+
+/// Sends all of the tenant's member sign-in to `spec` (replacing any earlier
+/// upstream) and switches the tenant to federated mode.
+pub fn federate(
+    conn: &mut DbConn,
+    sealer: &Sealer,
+    tenant_id: &str,
+    spec: ProviderSpec,
+    actor: &str,
+) -> StoreResult<IdentityProvider> {
+    if let Some(old) = store::idps::upstream(conn, tenant_id)? {
+        store::idps::delete(conn, tenant_id, &old.id)?;
+    }
+    let row = spec.into_row(sealer, tenant_id, ROLE_UPSTREAM);
+    store::idps::insert(conn, &row)?;
+    store::tenants::set_auth_mode(conn, tenant_id, MODE_FEDERATED)?;
+    audit(conn, tenant_id, actor, "tenant.federated", &row)?;
+    Ok(row)
+}
+
+/// Back to local sign-in: the upstream is removed; provisioned members stay
+/// (without passwords until an administrator sets them).
+pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResult<()> {
+    if let Some(old) = store::idps::upstream(conn, tenant_id)? {
+        store::idps::delete(conn, tenant_id, &old.id)?;
+    }
+    store::tenants::set_auth_mode(conn, tenant_id, MODE_LOCAL)?;
+    store::audit::record(conn, tenant_id, actor, "tenant.local", None, None)
+}
+
+/// Removes a guest home. Guests who redeemed with it can no longer sign in
+/// until their redemption is reset.
+pub fn remove_guest_provider(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    id: &str,
+    actor: &str,
+) -> StoreResult<bool> {
+    let Some(idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    else {
+        return Ok(false);
+    };
+    store::idps::delete(conn, tenant_id, id)?;
+    audit(conn, tenant_id, actor, "idp.removed", &idp)?;
+    Ok(true)
+}

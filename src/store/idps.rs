@@ -1,0 +1,109 @@
+//! External OIDC identity providers configured by a tenant: homes for guests of
+//! listed domains (role `guests`) and the one upstream of a federated tenant
+//! (role `upstream`). The client secret is stored sealed, never in clear.
+
+use diesel::prelude::*;
+
+use super::schema::identity_providers;
+use super::{DbConn, StoreResult};
+
+pub const ROLE_GUESTS: &str = "guests";
+pub const ROLE_UPSTREAM: &str = "upstream";
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = identity_providers)]
+pub struct IdentityProvider {
+    pub id: String,
+    pub tenant_id: String,
+    pub role: String,
+    pub display_name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_sealed: Option<String>,
+    /// Space-separated scopes requested besides `openid`.
+    pub scopes: String,
+    /// Space-separated, lower-case email domains (role `guests`).
+    pub domains: String,
+    pub email_claim: String,
+    pub name_claim: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl IdentityProvider {
+    pub fn domain_list(&self) -> impl Iterator<Item = &str> {
+        self.domains.split_whitespace()
+    }
+
+    /// Whether this provider is the home for addresses of `domain` (or one of
+    /// its subdomains).
+    pub fn serves_domain(&self, domain: &str) -> bool {
+        self.domain_list()
+            .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+    }
+}
+
+pub fn insert(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<()> {
+    diesel::insert_into(identity_providers::table)
+        .values(idp)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<IdentityProvider>> {
+    Ok(identity_providers::table
+        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .order(identity_providers::created_at.asc())
+        .select(IdentityProvider::as_select())
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<IdentityProvider>> {
+    Ok(identity_providers::table
+        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::id.eq(id))
+        .select(IdentityProvider::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The tenant's guest home for an email domain: the first configured match.
+pub fn for_domain(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    domain: &str,
+) -> StoreResult<Option<IdentityProvider>> {
+    Ok(list(conn, tenant_id)?
+        .into_iter()
+        .find(|idp| idp.role == ROLE_GUESTS && idp.serves_domain(domain)))
+}
+
+/// The tenant's guest home with this issuer (sign-in after redemption).
+pub fn for_issuer(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    issuer: &str,
+) -> StoreResult<Option<IdentityProvider>> {
+    Ok(list(conn, tenant_id)?
+        .into_iter()
+        .find(|idp| idp.role == ROLE_GUESTS && idp.issuer == issuer))
+}
+
+pub fn upstream(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<IdentityProvider>> {
+    Ok(identity_providers::table
+        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::role.eq(ROLE_UPSTREAM))
+        .select(IdentityProvider::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn delete(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    Ok(diesel::delete(
+        identity_providers::table
+            .filter(identity_providers::tenant_id.eq(tenant_id))
+            .filter(identity_providers::id.eq(id)),
+    )
+    .execute(conn)?
+        > 0)
+}
