@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod b2b;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod crypto;
 pub mod domain;

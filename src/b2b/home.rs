@@ -161,7 +161,8 @@ pub enum HomeError {
     Store(#[from] StoreError),
 }
 
-/// Claims outside the standard set, for configured claim mappings.
+/// Claims outside the standard set (kept so that configured claim mappings
+/// can name them).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct MappedClaims {
     #[serde(flatten)]
@@ -430,8 +431,10 @@ pub async fn finish(
     if claims.issuer().as_str() != flow.home_issuer {
         return Err(HomeError::Denied("issuer differs from the provider".into()));
     }
-    let extra = &claims.additional_claims().other;
-    let mapped = |name: &str| extra.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    // Configured claim names are looked up in the verified claims as JSON
+    // (standard or not); `email` must also be marked verified.
+    let all = serde_json::to_value(claims).unwrap_or_default();
+    let mapped = |name: &str| all.get(name).and_then(|v| v.as_str()).map(str::to_owned);
     let email = if upstream.email_claim == "email" {
         claims
             .email()
@@ -440,14 +443,7 @@ pub async fn finish(
     } else {
         mapped(&upstream.email_claim)
     };
-    let name = if upstream.name_claim == "name" {
-        claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-    } else {
-        mapped(&upstream.name_claim)
-    };
+    let name = mapped(&upstream.name_claim);
     let identity = HomeIdentity {
         issuer: claims.issuer().to_string(),
         subject: claims.subject().to_string(),

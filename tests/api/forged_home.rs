@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use portico::b2b::invitation::Target;
+use portico::b2b::providers::{self, ProviderSpec};
 use portico::crypto::token_hash;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
@@ -29,6 +30,9 @@ struct FakeHome {
     jwks: serde_json::Value,
     forgery: Mutex<Forgery>,
     audience: String,
+    /// The nonce a genuine token carries (the RP's, read from its request).
+    nonce: Mutex<String>,
+    email: String,
 }
 
 async fn discovery(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
@@ -57,8 +61,8 @@ async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
         "aud": if forgery == Forgery::WrongAudience { "someone-else".to_owned() } else { home.audience.clone() },
         "exp": if forgery == Forgery::Expired { now - 3600 } else { now + 300 },
         "iat": if forgery == Forgery::Expired { now - 7200 } else { now },
-        "nonce": if forgery == Forgery::WrongNonce { "other-nonce" } else { "good-nonce" },
-        "email": GUEST,
+        "nonce": if forgery == Forgery::WrongNonce { "other-nonce".to_owned() } else { home.nonce.lock().unwrap().clone() },
+        "email": home.email,
         "email_verified": true,
     });
     let key = if forgery == Forgery::WrongKey {
@@ -75,30 +79,22 @@ async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
     }))
 }
 
-#[tokio::test]
-async fn forged_home_id_tokens_are_refused_and_change_nothing() {
-    let b = b2b().await;
-    let link = b.invite(GUEST, Target::Tenant);
-    let tenant = b.contoso();
-    let invitation = b
-        .app
-        .db
-        .read_blocking(|c| store::invitations::list(c, &tenant.id))
-        .unwrap()
-        .remove(0);
-
+/// Starts the fake home on a free port; genuine tokens are for `audience`.
+fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let good = keys::generate(SigningAlg::Rs256).unwrap();
     let bad = keys::generate(SigningAlg::Rs256).unwrap();
     let jwks = serde_json::json!({ "keys": [good.public_jwk.clone()] });
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let home = Arc::new(FakeHome {
-        base: base.clone(),
+        base,
         published: SigningKey::from_row(&good.into_row("fake")).unwrap(),
         unpublished: SigningKey::from_row(&bad.into_row("fake")).unwrap(),
         jwks,
         forgery: Mutex::new(Forgery::None),
-        audience: b.app.issuer("contoso"),
+        audience: audience.to_owned(),
+        nonce: Mutex::new("good-nonce".into()),
+        email: email.to_owned(),
     });
     let data = web::Data::new(home.clone());
     let server = HttpServer::new(move || {
@@ -116,7 +112,23 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     .unwrap()
     .run();
     tokio::spawn(server);
+    home
+}
 
+#[tokio::test]
+async fn forged_home_id_tokens_are_refused_and_change_nothing() {
+    let b = b2b().await;
+    let link = b.invite(GUEST, Target::Tenant);
+    let tenant = b.contoso();
+    let invitation = b
+        .app
+        .db
+        .read_blocking(|c| store::invitations::list(c, &tenant.id))
+        .unwrap()
+        .remove(0);
+
+    let home = fake_home(&b.app.issuer("contoso"), GUEST);
+    let base = home.base.clone();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -176,4 +188,69 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         }
     }
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 410);
+}
+
+#[tokio::test]
+async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
+    let b = b2b().await;
+    let member = "alice@contoso.example";
+    let home = fake_home("contoso-at-upstream", member);
+    let tenant = b.contoso();
+    let spec = ProviderSpec {
+        display_name: "Corporate sign-in".into(),
+        issuer: home.base.clone(),
+        client_id: "contoso-at-upstream".into(),
+        client_secret: Some("s".into()),
+        scopes: vec!["email".into()],
+        domains: vec![],
+        email_claim: "email".into(),
+        name_claim: "name".into(),
+    }
+    .validated("upstream")
+    .unwrap();
+    b.app
+        .db
+        .write_blocking(|c| providers::federate(c, &b.app.sealer, &tenant.id, spec, "test"))
+        .unwrap();
+
+    let count_alice = || {
+        b.app
+            .db
+            .read_blocking(|c| store::users::find_by_email(c, &tenant.id, member))
+            .unwrap()
+            .is_some()
+    };
+    for forgery in [
+        Forgery::WrongKey,
+        Forgery::WrongAudience,
+        Forgery::WrongNonce,
+        Forgery::Expired,
+        Forgery::WrongIssuer,
+        Forgery::None,
+    ] {
+        *home.forgery.lock().unwrap() = forgery;
+        // A real authorization request: the tenant sends the browser upstream.
+        let browser = b.app.browser();
+        let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
+        let upstream = b.app.follow(&browser, &url).await;
+        assert!(upstream.starts_with(&home.base), "{upstream}");
+        let state = crate::helpers::query_param(&upstream, "state").unwrap();
+        *home.nonce.lock().unwrap() = crate::helpers::query_param(&upstream, "nonce").unwrap();
+        let response = browser
+            .get(format!(
+                "{}/callback/home?code=abc&state={state}",
+                b.app.issuer("contoso")
+            ))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        if forgery == Forgery::None {
+            assert_eq!(status, 303, "the genuine token signs in");
+            assert!(count_alice(), "the member is provisioned");
+        } else {
+            assert_eq!(status, 403, "{forgery:?} must be refused");
+            assert!(!count_alice(), "{forgery:?} provisioned a user");
+        }
+    }
 }

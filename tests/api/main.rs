@@ -6,6 +6,7 @@ mod authorize_errors;
 mod browser;
 mod code_flow;
 mod cross_tenant;
+mod federation;
 mod forged_home;
 mod guest_rules;
 mod guests;

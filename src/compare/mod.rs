@@ -1,0 +1,3 @@
+//! `portico compare`: B2B guests and a federated tenant side by side.
+
+pub mod gate;

@@ -1,0 +1,286 @@
+//! Federated mode: every member sign-in of a tenant goes to one upstream
+//! OpenID provider (a second Portico server behind a switchable gate), members
+//! are provisioned just in time, and an unreachable or hanging upstream fails
+//! clearly and recovers without a restart.
+
+use std::time::Duration;
+
+use diesel::RunQueryDsl;
+use openidconnect::TokenResponse;
+use portico::admin::provision::{self, AppSpec};
+use portico::b2b::providers::{self, ProviderSpec};
+use portico::compare::gate::{Gate, Mode};
+use portico::domain::GrantType;
+use portico::store;
+
+use crate::guests::rp_sign_in;
+use crate::helpers::{Landing, TestApp, TestClient, jwt_payload, query_param, spawn_app_with};
+
+const ALICE: &str = "alice@contoso.example";
+
+struct Federated {
+    host: TestApp,
+    upstream: TestApp,
+    gate: Gate,
+    web: TestClient,
+}
+
+impl Federated {
+    fn upstream_issuer(&self) -> String {
+        format!("{}/t/corp", self.gate.url())
+    }
+
+    fn bases(&self) -> [&str; 2] {
+        [self.host.base.as_str(), self.gate.url()]
+    }
+
+    fn member(&self) -> Option<store::users::User> {
+        let tenant = provision::tenant(&self.host.db, "contoso").unwrap();
+        self.host
+            .db
+            .read_blocking(|c| store::users::find_by_email(c, &tenant.id, ALICE))
+            .unwrap()
+    }
+}
+
+fn spec(issuer: String, client_id: String, secret: Option<String>) -> ProviderSpec {
+    ProviderSpec {
+        display_name: "Corporate sign-in".into(),
+        issuer,
+        client_id,
+        client_secret: secret,
+        scopes: vec!["email".into(), "profile".into()],
+        domains: vec![],
+        email_claim: "email".into(),
+        name_claim: "name".into(),
+    }
+}
+
+/// Contoso on the host server, federated to the `corp` tenant of an
+/// upstream server reached through a gate.
+async fn federated() -> Federated {
+    let mut gate = Gate::bind().await.unwrap();
+    let public = gate.url().to_owned();
+    let upstream = spawn_app_with(move |s| s.public_url = public).await;
+    gate.forward_to(upstream.base.trim_start_matches("http://").parse().unwrap());
+    upstream.tenant("corp");
+    upstream.member("corp", ALICE);
+
+    let host = spawn_app_with(|s| {
+        s.upstream_connect_timeout = Duration::from_millis(500);
+        s.upstream_timeout = Duration::from_millis(1500);
+    })
+    .await;
+    host.tenant("contoso");
+    let web = host.web_app("contoso");
+    let (client, secret) = provision::create_app(
+        &upstream.db,
+        "corp",
+        &AppSpec {
+            client_id: None,
+            name: "Contoso (federated)".into(),
+            redirect_uris: vec![format!("{}/callback/home", host.issuer("contoso"))],
+            post_logout_redirect_uris: vec![],
+            public: false,
+            first_party: true,
+            grants: vec![GrantType::AuthorizationCode],
+            permissions: vec![],
+        },
+    )
+    .unwrap();
+    let f = Federated {
+        host,
+        upstream,
+        gate,
+        web,
+    };
+    let tenant = provision::tenant(&f.host.db, "contoso").unwrap();
+    let spec = spec(f.upstream_issuer(), client.client_id, secret)
+        .validated("upstream")
+        .unwrap();
+    f.host
+        .db
+        .write_blocking(|c| providers::federate(c, &f.host.sealer, &tenant.id, spec, "test"))
+        .unwrap();
+    f
+}
+
+#[tokio::test]
+async fn federated_members_sign_in_upstream_and_are_provisioned_and_updated_just_in_time() {
+    let f = federated().await;
+    assert!(f.member().is_none());
+
+    // The authorize request goes straight to the upstream: no local password.
+    let (url, _) = crate::helpers::authorize_url(&f.host, "contoso", &f.web, "openid", &[]);
+    let first_hop = f.host.follow(&f.host.browser(), &url).await;
+    assert!(first_hop.starts_with(&f.upstream_issuer()), "{first_hop}");
+
+    // Sign-in through the openidconnect crate as the app; Contoso's own tokens.
+    let tokens = rp_sign_in(&f.host, "contoso", &f.web, ALICE, &f.bases())
+        .await
+        .expect("federated sign-in");
+    let id = jwt_payload(&tokens.id_token().unwrap().to_string());
+    let member = f.member().expect("provisioned just in time");
+    assert_eq!(id["iss"], f.host.issuer("contoso"));
+    assert_eq!(id["sub"], member.id);
+    assert_eq!(id["idp"], f.upstream_issuer());
+    assert_eq!(id["user_type"], "Member");
+    assert_eq!(member.identity_source, "federated");
+    assert!(member.password_hash.is_none());
+    assert_eq!(member.display_name, "Test User");
+
+    // The upstream renames her; the next sign-in updates the same member.
+    let mut conn = f.upstream.db.conn_for_tests();
+    diesel::sql_query(format!(
+        "UPDATE users SET display_name = 'Alice Renamed' WHERE email = '{ALICE}'"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    drop(conn);
+    rp_sign_in(&f.host, "contoso", &f.web, ALICE, &f.bases())
+        .await
+        .expect("second sign-in");
+    let again = f.member().unwrap();
+    assert_eq!(again.id, member.id);
+    assert_eq!(again.display_name, "Alice Renamed");
+
+    let tenant = provision::tenant(&f.host.db, "contoso").unwrap();
+    let audit = f
+        .host
+        .db
+        .read_blocking(|c| store::audit::list(c, &tenant.id, 50))
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert!(actions.contains(&"member.provisioned"), "{actions:?}");
+    assert!(
+        actions.contains(&"member.updated_from_upstream"),
+        "{actions:?}"
+    );
+}
+
+/// One authorize request against the federated tenant, bounded by a guard
+/// far above the configured upstream timeout so a hang fails the test.
+async fn attempt(f: &Federated) -> reqwest::Response {
+    let (url, _) = crate::helpers::authorize_url(&f.host, "contoso", &f.web, "openid", &[]);
+    tokio::time::timeout(Duration::from_secs(10), f.host.browser().get(url).send())
+        .await
+        .expect("sign-in must not hang")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_unreachable_or_hanging_upstream_fails_clearly_and_sign_in_recovers_without_restart() {
+    let f = federated().await;
+    for mode in [Mode::Down, Mode::Hung] {
+        f.gate.set(mode);
+        let response = attempt(&f).await;
+        assert_eq!(response.status(), 503, "{mode:?}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Sign-in is unavailable"), "{page}");
+        // The page offers the app its protocol error.
+        let start = page
+            .find("href=\"http://127.0.0.1:9/callback?")
+            .expect("link back");
+        let link = page[start + 6..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        assert_eq!(
+            query_param(&link, "error").as_deref(),
+            Some("temporarily_unavailable")
+        );
+        assert_eq!(query_param(&link, "state").as_deref(), Some("st-1"));
+        assert_eq!(query_param(&link, "iss"), Some(f.host.issuer("contoso")));
+        assert!(f.member().is_none(), "no partial user rows");
+    }
+
+    // Back up: sign-in works again; Portico was not restarted.
+    f.gate.set(Mode::Up);
+    let tokens = rp_sign_in(&f.host, "contoso", &f.web, ALICE, &f.bases()).await;
+    assert!(tokens.is_ok(), "{:?}", tokens.err());
+    assert!(f.member().is_some());
+}
+
+#[tokio::test]
+async fn the_upstream_going_down_mid_sign_in_fails_at_the_callback_without_partial_rows() {
+    let f = federated().await;
+    // The browser reaches the upstream's sign-in; then the upstream goes down
+    // before the tenant can redeem the code.
+    let browser = f.host.browser();
+    let (url, _) = crate::helpers::authorize_url(&f.host, "contoso", &f.web, "openid", &[]);
+    let upstream_authorize = f.host.follow(&browser, &url).await;
+    let landing = crate::journey::drive_across(
+        &[f.gate.url()],
+        &browser,
+        &upstream_authorize,
+        ALICE,
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    let Landing::Away(callback) = landing else {
+        panic!("expected the upstream to send the browser back, got {landing:?}")
+    };
+    assert!(callback.contains("/callback/home?"), "{callback}");
+    f.gate.set(Mode::Down);
+    let response = tokio::time::timeout(Duration::from_secs(10), browser.get(&callback).send())
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    assert!(response.text().await.unwrap().contains("not answering"));
+    assert!(f.member().is_none(), "no partial user rows");
+}
+
+#[tokio::test]
+async fn federation_is_configured_through_the_api_and_shown_without_secrets() {
+    let f = federated().await;
+    let tenant = provision::tenant(&f.host.db, "contoso").unwrap();
+    // Back to local to obtain an admin token, then federate through the API.
+    f.host
+        .db
+        .write_blocking(|c| providers::unfederate(c, &tenant.id, "test"))
+        .unwrap();
+    let token = crate::admin_api::admin_token(&f.host).await;
+    let body = serde_json::json!({
+        "display_name": "Corporate sign-in",
+        "issuer": f.upstream_issuer(),
+        "client_id": "contoso",
+        "client_secret": "upstream-secret-value",
+    });
+    let (status, view, _) = crate::admin_api::call(
+        &f.host,
+        reqwest::Method::PUT,
+        "/federation",
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["auth_mode"], "federated");
+    assert_eq!(view["upstream"]["issuer"], f.upstream_issuer());
+    assert_eq!(view["upstream"]["has_client_secret"], true);
+    assert!(!view.to_string().contains("upstream-secret-value"));
+    // Domains make no sense for an upstream.
+    let (status, _, _) = crate::admin_api::call(
+        &f.host,
+        reqwest::Method::PUT,
+        "/federation",
+        Some(&token),
+        Some(serde_json::json!({"display_name": "x", "issuer": f.upstream_issuer(), "client_id": "c", "domains": ["a.example"]})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, view, _) = crate::admin_api::call(
+        &f.host,
+        reqwest::Method::DELETE,
+        "/federation",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(view["auth_mode"], "local");
+    assert!(view["upstream"].is_null());
+}
