@@ -7,17 +7,14 @@
 //! a fresh database on that server is used instead. `BENCH_SECONDS` (default
 //! 10) and `BENCH_CONCURRENCY` (default 8) tune the runs.
 
-#[path = "../tests/api/journey.rs"]
-mod journey;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
-use journey::{Landing, drive};
 use portico::admin::provision::{self, AppSpec};
 use portico::b2b::invitation::{InviteRequest, Target};
+use portico::compare::journey::{Landing, drive};
 use portico::config::Settings;
 use portico::domain::{GrantType, Permission};
 use portico::startup::Application;

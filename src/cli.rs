@@ -155,6 +155,20 @@ enum Command {
     /// Send all of a tenant's member sign-in to one upstream OpenID provider.
     #[command(subcommand)]
     Federation(FederationCommand),
+    /// Compare B2B guests with a federated tenant: builds both on servers in
+    /// this process (temporary databases), signs people in, takes the
+    /// identity providers down and back up, and prints measured figures.
+    Compare {
+        /// Contoso members signing in.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=200))]
+        members: u16,
+        /// Users of each partner organization.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=200))]
+        partner_users: u16,
+        /// Print the figures as JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -445,7 +459,9 @@ enum KeysCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init(cli.global.log_format);
+    // The comparison runs several servers in this process: only warnings.
+    let quiet = matches!(cli.command, Command::Compare { .. });
+    crate::telemetry::init(cli.global.log_format, if quiet { "warn" } else { "info" });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -903,6 +919,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     });
                     println!("{}", serde_json::to_string_pretty(&view)?);
                 }
+            }
+            Ok(())
+        }
+        Command::Compare {
+            members,
+            partner_users,
+            json,
+        } => {
+            let options = crate::compare::Options {
+                members: members.into(),
+                partner_users: partner_users.into(),
+            };
+            let report = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(crate::compare::run(options))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
             }
             Ok(())
         }

@@ -211,7 +211,7 @@ async fn the_upstream_going_down_mid_sign_in_fails_at_the_callback_without_parti
     let browser = f.host.browser();
     let (url, _) = crate::helpers::authorize_url(&f.host, "contoso", &f.web, "openid", &[]);
     let upstream_authorize = f.host.follow(&browser, &url).await;
-    let landing = crate::journey::drive_across(
+    let landing = portico::compare::journey::drive_across(
         &[f.gate.url()],
         &browser,
         &upstream_authorize,

@@ -14,8 +14,8 @@ use portico::store;
 use crate::helpers::{
     Landing, PASSWORD, TestApp, TestClient, drive, jwt_payload, query_param, spawn_app_with,
 };
-use crate::journey::drive_across;
 use crate::smtp::{self, SmtpSink};
+use portico::compare::journey::drive_across;
 
 pub const GUEST: &str = "gio@proseware.example";
 

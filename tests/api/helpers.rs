@@ -373,9 +373,9 @@ pub async fn tokens_for_member(
     response.json().await.unwrap()
 }
 
-pub use crate::journey::Landing;
+pub use portico::compare::journey::Landing;
 
-/// Walks a browser journey on this app (see [`crate::journey::drive`]).
+/// Walks a browser journey on this app (see [`portico::compare::journey::drive`]).
 pub async fn drive(
     app: &TestApp,
     browser: &reqwest::Client,
@@ -383,5 +383,5 @@ pub async fn drive(
     email: &str,
     password: &str,
 ) -> Landing {
-    crate::journey::drive(&app.base, browser, start, email, password).await
+    portico::compare::journey::drive(&app.base, browser, start, email, password).await
 }

@@ -14,8 +14,8 @@ use reqwest::StatusCode;
 
 use crate::guests::{B2b, b2b};
 use crate::helpers::{Landing, TestApp, hidden, jwt_payload, spawn_app};
-use crate::journey::drive_across;
 use crate::smtp::Received;
+use portico::compare::journey::drive_across;
 
 /// Runs one SQL statement on the app's database.
 fn exec(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> {

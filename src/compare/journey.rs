@@ -1,5 +1,6 @@
-//! A browser journey driver shared by the tests and the B2B benchmark: follows
-//! redirects and fills the sign-in, password and consent forms like a person.
+//! A browser journey driver for `portico compare`, the tests and the B2B
+//! benchmark: follows redirects and fills the sign-in, password and consent
+//! forms like a person, across one or more servers.
 
 /// Where a browser journey ended.
 #[derive(Debug)]
@@ -54,7 +55,6 @@ pub async fn drive(
     drive_across(&[base], browser, start, email, password).await
 }
 
-#[allow(dead_code)] // the benchmark drives one server only
 /// Like [`drive`], across several servers (a guest's home on another server):
 /// the journey ends only when the browser leaves all of `bases`.
 pub async fn drive_across(
