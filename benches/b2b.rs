@@ -190,6 +190,7 @@ async fn main() {
             Landing::Page(200, _) => {}
             Landing::Page(status, body) => panic!("redemption failed with {status}: {body}"),
             Landing::Away(url) => panic!("redemption left the server for {url}"),
+            Landing::Stuck(why) => panic!("redemption got stuck: {why}"),
         }
     }
 

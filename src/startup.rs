@@ -154,6 +154,14 @@ fn mount(cfg: &mut web::ServiceConfig) {
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
         .service(get(&t("/admin"), portal::get_admin))
         .service(get(&t(portal::SIGNED_IN_PATH), portal::get_signed_in))
+        .service(post(
+            &t("/admin/policy"),
+            crate::admin::portal_settings::post_policy,
+        ))
+        .service(post(
+            &t("/admin/cross-tenant"),
+            crate::admin::portal_settings::post_cross_tenant,
+        ))
         .service(post(&t("/admin/invite"), portal::post_invite))
         .service(post(
             &t("/admin/invitations/{id}/{action}"),

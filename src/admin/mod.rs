@@ -5,4 +5,5 @@ pub mod api;
 pub mod demo;
 pub mod guests;
 pub mod portal;
+pub mod portal_settings;
 pub mod provision;

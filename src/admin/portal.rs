@@ -59,13 +59,95 @@ struct AdminPage<'a> {
     invitations: Vec<InvitationRow>,
     guests: Vec<GuestRow>,
     policy_summary: String,
+    settings: SettingsView,
+}
+
+/// What the settings forms and the sign-in section show (administrators).
+struct SettingsView {
+    who_can_invite: String,
+    domain_mode: String,
+    domains: String,
+    guest_visibility: String,
+    guest_lifetime_days: String,
+    otp_enabled: bool,
+    inbound_default: String,
+    outbound_default: String,
+    inbound_allow: String,
+    inbound_block: String,
+    outbound_allow: String,
+    outbound_block: String,
+    auth_mode: String,
+    upstream: Option<String>,
+    /// (name, issuer, domains) of each guest identity provider.
+    providers: Vec<(String, String, String)>,
+    order: [&'static str; 3],
+}
+
+fn snake<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl SettingsView {
+    fn new(
+        ctx: &TenantContext,
+        policy: &crate::b2b::policy::Policy,
+        access: &crate::b2b::cross_tenant::CrossTenantAccess,
+        idps: &[store::idps::IdentityProvider],
+    ) -> SettingsView {
+        use crate::b2b::cross_tenant::{Access, DirectionSettings};
+        let listed = |d: &DirectionSettings, a: Access| {
+            d.partners
+                .iter()
+                .filter(|(_, v)| **v == a)
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        SettingsView {
+            who_can_invite: snake(&policy.who_can_invite),
+            domain_mode: snake(&policy.domain_mode),
+            domains: policy.domains.join(", "),
+            guest_visibility: snake(&policy.guest_visibility),
+            guest_lifetime_days: policy
+                .guest_lifetime_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            otp_enabled: policy.otp_enabled,
+            inbound_default: snake(&access.inbound.default),
+            outbound_default: snake(&access.outbound.default),
+            inbound_allow: listed(&access.inbound, Access::Allow),
+            inbound_block: listed(&access.inbound, Access::Block),
+            outbound_allow: listed(&access.outbound, Access::Allow),
+            outbound_block: listed(&access.outbound, Access::Block),
+            auth_mode: ctx.tenant.auth_mode.clone(),
+            upstream: idps
+                .iter()
+                .find(|i| i.role == store::idps::ROLE_UPSTREAM)
+                .map(|i| format!("{} ({})", i.display_name, i.issuer)),
+            providers: idps
+                .iter()
+                .filter(|i| i.role == store::idps::ROLE_GUESTS)
+                .map(|i| {
+                    (
+                        i.display_name.clone(),
+                        i.issuer.clone(),
+                        i.domain_list().collect::<Vec<_>>().join(", "),
+                    )
+                })
+                .collect(),
+            order: crate::b2b::home::REDEMPTION_ORDER,
+        }
+    }
 }
 
 /// The signed-in person, with what the portal lets them do.
-struct PortalUser {
-    inviter: Inviter,
-    email: String,
-    is_admin: bool,
+pub(super) struct PortalUser {
+    pub(super) inviter: Inviter,
+    pub(super) email: String,
+    pub(super) is_admin: bool,
 }
 
 enum Access {
@@ -131,7 +213,7 @@ fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
 
 /// The common start of every portal form: the tenant, a valid CSRF token, and
 /// a signed-in person (or the redirect that signs them in).
-async fn form_caller(
+pub(super) async fn form_caller(
     state: &AppState,
     slug: &str,
     req: &HttpRequest,
@@ -181,12 +263,14 @@ pub async fn get_admin(
         "blocked" => "Guest blocked: their sessions and tokens were revoked.",
         "unblocked" => "Guest unblocked.",
         "removed" => "Guest removed: their sessions and tokens were revoked.",
+        "policy" => "Collaboration policy saved.",
+        "cross_tenant" => "Cross-tenant access saved.",
         _ => "Done.",
     });
     page(&state, &ctx, &req, &user, notice, None, StatusCode::OK).await
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
@@ -196,7 +280,7 @@ async fn page(
     status: StatusCode,
 ) -> PageResult<HttpResponse> {
     let tenant_id = ctx.tenant.id.clone();
-    let (policy, groups, apps, invitations, guests) = state
+    let (policy, groups, apps, invitations, guests, (access, idps)) = state
         .db
         .read(move |c| {
             Ok((
@@ -205,6 +289,10 @@ async fn page(
                 store::apps::list(c, &tenant_id)?,
                 store::invitations::list(c, &tenant_id)?,
                 store::users::list(c, &tenant_id, Some("guest"))?,
+                (
+                    store::cross_tenant::get(c, &tenant_id)?,
+                    store::idps::list(c, &tenant_id)?,
+                ),
             ))
         })
         .await?;
@@ -218,6 +306,7 @@ async fn page(
         is_admin: user.is_admin,
         may_invite: policy.may_invite(&user.inviter),
         policy_summary: summarize(&policy),
+        settings: SettingsView::new(ctx, &policy, &access, &idps),
         csrf_token: &token,
         notice,
         new_link,
@@ -247,7 +336,11 @@ async fn page(
                 email: g.email,
                 state: g.external_state.unwrap_or_default(),
                 status: g.status,
-                home: g.home_issuer.unwrap_or_else(|| "-".into()),
+                home: match g.home_issuer.as_deref() {
+                    Some(crate::b2b::home::MAIL_IDP) => "one-time passcode by email".into(),
+                    Some(issuer) => issuer.to_owned(),
+                    None => "-".into(),
+                },
             })
             .collect(),
     };

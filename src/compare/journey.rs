@@ -9,6 +9,9 @@ pub enum Landing {
     Away(String),
     /// A page that is not a sign-in form (status, body).
     Page(u16, String),
+    /// The browser could not go on: a server did not answer, or a form kept
+    /// coming back (a refused password, a throttle).
+    Stuck(String),
 }
 
 fn form_action(page: &str) -> Option<String> {
@@ -23,11 +26,16 @@ fn hidden_fields(page: &str) -> Vec<(String, String)> {
     let mut rest = page;
     while let Some(i) = rest.find("<input type=\"hidden\" name=\"") {
         rest = &rest[i + "<input type=\"hidden\" name=\"".len()..];
-        let name_end = rest.find('"').unwrap();
-        let name = rest[..name_end].to_owned();
-        let value_start = rest.find("value=\"").unwrap() + "value=\"".len();
-        let value_end = rest[value_start..].find('"').unwrap() + value_start;
-        fields.push((name, rest[value_start..value_end].to_owned()));
+        let field = (|| {
+            let name_end = rest.find('"')?;
+            let value_start = rest.find("value=\"")? + "value=\"".len();
+            let value_end = rest[value_start..].find('"')? + value_start;
+            Some((
+                rest[..name_end].to_owned(),
+                rest[value_start..value_end].to_owned(),
+            ))
+        })();
+        fields.extend(field);
     }
     fields
 }
@@ -73,18 +81,37 @@ pub async fn drive_across(
             url.to_owned()
         }
     };
-    let mut response = browser.get(absolute(start)).send().await.unwrap();
+    let stuck = |e: reqwest::Error| Landing::Stuck(e.to_string());
+    let mut response = match browser.get(absolute(start)).send().await {
+        Ok(r) => r,
+        Err(e) => return stuck(e),
+    };
+    let mut last_post: Option<String> = None;
     for _ in 0..40 {
         if response.status().is_redirection() {
-            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            let Some(location) = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned)
+            else {
+                return Landing::Stuck("a redirect without a location".into());
+            };
             if !location.starts_with('/') && !bases.iter().any(|b| location.starts_with(b)) {
                 return Landing::Away(location);
             }
-            response = browser.get(absolute(&location)).send().await.unwrap();
+            response = match browser.get(absolute(&location)).send().await {
+                Ok(r) => r,
+                Err(e) => return stuck(e),
+            };
+            last_post = None;
             continue;
         }
         let status = response.status().as_u16();
-        let page = response.text().await.unwrap();
+        let page = match response.text().await {
+            Ok(page) => page,
+            Err(e) => return stuck(e),
+        };
         let Some(action) = form_action(&page).filter(|a| {
             a.ends_with("/login")
                 || a.ends_with("/login/password")
@@ -93,6 +120,10 @@ pub async fn drive_across(
         }) else {
             return Landing::Page(status, page);
         };
+        // The same form answering its own post means it refused it.
+        if last_post.as_deref() == Some(action.as_str()) {
+            return Landing::Stuck(format!("the form {action} came back ({status})"));
+        }
         let mut fields = hidden_fields(&page);
         if page.contains("name=\"password\"") {
             fields.push(("password".into(), password.into()));
@@ -103,12 +134,11 @@ pub async fn drive_across(
         } else if !page.contains("You're invited") {
             return Landing::Page(status, page);
         }
-        response = browser
-            .post(absolute(&action))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
+        response = match browser.post(absolute(&action)).form(&fields).send().await {
+            Ok(r) => r,
+            Err(e) => return stuck(e),
+        };
+        last_post = Some(action);
     }
-    panic!("journey did not settle");
+    Landing::Stuck("the journey did not settle".into())
 }

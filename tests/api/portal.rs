@@ -184,3 +184,150 @@ async fn guests_cannot_invite_or_manage_from_the_portal() {
         .unwrap();
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn an_admin_edits_the_policy_and_cross_tenant_access_and_sees_the_redemption_order() {
+    let b = b2b().await;
+    portico::admin::provision::create_member(
+        &b.app.db,
+        "contoso",
+        "admin@contoso.example",
+        "Ada",
+        PASSWORD,
+        true,
+    )
+    .unwrap();
+    let browser = b.app.browser();
+    let Landing::Page(200, page) = drive(
+        &b.app,
+        &browser,
+        &portal(&b),
+        "admin@contoso.example",
+        PASSWORD,
+    )
+    .await
+    else {
+        panic!("portal page expected")
+    };
+    assert!(
+        page.contains("Members sign in here with their passwords."),
+        "{page}"
+    );
+    assert!(
+        page.contains("An identity provider this organization configured"),
+        "{page}"
+    );
+    assert!(page.contains("(none configured)"), "{page}");
+    let csrf = hidden(&page, "csrf_token");
+
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = format!("{}/{path}", portal(&b));
+        async move { browser.post(url).form(&form).send().await.unwrap() }
+    };
+    let policy_form = |domains: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("who_can_invite", "admins".to_owned()),
+            ("domain_mode", "denylist".to_owned()),
+            ("domains", domains.to_owned()),
+            ("guest_visibility", "restricted".to_owned()),
+            ("guest_lifetime_days", "30".to_owned()),
+        ]
+    };
+    let response = post("policy", policy_form("Fabrikam.example, evil.example")).await;
+    assert_eq!(response.status(), 303);
+    let back = response.headers()["location"].to_str().unwrap().to_owned();
+    let tenant = b.contoso();
+    let saved = b
+        .app
+        .db
+        .read_blocking(|c| portico::store::policies::get(c, &tenant.id))
+        .unwrap();
+    assert_eq!(saved.domains, vec!["evil.example", "fabrikam.example"]);
+    assert_eq!(saved.guest_lifetime_days, Some(30));
+    assert!(!saved.otp_enabled, "an unchecked box turns passcodes off");
+    let page = b.app.text(&browser, &back).await;
+    assert!(page.contains("Collaboration policy saved."), "{page}");
+    assert!(
+        page.contains("value=\"evil.example, fabrikam.example\""),
+        "{page}"
+    );
+    assert!(page.contains("turned off"), "{page}");
+
+    // Bad input: a clear message, nothing saved.
+    let response = post("policy", policy_form("not a domain!")).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("Policy not saved"));
+
+    // Cross-tenant access: block Proseware inbound.
+    let proseware = b.app.issuer("proseware");
+    let response = post(
+        "cross-tenant",
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("inbound_default", "allow".to_owned()),
+            ("outbound_default", "allow".to_owned()),
+            ("inbound_block", proseware.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let access = b
+        .app
+        .db
+        .read_blocking(|c| portico::store::cross_tenant::get(c, &tenant.id))
+        .unwrap();
+    assert!(!access.inbound.allows(&proseware));
+    assert!(access.outbound.allows(&proseware));
+
+    // Every change is audited; without the CSRF token nothing changes.
+    let audit = b
+        .app
+        .db
+        .read_blocking(|c| portico::store::audit::list(c, &tenant.id, 20))
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert!(actions.contains(&"policy.updated"), "{actions:?}");
+    let forged = post(
+        "cross-tenant",
+        vec![
+            ("csrf_token", "forged".to_owned()),
+            ("inbound_default", "block".to_owned()),
+            ("outbound_default", "block".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+
+    // Members cannot change settings.
+    let member = b.app.browser();
+    let Landing::Page(200, page) = drive(
+        &b.app,
+        &member,
+        &portal(&b),
+        "megan@contoso.example",
+        PASSWORD,
+    )
+    .await
+    else {
+        panic!("portal page expected")
+    };
+    assert!(!page.contains("Save policy"));
+    let mut form = policy_form("x.example");
+    form[0].1 = hidden(&page, "csrf_token");
+    let response = member
+        .post(format!("{}/policy", portal(&b)))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Only administrators")
+    );
+}

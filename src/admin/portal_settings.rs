@@ -1,0 +1,210 @@
+//! The portal's settings forms for administrators: the collaboration policy
+//! and the cross-tenant access settings, saved and audited through the same
+//! functions as the API and the CLI (`b2b::policy::save`,
+//! `b2b::cross_tenant::save`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::portal::{form_caller, page};
+use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
+use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
+use crate::oidc::routes;
+use crate::pages::{PageError, PageResult, see_other};
+use crate::state::AppState;
+use crate::tokens::TenantContext;
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    csrf_token: String,
+    who_can_invite: String,
+    domain_mode: String,
+    #[serde(default)]
+    domains: String,
+    guest_visibility: String,
+    #[serde(default)]
+    guest_lifetime_days: String,
+    otp_enabled: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CrossTenantForm {
+    csrf_token: String,
+    inbound_default: String,
+    outbound_default: String,
+    #[serde(default)]
+    inbound_allow: String,
+    #[serde(default)]
+    inbound_block: String,
+    #[serde(default)]
+    outbound_allow: String,
+    #[serde(default)]
+    outbound_block: String,
+}
+
+/// A form value through the same serde names the API uses.
+fn choice<T: serde::de::DeserializeOwned>(value: &str, what: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| format!("{value:?} is not a valid {what}"))
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl PolicyForm {
+    fn policy(&self) -> Result<Policy, String> {
+        let guest_lifetime_days = match self.guest_lifetime_days.trim() {
+            "" | "0" => None,
+            days => Some(
+                days.parse::<u32>()
+                    .ok()
+                    .filter(|d| *d <= 3650)
+                    .ok_or("guest access lifetime must be a number of days up to 3650")?,
+            ),
+        };
+        Policy {
+            who_can_invite: choice::<WhoCanInvite>(&self.who_can_invite, "inviter setting")?,
+            domain_mode: choice::<DomainMode>(&self.domain_mode, "domain mode")?,
+            domains: words(&self.domains),
+            guest_visibility: choice::<GuestVisibility>(&self.guest_visibility, "visibility")?,
+            guest_lifetime_days,
+            otp_enabled: self.otp_enabled.is_some(),
+        }
+        .validated()
+    }
+}
+
+impl CrossTenantForm {
+    fn settings(&self) -> Result<CrossTenantAccess, String> {
+        let direction = |default: &str, allow: &str, block: &str| -> Result<_, String> {
+            let mut settings = DirectionSettings {
+                default: choice::<Access>(default, "default")?,
+                ..DirectionSettings::default()
+            };
+            for issuer in words(allow) {
+                settings.partners.insert(issuer, Access::Allow);
+            }
+            for issuer in words(block) {
+                if settings
+                    .partners
+                    .insert(issuer.clone(), Access::Block)
+                    .is_some()
+                {
+                    return Err(format!("{issuer} is both allowed and blocked"));
+                }
+            }
+            Ok(settings)
+        };
+        CrossTenantAccess {
+            inbound: direction(
+                &self.inbound_default,
+                &self.inbound_allow,
+                &self.inbound_block,
+            )?,
+            outbound: direction(
+                &self.outbound_default,
+                &self.outbound_allow,
+                &self.outbound_block,
+            )?,
+        }
+        .validated()
+    }
+}
+
+fn not_admin(ctx: &TenantContext) -> PageError {
+    PageError::new(
+        StatusCode::FORBIDDEN,
+        &ctx.tenant.display_name,
+        "Not allowed",
+        "Only administrators can change these settings.",
+    )
+}
+
+fn saved(ctx: &TenantContext, notice: &str) -> HttpResponse {
+    see_other(
+        &format!(
+            "{}/admin?notice={notice}",
+            routes::tenant_path(&ctx.tenant.slug)
+        ),
+        Vec::new(),
+    )
+}
+
+pub async fn post_policy(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<PolicyForm>,
+) -> PageResult<HttpResponse> {
+    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
+    };
+    if !user.is_admin {
+        return Err(not_admin(&ctx));
+    }
+    let policy = match form.policy() {
+        Ok(policy) => policy,
+        Err(problem) => {
+            let notice = format!("Policy not saved: {problem}.");
+            return page(
+                &state,
+                &ctx,
+                &req,
+                &user,
+                Some(&notice),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
+    state
+        .db
+        .write(move |c| crate::b2b::policy::save(c, &tenant_id, &policy, &actor))
+        .await?;
+    Ok(saved(&ctx, "policy"))
+}
+
+pub async fn post_cross_tenant(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<CrossTenantForm>,
+) -> PageResult<HttpResponse> {
+    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return Ok(redirect),
+    };
+    if !user.is_admin {
+        return Err(not_admin(&ctx));
+    }
+    let settings = match form.settings() {
+        Ok(settings) => settings,
+        Err(problem) => {
+            let notice = format!("Cross-tenant access not saved: {problem}.");
+            return page(
+                &state,
+                &ctx,
+                &req,
+                &user,
+                Some(&notice),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
+    state
+        .db
+        .write(move |c| crate::b2b::cross_tenant::save(c, &tenant_id, &settings, &actor))
+        .await?;
+    Ok(saved(&ctx, "cross_tenant"))
+}
