@@ -135,29 +135,34 @@ fn saved(ctx: &TenantContext, notice: &str) -> HttpResponse {
     )
 }
 
-pub async fn post_policy(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
-    form: web::Form<PolicyForm>,
+/// The shared path of both forms: CSRF and sign-in, administrators only,
+/// then validate (a 400 page with the reason) and save through `save`.
+async fn save_form<T: Send + 'static>(
+    state: &AppState,
+    slug: &str,
+    req: &HttpRequest,
+    csrf_token: &str,
+    parsed: Result<T, String>,
+    (what, notice): (&str, &str),
+    save: fn(&mut crate::store::DbConn, &str, &T, &str) -> crate::store::StoreResult<()>,
 ) -> PageResult<HttpResponse> {
-    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
+    let (ctx, user) = match form_caller(state, slug, req, csrf_token).await? {
         Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     if !user.is_admin {
         return Err(not_admin(&ctx));
     }
-    let policy = match form.policy() {
-        Ok(policy) => policy,
+    let value = match parsed {
+        Ok(value) => value,
         Err(problem) => {
-            let notice = format!("Policy not saved: {problem}.");
+            let message = format!("{what} not saved: {problem}.");
             return page(
-                &state,
+                state,
                 &ctx,
-                &req,
+                req,
                 &user,
-                Some(&notice),
+                Some(&message),
                 None,
                 StatusCode::BAD_REQUEST,
             )
@@ -167,9 +172,27 @@ pub async fn post_policy(
     let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
     state
         .db
-        .write(move |c| crate::b2b::policy::save(c, &tenant_id, &policy, &actor))
+        .write(move |c| save(c, &tenant_id, &value, &actor))
         .await?;
-    Ok(saved(&ctx, "policy"))
+    Ok(saved(&ctx, notice))
+}
+
+pub async fn post_policy(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    form: web::Form<PolicyForm>,
+) -> PageResult<HttpResponse> {
+    save_form(
+        &state,
+        &path,
+        &req,
+        &form.csrf_token,
+        form.policy(),
+        ("Policy", "policy"),
+        crate::b2b::policy::save,
+    )
+    .await
 }
 
 pub async fn post_cross_tenant(
@@ -178,33 +201,14 @@ pub async fn post_cross_tenant(
     req: HttpRequest,
     form: web::Form<CrossTenantForm>,
 ) -> PageResult<HttpResponse> {
-    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
-    if !user.is_admin {
-        return Err(not_admin(&ctx));
-    }
-    let settings = match form.settings() {
-        Ok(settings) => settings,
-        Err(problem) => {
-            let notice = format!("Cross-tenant access not saved: {problem}.");
-            return page(
-                &state,
-                &ctx,
-                &req,
-                &user,
-                Some(&notice),
-                None,
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-    };
-    let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
-    state
-        .db
-        .write(move |c| crate::b2b::cross_tenant::save(c, &tenant_id, &settings, &actor))
-        .await?;
-    Ok(saved(&ctx, "cross_tenant"))
+    save_form(
+        &state,
+        &path,
+        &req,
+        &form.csrf_token,
+        form.settings(),
+        ("Cross-tenant access", "cross_tenant"),
+        crate::b2b::cross_tenant::save,
+    )
+    .await
 }
