@@ -22,6 +22,8 @@ pub enum ErrorCode {
     InvalidToken,
     InsufficientScope,
     UnsupportedTokenType,
+    /// RFC 8707 §2: the `resource` is not one this server issues tokens for.
+    InvalidTarget,
     ServerError,
     TemporarilyUnavailable,
     /// Not an RFC code: the tenant in the path does not exist (404, `invalid_request`).
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::UnknownTenant => "invalid_request",
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "The access token is invalid, expired or revoked.",
             ErrorCode::InsufficientScope => "The access token lacks the required scope.",
             ErrorCode::UnsupportedTokenType => "The token type is not supported.",
+            ErrorCode::InvalidTarget => "The requested resource is not valid here.",
             ErrorCode::ServerError => "The server could not complete the request.",
             ErrorCode::TemporarilyUnavailable => "The server is temporarily unavailable.",
             ErrorCode::UnknownTenant => "No such tenant.",

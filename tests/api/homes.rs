@@ -30,6 +30,7 @@ const ANN: &str = "ann@northwind.example";
 struct External {
     server: TestApp,
     idp_id: String,
+    client_id: String,
     secret: String,
 }
 
@@ -53,7 +54,7 @@ async fn external_idp(b: &B2b) -> External {
     let provider = ProviderSpec {
         display_name: "Northwind sign-in".into(),
         issuer: server.issuer("northwind"),
-        client_id: client.client_id,
+        client_id: client.client_id.clone(),
         client_secret: Some(secret.clone()),
         scopes: vec!["email".into(), "profile".into()],
         domains: vec!["northwind.example".into()],
@@ -73,6 +74,7 @@ async fn external_idp(b: &B2b) -> External {
     External {
         server,
         idp_id: idp.id,
+        client_id: client.client_id,
         secret,
     }
 }
@@ -535,4 +537,72 @@ async fn identity_providers_are_managed_through_the_api_and_never_reveal_secrets
     )
     .await;
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn an_external_providers_id_token_is_exchanged_for_its_guest() {
+    let b = b2b().await;
+    let ext = external_idp(&b).await;
+    let link = b.invite(ANN, Target::Tenant);
+    let bases = [b.app.base.as_str(), ext.server.base.as_str()];
+    let landing = drive_across(
+        &bases,
+        &b.app.browser(),
+        &link,
+        ANN,
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
+
+    // An ID token from Northwind for Contoso's client there.
+    let client = crate::helpers::TestClient {
+        client_id: ext.client_id.clone(),
+        secret: Some(ext.secret.clone()),
+        redirect_uri: format!("{}/callback/home", b.app.issuer("contoso")),
+    };
+    let (url, verifier) =
+        crate::helpers::authorize_url(&ext.server, "northwind", &client, "openid email", &[]);
+    let Landing::Away(back) = drive_across(
+        &[ext.server.base.as_str()],
+        &ext.server.browser(),
+        &url,
+        ANN,
+        crate::helpers::PASSWORD,
+    )
+    .await
+    else {
+        panic!("expected a redirect to Contoso's callback")
+    };
+    let code = crate::helpers::query_param(&back, "code").unwrap();
+    let tokens: serde_json::Value =
+        crate::helpers::redeem(&ext.server, "northwind", &client, &code, &verifier)
+            .await
+            .json()
+            .await
+            .unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+
+    let cli_app = crate::token_exchange::exchanging_app(&b);
+    let id_type = "urn:ietf:params:oauth:token-type:id_token";
+    let (status, body) =
+        crate::token_exchange::exchange_typed(&b, &cli_app, id_token, id_type).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        jwt_payload(body["access_token"].as_str().unwrap())["sub"],
+        b.guest(ANN).id
+    );
+
+    // Once Contoso no longer trusts Northwind, its tokens are refused.
+    let tenant = b.contoso();
+    b.app
+        .db
+        .write_blocking(|c| providers::remove_guest_provider(c, &tenant.id, &ext.idp_id, "test"))
+        .unwrap();
+    let (status, body) =
+        crate::token_exchange::exchange_typed(&b, &cli_app, id_token, id_type).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }

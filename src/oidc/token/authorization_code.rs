@@ -28,9 +28,8 @@ pub async fn exchange(
     state: &AppState,
     ctx: &TenantContext,
     client: &Client,
-    code: &str,
-    redirect_uri: &str,
-    verifier: Option<String>,
+    (code, redirect_uri, verifier): (&str, &str, Option<String>),
+    audience: &str,
 ) -> OAuthResult<TokenResponse> {
     let tenant_id = ctx.tenant.id.clone();
     let client_id = client.client_id.clone();
@@ -116,6 +115,7 @@ pub async fn exchange(
                 amr: &code.amr,
                 nonce: code.nonce.as_deref(),
                 session_id: None,
+                audience,
             };
             issue::user_tokens(state, ctx, client, &grant, refresh)
         }

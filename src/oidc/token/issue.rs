@@ -36,6 +36,9 @@ pub struct UserGrant<'a> {
     pub amr: &'a str,
     pub nonce: Option<&'a str>,
     pub session_id: Option<&'a str>,
+    /// The access token's `aud`: this tenant's issuer unless RFC 8707
+    /// `resource` named another tenant.
+    pub audience: &'a str,
 }
 
 fn sign_error(e: anyhow::Error) -> OAuthError {
@@ -76,7 +79,7 @@ pub fn user_tokens(
     let access = AccessTokenClaims {
         iss: ctx.issuer.clone(),
         sub: grant.user.id.clone(),
-        aud: ctx.issuer.clone(),
+        aud: grant.audience.to_owned(),
         client_id: client.client_id.clone(),
         scope: grant.scope.to_string(),
         tid: ctx.tenant.id.clone(),

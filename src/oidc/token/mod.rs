@@ -28,6 +28,8 @@ pub struct RawTokenRequest {
     subject_token: Option<String>,
     subject_token_type: Option<String>,
     requested_token_type: Option<String>,
+    /// RFC 8707: the audience wanted for the access token.
+    resource: Option<String>,
 }
 
 /// A token request with each grant's required fields present.
@@ -113,6 +115,35 @@ impl TokenRequest {
     }
 }
 
+/// The access token's audience (RFC 8707 §2): this tenant, or, for user
+/// grants, another tenant of this server (a guest's resource tenant, which
+/// accepts such a token at token exchange). Anything else is `invalid_target`.
+async fn audience(
+    state: &AppState,
+    ctx: &crate::tokens::TenantContext,
+    resource: Option<&str>,
+    grant: GrantType,
+) -> OAuthResult<String> {
+    let Some(resource) = resource.filter(|r| *r != ctx.issuer) else {
+        return Ok(ctx.issuer.clone());
+    };
+    let invalid = |detail: &str| OAuthError::new(ErrorCode::InvalidTarget, detail.to_owned());
+    if !matches!(
+        grant,
+        GrantType::AuthorizationCode | GrantType::RefreshToken
+    ) {
+        return Err(invalid("resource is only supported for user grants"));
+    }
+    let url = url::Url::parse(resource).map_err(|_| invalid("resource is not an absolute URI"))?;
+    if url.fragment().is_some() {
+        return Err(invalid("resource has a fragment"));
+    }
+    match state.tenants.slug_of_issuer(resource) {
+        Some(slug) if state.tenants.get(slug).await?.is_some() => Ok(resource.to_owned()),
+        _ => Err(invalid("resource is not a tenant of this server")),
+    }
+}
+
 pub async fn post_token(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -129,8 +160,10 @@ pub async fn post_token(
         raw.client_secret.take().as_deref(),
     )
     .await?;
+    let resource = raw.resource.take();
     let request = TokenRequest::parse(raw)?;
     let grant = request.grant_type();
+    let audience = audience(&state, &ctx, resource.as_deref(), grant).await?;
     if !client.allows(grant)
         || (matches!(
             grant,
@@ -169,13 +202,21 @@ pub async fn post_token(
             redirect_uri,
             code_verifier,
         } => {
-            authorization_code::exchange(&state, &ctx, &client, &code, &redirect_uri, code_verifier)
-                .await?
+            authorization_code::exchange(
+                &state,
+                &ctx,
+                &client,
+                (&code, &redirect_uri, code_verifier),
+                &audience,
+            )
+            .await?
         }
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh_token::exchange(&state, &ctx, &client, &refresh_token, scope).await?,
+        } => {
+            refresh_token::exchange(&state, &ctx, &client, &refresh_token, scope, &audience).await?
+        }
         TokenRequest::ClientCredentials { scope } => {
             client_credentials::issue(&state, &ctx, &client, &scope)?
         }

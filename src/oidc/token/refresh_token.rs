@@ -29,6 +29,7 @@ pub async fn exchange(
     client: &Client,
     presented: &str,
     requested: Option<ScopeSet>,
+    audience: &str,
 ) -> OAuthResult<TokenResponse> {
     let tenant_id = ctx.tenant.id.clone();
     let client_id = client.client_id.clone();
@@ -107,6 +108,7 @@ pub async fn exchange(
                 amr: &old.amr,
                 nonce: None,
                 session_id: None,
+                audience,
             };
             issue::user_tokens(state, ctx, client, &grant, Some(token))
         }

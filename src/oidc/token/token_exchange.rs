@@ -1,13 +1,16 @@
-//! Token exchange (RFC 8693 §2) for guests: an ID token issued by the guest's
-//! home (a tenant on this server that this tenant trusts), with this tenant as
-//! its audience, is exchanged for this tenant's access token for the guest,
+//! Token exchange (RFC 8693 §2) for guests: a token issued by the guest's home
+//! (another tenant on this server, or a guest identity provider this tenant
+//! configured) is exchanged for this tenant's access token for the guest,
 //! under the same state, assignment and expiry checks as an interactive
-//! sign-in. The home token is verified against the home's published JWKS.
+//! sign-in. The subject token is an ID token for this tenant (its client at
+//! the home), or a JWT access token (RFC 9068) whose audience is this tenant
+//! (RFC 8707 `resource` at the home). Either is verified against the home's
+//! published JWKS, found through its discovery document.
 
 use std::str::FromStr;
 
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreProviderMetadata};
-use openidconnect::{ClientId, IssuerUrl, Nonce};
+use openidconnect::{ClientId, IssuerUrl, JsonWebKey, Nonce};
 use serde::Serialize;
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
@@ -45,6 +48,56 @@ fn claimed_issuer(token: &str) -> Option<String> {
     value.get("iss")?.as_str().map(str::to_owned)
 }
 
+/// What is read from a home's access token.
+#[derive(Debug, serde::Deserialize)]
+struct HomeAccessClaims {
+    sub: String,
+    auth_time: Option<i64>,
+}
+
+/// Verifies a JWT access token (RFC 9068: `typ` at+jwt, an asymmetric
+/// algorithm, a key from the home's JWKS) issued by `issuer` for `audience`.
+fn verify_access_token(
+    token: &str,
+    issuer: &str,
+    audience: &str,
+    jwks: &openidconnect::core::CoreJsonWebKeySet,
+) -> OAuthResult<HomeAccessClaims> {
+    use jsonwebtoken::Algorithm;
+    let header = jsonwebtoken::decode_header(token).map_err(|e| invalid_grant(e.to_string()))?;
+    if !header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    }) {
+        return Err(invalid_grant(
+            "subject token is not a JWT access token (typ at+jwt)",
+        ));
+    }
+    if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+        return Err(invalid_grant("subject token algorithm not accepted"));
+    }
+    let kid = header
+        .kid
+        .ok_or_else(|| invalid_grant("subject token has no kid"))?;
+    let jwk = jwks
+        .keys()
+        .iter()
+        .find(|k| k.key_id().is_some_and(|id| id.as_str() == kid))
+        .ok_or_else(|| invalid_grant("subject token signed by an unknown key"))?;
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::to_value(jwk)
+        .and_then(serde_json::from_value)
+        .map_err(|e| invalid_grant(format!("home key unusable: {e}")))?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk)
+        .map_err(|e| invalid_grant(format!("home key unusable: {e}")))?;
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.leeway = 5;
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    jsonwebtoken::decode::<HomeAccessClaims>(token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))
+}
+
 pub async fn exchange(
     state: &AppState,
     ctx: &TenantContext,
@@ -53,14 +106,18 @@ pub async fn exchange(
     subject_token_type: &str,
     requested: Option<ScopeSet>,
 ) -> OAuthResult<ExchangeResponse> {
-    if subject_token_type != ID_TOKEN_TYPE {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidRequest,
-            format!(
-                "subject_token_type {subject_token_type:?} is not supported; use {ID_TOKEN_TYPE}"
-            ),
-        ));
-    }
+    let is_access_token = match subject_token_type {
+        ID_TOKEN_TYPE => false,
+        ACCESS_TOKEN_TYPE => true,
+        other => {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "subject_token_type {other:?} is not supported; use {ID_TOKEN_TYPE} or {ACCESS_TOKEN_TYPE}"
+                ),
+            ));
+        }
+    };
     let scope = requested.unwrap_or_else(|| ScopeSet::parse("openid").unwrap_or_default());
     if scope.contains(Scope::OfflineAccess) {
         return Err(OAuthError::new(
@@ -69,20 +126,30 @@ pub async fn exchange(
         ));
     }
 
-    // Only homes this server knows: another tenant here.
+    // Only homes this tenant trusts: another tenant here, or a configured
+    // guest identity provider (whose ID tokens are for our client id there).
     let issuer =
         claimed_issuer(subject_token).ok_or_else(|| invalid_grant("subject token is not a JWT"))?;
-    let home_slug = state
-        .tenants
-        .slug_of_issuer(&issuer)
-        .filter(|slug| *slug != ctx.tenant.slug)
-        .ok_or_else(|| invalid_grant(format!("untrusted issuer {issuer}")))?;
-    if state.tenants.get(home_slug).await?.is_none() {
-        return Err(invalid_grant(format!("untrusted issuer {issuer}")));
-    }
+    let untrusted = || invalid_grant(format!("untrusted issuer {issuer}"));
+    let id_token_audience = match state.tenants.slug_of_issuer(&issuer) {
+        Some(slug) if slug == ctx.tenant.slug => return Err(untrusted()),
+        Some(slug) => {
+            state.tenants.get(slug).await?.ok_or_else(untrusted)?;
+            ctx.issuer.clone()
+        }
+        None => {
+            let (tenant_id, iss) = (ctx.tenant.id.clone(), issuer.clone());
+            state
+                .db
+                .read(move |c| store::idps::for_issuer(c, &tenant_id, &iss))
+                .await?
+                .ok_or_else(untrusted)?
+                .client_id
+        }
+    };
 
     // Verify as a relying party would: the home's discovery and JWKS, issuer,
-    // audience = this tenant, expiry, signature.
+    // audience, expiry, signature.
     let http = crate::b2b::home::http(&state.settings)
         .map_err(|e| OAuthError::new(ErrorCode::ServerError, e.to_string()))?;
     let issuer_url = IssuerUrl::new(issuer.clone()).map_err(|e| invalid_grant(e.to_string()))?;
@@ -94,17 +161,26 @@ pub async fn exchange(
                 format!("home discovery: {e}"),
             )
         })?;
-    let verifier = CoreIdTokenVerifier::new_public_client(
-        ClientId::new(ctx.issuer.clone()),
-        metadata.issuer().clone(),
-        metadata.jwks().clone(),
-    );
-    let id_token =
-        CoreIdToken::from_str(subject_token).map_err(|e| invalid_grant(e.to_string()))?;
-    let claims = id_token
-        .claims(&verifier, |_: Option<&Nonce>| Ok(()))
-        .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))?;
-    let (home_issuer, home_subject) = (claims.issuer().to_string(), claims.subject().to_string());
+    let (home_issuer, home_subject, auth_time) = if is_access_token {
+        let claims = verify_access_token(subject_token, &issuer, &ctx.issuer, metadata.jwks())?;
+        (issuer.clone(), claims.sub, claims.auth_time)
+    } else {
+        let verifier = CoreIdTokenVerifier::new_public_client(
+            ClientId::new(id_token_audience),
+            metadata.issuer().clone(),
+            metadata.jwks().clone(),
+        );
+        let id_token =
+            CoreIdToken::from_str(subject_token).map_err(|e| invalid_grant(e.to_string()))?;
+        let claims = id_token
+            .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+            .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))?;
+        (
+            claims.issuer().to_string(),
+            claims.subject().to_string(),
+            claims.auth_time().map(|t| t.timestamp()),
+        )
+    };
 
     // The guest it maps to, under the same rules as an interactive sign-in.
     let (tenant_id, app_id, client_id, needs_assignment) = (
@@ -159,7 +235,7 @@ pub async fn exchange(
         exp: now + lifetime,
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
-        auth_time: claims.auth_time().map(|t| t.timestamp()),
+        auth_time,
         roles: Vec::new(),
         gid: Some(grant_id),
     };
