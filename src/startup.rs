@@ -81,6 +81,11 @@ impl Application {
         })
     }
 
+    /// Stops the server from outside (tests restart a server this way).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

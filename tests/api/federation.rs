@@ -56,16 +56,9 @@ fn spec(issuer: String, client_id: String, secret: Option<String>) -> ProviderSp
     }
 }
 
-/// Contoso on the host server, federated to the `corp` tenant of an
-/// upstream server reached through a gate.
-async fn federated() -> Federated {
-    let mut gate = Gate::bind().await.unwrap();
-    let public = gate.url().to_owned();
-    let upstream = spawn_app_with(move |s| s.public_url = public).await;
-    gate.forward_to(upstream.base.trim_start_matches("http://").parse().unwrap());
-    upstream.tenant("corp");
-    upstream.member("corp", ALICE);
-
+/// The host server with Contoso and its web app, Contoso registered as a
+/// client at the upstream's `corp` tenant and federated to it.
+async fn federated_host(upstream_db: &portico::store::Db, issuer: String) -> (TestApp, TestClient) {
     let host = spawn_app_with(|s| {
         s.upstream_connect_timeout = Duration::from_millis(500);
         s.upstream_timeout = Duration::from_millis(1500);
@@ -74,7 +67,7 @@ async fn federated() -> Federated {
     host.tenant("contoso");
     let web = host.web_app("contoso");
     let (client, secret) = provision::create_app(
-        &upstream.db,
+        upstream_db,
         "corp",
         &AppSpec {
             client_id: None,
@@ -88,21 +81,32 @@ async fn federated() -> Federated {
         },
     )
     .unwrap();
-    let f = Federated {
+    let tenant = provision::tenant(&host.db, "contoso").unwrap();
+    let spec = spec(issuer, client.client_id, secret)
+        .validated("upstream")
+        .unwrap();
+    host.db
+        .write_blocking(|c| providers::federate(c, &host.sealer, &tenant.id, spec, "test"))
+        .unwrap();
+    (host, web)
+}
+
+/// Contoso on the host server, federated to the `corp` tenant of an
+/// upstream server reached through a gate.
+async fn federated() -> Federated {
+    let mut gate = Gate::bind().await.unwrap();
+    let public = gate.url().to_owned();
+    let upstream = spawn_app_with(move |s| s.public_url = public).await;
+    gate.forward_to(upstream.base.trim_start_matches("http://").parse().unwrap());
+    upstream.tenant("corp");
+    upstream.member("corp", ALICE);
+    let (host, web) = federated_host(&upstream.db, format!("{}/t/corp", gate.url())).await;
+    Federated {
         host,
         upstream,
         gate,
         web,
-    };
-    let tenant = provision::tenant(&f.host.db, "contoso").unwrap();
-    let spec = spec(f.upstream_issuer(), client.client_id, secret)
-        .validated("upstream")
-        .unwrap();
-    f.host
-        .db
-        .write_blocking(|c| providers::federate(c, &f.host.sealer, &tenant.id, spec, "test"))
-        .unwrap();
-    f
+    }
 }
 
 #[tokio::test]
@@ -283,4 +287,73 @@ async fn federation_is_configured_through_the_api_and_shown_without_secrets() {
     assert_eq!(status, 200);
     assert_eq!(view["auth_mode"], "local");
     assert!(view["upstream"].is_null());
+}
+
+#[tokio::test]
+async fn a_stopped_and_restarted_upstream_server_is_used_again_without_restarting_portico() {
+    use portico::config::Settings;
+    use portico::startup::Application;
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database(&dir);
+    let sealer = portico::crypto::Sealer::generate().0;
+    let start = |bind: &str, public: &str| {
+        let mut settings = Settings::new(bind, "http://127.0.0.1", &db_url).unwrap();
+        settings.public_url = public.to_owned();
+        settings.sealer = Some(sealer.clone());
+        Application::build(settings).unwrap()
+    };
+    let upstream = start("127.0.0.1:0", "");
+    let port = upstream.port();
+    let (handle, upstream_db) = (upstream.handle(), upstream.state().db.clone());
+    tokio::spawn(upstream.run_until_stopped());
+    let base = format!("http://127.0.0.1:{port}");
+    provision::create_tenant(
+        &upstream_db,
+        "corp",
+        "Corp",
+        &[],
+        portico::tokens::keys::SigningAlg::Rs256,
+    )
+    .unwrap();
+    for who in [ALICE, "bob@contoso.example"] {
+        provision::create_member(
+            &upstream_db,
+            "corp",
+            who,
+            "Test User",
+            crate::helpers::PASSWORD,
+            false,
+        )
+        .unwrap();
+    }
+    let (host, web) = federated_host(&upstream_db, format!("{base}/t/corp")).await;
+    let bases = [host.base.as_str(), base.as_str()];
+    assert!(
+        rp_sign_in(&host, "contoso", &web, ALICE, &bases)
+            .await
+            .is_ok()
+    );
+
+    // The upstream process stops: sign-in fails clearly; nobody new appears.
+    handle.stop(false).await;
+    let (url, _) = crate::helpers::authorize_url(&host, "contoso", &web, "openid", &[]);
+    let response = tokio::time::timeout(Duration::from_secs(10), host.browser().get(url).send())
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let tenant = provision::tenant(&host.db, "contoso").unwrap();
+    let bob = || {
+        host.db
+            .read_blocking(|c| store::users::find_by_email(c, &tenant.id, "bob@contoso.example"))
+            .unwrap()
+    };
+    assert!(bob().is_none());
+
+    // It starts again on the same address: Portico uses it at once.
+    let again = start(&format!("127.0.0.1:{port}"), &base);
+    tokio::spawn(again.run_until_stopped());
+    let tokens = rp_sign_in(&host, "contoso", &web, "bob@contoso.example", &bases).await;
+    assert!(tokens.is_ok(), "{:?}", tokens.err());
+    assert!(bob().is_some());
 }
