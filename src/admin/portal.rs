@@ -332,10 +332,10 @@ pub(super) async fn page(
                     .find(|i| i.guest_user_id == g.id)
                     .map(|i| i.inviter_name.clone())
                     .unwrap_or_else(|| "-".into()),
+                status: g.access_state().to_owned(),
                 id: g.id,
                 email: g.email,
                 state: g.external_state.unwrap_or_default(),
-                status: g.status,
                 home: match g.home_issuer.as_deref() {
                     Some(crate::b2b::home::MAIL_IDP) => "one-time passcode by email".into(),
                     Some(issuer) => issuer.to_owned(),

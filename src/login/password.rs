@@ -35,6 +35,10 @@ pub async fn post_password(
         return Err(PageError::csrf(&name));
     }
     let (auth_request, _client) = load_request(&state, &ctx, &form.req).await?;
+    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED {
+        // A federated tenant never checks a password here, even one it still holds.
+        return crate::b2b::federation::sign_in(&state, &ctx, &auth_request).await;
+    }
     let base = routes::tenant_path(&ctx.tenant.slug);
     let email = Email::parse(&form.email).map_err(|_| {
         PageError::new(

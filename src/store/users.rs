@@ -35,6 +35,17 @@ impl User {
         self.is_active() && self.access_expires_at.is_none_or(|t| t > now())
     }
 
+    /// `blocked`, `expired` (a guest past their end of access) or `active`.
+    pub fn access_state(&self) -> &'static str {
+        if !self.is_active() {
+            "blocked"
+        } else if !self.is_usable() {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+
     pub fn user_type_claim(&self) -> &'static str {
         if self.user_type == "guest" {
             "Guest"
@@ -269,6 +280,8 @@ pub fn upsert_federated(
         users::home_issuer.eq(profile.issuer),
         users::home_subject.eq(profile.subject),
         users::identity_source.eq("federated"),
+        // The upstream is now the only way in: no password is kept here.
+        users::password_hash.eq(None::<String>),
         users::updated_at.eq(at),
     ))
     .execute(conn)

@@ -357,3 +357,96 @@ async fn a_stopped_and_restarted_upstream_server_is_used_again_without_restartin
     assert!(tokens.is_ok(), "{:?}", tokens.err());
     assert!(bob().is_some());
 }
+
+#[tokio::test]
+async fn a_federated_tenant_never_accepts_a_local_password_and_links_existing_members() {
+    let f = federated().await;
+    let tenant = provision::tenant(&f.host.db, "contoso").unwrap();
+    // Carol was a local member with a password before the tenant federated.
+    const CAROL: &str = "carol@contoso.example";
+    f.host.member("contoso", CAROL);
+    let carol_before = f
+        .host
+        .db
+        .read_blocking(|c| store::users::find_by_email(c, &tenant.id, CAROL))
+        .unwrap()
+        .unwrap();
+    f.host
+        .db
+        .write_blocking(|c| providers::unfederate(c, &tenant.id, "test"))
+        .unwrap();
+    let token = crate::admin_api::admin_token(&f.host).await;
+
+    // A sign-in starts while the tenant is local...
+    let browser = f.host.browser();
+    let page = f.host.login_page(&browser, "contoso", &f.web).await;
+    let (csrf, req) = (
+        crate::helpers::hidden(&page, "csrf_token"),
+        crate::helpers::hidden(&page, "req"),
+    );
+    // ...then the tenant federates (through the API, which every replica
+    // sees within its cache time; this one at once).
+    let (client, secret) = provision::create_app(
+        &f.upstream.db,
+        "corp",
+        &AppSpec {
+            client_id: None,
+            name: "Contoso again".into(),
+            redirect_uris: vec![format!("{}/callback/home", f.host.issuer("contoso"))],
+            post_logout_redirect_uris: vec![],
+            public: false,
+            first_party: true,
+            grants: vec![GrantType::AuthorizationCode],
+            permissions: vec![],
+        },
+    )
+    .unwrap();
+    let (status, _, _) = crate::admin_api::call(
+        &f.host,
+        reqwest::Method::PUT,
+        "/federation",
+        Some(&token),
+        Some(serde_json::json!({
+            "display_name": "Corporate sign-in",
+            "issuer": f.upstream_issuer(),
+            "client_id": client.client_id,
+            "client_secret": secret,
+        })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let response = browser
+        .post(format!("{}/login/password", f.host.issuer("contoso")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("req", req.as_str()),
+            ("email", CAROL),
+            ("password", crate::helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(&f.upstream_issuer()), "{location}");
+    assert!(
+        response.cookies().all(|c| c.name() != "portico_session"),
+        "a local password must not start a session"
+    );
+
+    // Carol signs in upstream: the same member, now without a password here.
+    f.upstream.member("corp", CAROL);
+    rp_sign_in(&f.host, "contoso", &f.web, CAROL, &f.bases())
+        .await
+        .expect("federated sign-in");
+    let carol = f
+        .host
+        .db
+        .read_blocking(|c| store::users::find_by_email(c, &tenant.id, CAROL))
+        .unwrap()
+        .unwrap();
+    assert_eq!(carol.id, carol_before.id);
+    assert!(carol_before.password_hash.is_some());
+    assert!(carol.password_hash.is_none());
+    assert_eq!(carol.identity_source, "federated");
+}

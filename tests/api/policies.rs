@@ -183,6 +183,18 @@ async fn an_expired_guest_is_refused_at_sign_in_refresh_and_introspection() {
         Err(Landing::Page(403, page)) => assert!(page.contains("expired"), "{page}"),
         other => panic!("an expired guest must be refused: {other:?}"),
     }
+    // The guest shows as expired, not as active or blocked.
+    assert_eq!(b.guest(GUEST).access_state(), "expired");
+    let token = crate::admin_api::admin_token(&b.app).await;
+    let (_, users, _) = crate::admin_api::call(
+        &b.app,
+        reqwest::Method::GET,
+        "/users?type=guest",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(users["users"][0]["access"], "expired", "{users}");
 }
 
 #[tokio::test]

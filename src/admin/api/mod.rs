@@ -365,6 +365,7 @@ pub fn user_json(u: &User) -> serde_json::Value {
         "display_name": u.display_name,
         "user_type": u.user_type,
         "status": u.status,
+        "access": u.access_state(),
         "external_state": u.external_state,
         "home_issuer": u.home_issuer,
         "identity_source": u.identity_source,
