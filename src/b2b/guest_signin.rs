@@ -92,7 +92,20 @@ pub async fn route(
                 .await;
             };
             let Some(upstream) = Upstream::for_home(state, ctx, &home) else {
-                // Passcode guests get a code at the address they were invited with.
+                // Passcode guests get a code at the address they were invited
+                // with, while the policy still allows passcodes.
+                let tenant_id = ctx.tenant.id.clone();
+                let allowed = state
+                    .db
+                    .read(move |c| Ok(store::policies::get(c, &tenant_id)?.otp_enabled))
+                    .await?;
+                if !allowed {
+                    return refuse(
+                        "passcodes off",
+                        format!("{name} no longer signs guests in with passcodes by email. Contact the person who invited you."),
+                    )
+                    .await;
+                }
                 return super::passcode::send(
                     state,
                     ctx,

@@ -373,6 +373,36 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
     let id = jwt_payload(tokens["id_token"].as_str().unwrap());
     assert_eq!(id["idp"], "mail");
     assert_eq!(id["sub"], guest.id);
+
+    // Once the policy turns passcodes off, passcode guests are refused.
+    let policy = Policy {
+        otp_enabled: false,
+        ..Policy::default()
+    };
+    b.app
+        .db
+        .write_blocking(|c| store::policies::put(c, &tenant.id, &policy, "test"))
+        .unwrap();
+    let later = b.app.browser();
+    let page = b.app.login_page(&later, "contoso", &b.web).await;
+    let response = later
+        .post(format!("{}/login", b.app.issuer("contoso")))
+        .form(&[
+            ("csrf_token", hidden(&page, "csrf_token").as_str()),
+            ("req", hidden(&page, "req").as_str()),
+            ("email", KIM),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("no longer signs guests in with passcodes")
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod admin_api;
 mod authorize_errors;
 mod browser;
+mod cli;
 mod code_flow;
 mod compare;
 mod cross_tenant;

@@ -15,6 +15,8 @@ use crate::helpers::{PASSWORD, fresh_database, hidden, jwt_payload, query_param}
 const BIN: &str = env!("CARGO_BIN_EXE_portico");
 const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 const EMAIL: &str = "megan@contoso.example";
+/// The key every replica (and the CLI) shares; never a file in the source tree.
+pub const SECRET_KEY: &str = "c2NhbGUtb3V0LXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc";
 
 /// The server processes; killed even when the test panics.
 struct Replicas(Vec<Child>);
@@ -34,10 +36,11 @@ struct Web {
 }
 
 /// Runs a `portico` CLI command against `db`; returns its stdout.
-fn cli(db: &str, args: &[&str]) -> String {
+pub fn cli(db: &str, args: &[&str]) -> String {
     let output = Command::new(BIN)
         .args(args)
         .args(["--database-url", db])
+        .env("PORTICO_SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::null())
         .output()
         .expect("portico CLI runs");
@@ -64,6 +67,7 @@ fn serve(db: &str, port: u16, public_url: &str) -> Child {
             public_url,
         ])
         .args(["--database-url", db])
+        .env("PORTICO_SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
