@@ -227,6 +227,25 @@ async fn ask_for_passcode(b: &B2b, browser: &reqwest::Client, link: &str) -> (St
     )
 }
 
+/// Posts `email` on the sign-in page `page` of Contoso (step 1).
+async fn email_step(
+    b: &B2b,
+    browser: &reqwest::Client,
+    page: &str,
+    email: &str,
+) -> reqwest::Response {
+    browser
+        .post(format!("{}/login", b.app.issuer("contoso")))
+        .form(&[
+            ("csrf_token", hidden(page, "csrf_token").as_str()),
+            ("req", hidden(page, "req").as_str()),
+            ("email", email),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Posts a code with the browser's CSRF token.
 async fn submit_code(
     browser: &reqwest::Client,
@@ -300,16 +319,7 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
     let fresh = b.app.browser();
     let login = b.app.follow(&fresh, &url).await;
     let page = b.app.text(&fresh, &login).await;
-    let response = fresh
-        .post(format!("{}/login", b.app.issuer("contoso")))
-        .form(&[
-            ("csrf_token", hidden(&page, "csrf_token").as_str()),
-            ("req", hidden(&page, "req").as_str()),
-            ("email", KIM),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = email_step(&b, &fresh, &page, KIM).await;
     // Within a minute of the last code, a new one is throttled.
     assert_eq!(response.status(), 429, "{}", response.text().await.unwrap());
     let tenant = b.contoso();
@@ -330,16 +340,7 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
         )
     })
     .unwrap();
-    let response = fresh
-        .post(format!("{}/login", b.app.issuer("contoso")))
-        .form(&[
-            ("csrf_token", hidden(&page, "csrf_token").as_str()),
-            ("req", hidden(&page, "req").as_str()),
-            ("email", KIM),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = email_step(&b, &fresh, &page, KIM).await;
     assert_eq!(response.status(), 303);
     let page_url = b
         .app
@@ -385,16 +386,7 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
         .unwrap();
     let later = b.app.browser();
     let page = b.app.login_page(&later, "contoso", &b.web).await;
-    let response = later
-        .post(format!("{}/login", b.app.issuer("contoso")))
-        .form(&[
-            ("csrf_token", hidden(&page, "csrf_token").as_str()),
-            ("req", hidden(&page, "req").as_str()),
-            ("email", KIM),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = email_step(&b, &later, &page, KIM).await;
     assert_eq!(response.status(), 403);
     assert!(
         response
