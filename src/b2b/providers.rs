@@ -100,7 +100,9 @@ impl ProviderSpec {
                     .into(),
             );
         }
-        self.issuer = self.issuer.trim().trim_end_matches('/').to_owned();
+        // Kept exactly as given: discovery requires the provider's `issuer`
+        // to match it character for character (OIDC Discovery §4.3).
+        self.issuer = self.issuer.trim().to_owned();
         self.client_id = self.client_id.trim().to_owned();
         if self.client_id.is_empty() {
             return Err("client_id is required".into());

@@ -502,7 +502,7 @@ async fn identity_providers_are_managed_through_the_api_and_never_reveal_secrets
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["has_client_secret"], true);
     assert_eq!(created["domains"], serde_json::json!(["northwind.example"]));
-    assert_eq!(created["issuer"], "https://login.northwind.example");
+    assert_eq!(created["issuer"], "https://login.northwind.example/");
     assert!(!created.to_string().contains("top-secret-value"));
 
     // The same domain twice is a conflict; bad input is a 400, not a 500.
