@@ -62,10 +62,20 @@ pub async fn post_password(
     };
 
     let ip = req.peer_addr().map(|a| a.ip());
-    if !state
+    let (tenant_id, account, limit) = (
+        ctx.tenant.id.clone(),
+        email.as_str().to_owned(),
+        i32::try_from(state.settings.throttling.per_account_per_minute).unwrap_or(i32::MAX),
+    );
+    // In memory first (cheap, per replica), then the count every replica shares.
+    let allowed = state
         .throttle
         .allow_attempt(&ctx.tenant.id, email.as_str(), ip)
-    {
+        && state
+            .db
+            .write(move |c| store::attempts::count(c, &tenant_id, &account, limit))
+            .await?;
+    if !allowed {
         state
             .metrics
             .sign_in_failures

@@ -1,5 +1,6 @@
-//! Password-guessing throttle: keyed GCRA limiters per (tenant, account) and
-//! per client IP. Held in memory per replica; see README for the trade-off.
+//! Password-guessing throttle, first line: keyed GCRA limiters per (tenant,
+//! account) and per client IP, in memory per replica. The per-account limit
+//! is also counted in the database (`store::attempts`), shared by replicas.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -2,6 +2,7 @@
 //! Every function takes the tenant id first, so no query can forget it.
 
 pub mod apps;
+pub mod attempts;
 pub mod audit;
 pub mod codes;
 pub mod cross_tenant;

@@ -287,6 +287,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_attempts (tenant_id, account, window_start) {
+        tenant_id -> Text,
+        account -> Text,
+        window_start -> Timestamp,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
     email_passcodes (id) {
         id -> Text,
         tenant_id -> Text,
@@ -352,6 +361,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     home_flows,
     identity_providers,
     email_passcodes,
+    sign_in_attempts,
     collaboration_policies,
     cross_tenant_access,
 );

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     auth_codes, auth_requests, email_passcodes, home_flows, refresh_tokens, revoked_access_tokens,
-    sessions, signing_keys,
+    sessions, sign_in_attempts, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -25,6 +25,11 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
     n += diesel::delete(
         email_passcodes::table
             .filter(email_passcodes::created_at.lt(at - chrono::TimeDelta::days(1))),
+    )
+    .execute(conn)?;
+    n += diesel::delete(
+        sign_in_attempts::table
+            .filter(sign_in_attempts::window_start.lt(at - chrono::TimeDelta::hours(1))),
     )
     .execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;

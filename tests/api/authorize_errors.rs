@@ -199,3 +199,59 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same() {
     }
     assert_eq!(bodies[0], bodies[1]);
 }
+
+#[tokio::test]
+async fn the_per_account_limit_holds_across_replicas_sharing_a_database() {
+    // Two servers over one database: guesses alternate between them.
+    let first = spawn_app_with(|s| {
+        s.throttling.per_account_per_minute = 4;
+        s.throttling.per_ip_per_minute = 1000;
+    })
+    .await;
+    let mut settings =
+        portico::config::Settings::new("127.0.0.1:0", "http://127.0.0.1", "unused").unwrap();
+    settings.public_url = String::new();
+    settings.throttling.per_account_per_minute = 4;
+    settings.throttling.per_ip_per_minute = 1000;
+    let second = portico::startup::Application::build_with_db(settings, first.db.clone()).unwrap();
+    let second_base = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+    first.tenant("contoso");
+    first.member("contoso", "megan@contoso.example");
+    let client = first.web_app("contoso");
+    let browser = first.browser();
+    let page = first.login_page(&browser, "contoso", &client).await;
+    let (csrf, req) = (hidden(&page, "csrf_token"), hidden(&page, "req"));
+    // The shared count is per calendar minute: start well inside one.
+    let second_now = chrono::Timelike::second(&chrono::Utc::now());
+    if second_now >= 55 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second_now))).await;
+    }
+    let mut statuses = Vec::new();
+    let plain = reqwest::Client::new();
+    for i in 0..6 {
+        let base = if i % 2 == 0 {
+            &first.base
+        } else {
+            &second_base
+        };
+        let status = plain
+            .post(format!("{base}/t/contoso/login/password"))
+            .header("cookie", format!("portico_csrf={csrf}"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("req", req.as_str()),
+                ("email", "megan@contoso.example"),
+                ("password", "wrong password"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        statuses.push(status);
+    }
+    // Each replica alone saw three guesses, under its own limit of four; the
+    // shared count stops the fifth.
+    assert_eq!(statuses, vec![401, 401, 401, 401, 429, 429], "{statuses:?}");
+}
