@@ -119,13 +119,21 @@ async fn wait_for(browser: &Client, css: &str, what: &str) -> Element {
     }
 }
 
-#[tokio::test]
-async fn a_person_signs_in_with_a_real_browser() {
-    let Some(chromedriver) = on_path("chromedriver") else {
+/// chromedriver's path; `None` (skip) only outside CI.
+fn chromedriver() -> Option<PathBuf> {
+    let found = on_path("chromedriver");
+    if found.is_none() {
         if std::env::var_os("CI").is_some() {
             panic!("chromedriver is not on PATH, but CI must install chromium and chromium-driver");
         }
         eprintln!("note: chromedriver is not on PATH; skipping the real-browser test");
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_person_signs_in_with_a_real_browser() {
+    let Some(chromedriver) = chromedriver() else {
         return;
     };
 
@@ -240,6 +248,64 @@ async fn a_person_signs_in_with_a_real_browser() {
     assert_eq!(claims["email"], "megan@contoso.example");
     assert_eq!(claims["nonce"], "n-1");
     assert_eq!(claims["aud"], client.client_id.as_str());
+
+    browser.close().await.expect("close the WebDriver session");
+    drop(driver);
+}
+
+#[tokio::test]
+async fn a_guest_redeems_with_a_mailed_passcode_in_a_real_browser() {
+    let Some(chromedriver) = chromedriver() else {
+        return;
+    };
+    let b = crate::guests::b2b().await;
+    let kim = "kim@freemail.example";
+    let link = b.invite(kim, portico::b2b::invitation::Target::Tenant);
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let driver = ChromeDriver::start(&chromedriver);
+    let browser = connect(&driver, &profile).await;
+
+    // The invitation page offers a passcode: no organization owns the domain.
+    browser.goto(&link).await.expect("open the invitation");
+    let send = wait_for(&browser, "button[type=submit]", "the invitation page").await;
+    let page = browser.source().await.unwrap();
+    assert!(page.contains("Email me a passcode"), "{page}");
+    send.click().await.unwrap();
+
+    // The code arrives over SMTP; typing it redeems the invitation.
+    let field = wait_for(&browser, "#code", "the passcode page").await;
+    let mail = b.mail.wait_for(kim, 1).await;
+    let code: String = mail
+        .data
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 8)
+        .expect("an 8-digit passcode in the mail")
+        .to_owned();
+    field.send_keys(&code).await.unwrap();
+    browser
+        .find(Locator::Css("form:not(.inline) button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Redeemed: the guest lands on My apps (the page reloads, so poll).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let title = wait_for(&browser, "h1", "a heading").await.text().await;
+        if title.as_deref().is_ok_and(|t| t == "My apps") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never reached My apps: {title:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let guest = b.guest(kim);
+    assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+    assert_eq!(guest.home_issuer.as_deref(), Some("mail"));
 
     browser.close().await.expect("close the WebDriver session");
     drop(driver);
