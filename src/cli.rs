@@ -230,6 +230,33 @@ enum IdpCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Changes a guest home: only what is given (the issuer cannot change).
+    Update {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Replaces the domains (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Replaces the scopes (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        #[arg(long)]
+        email_claim: Option<String>,
+        #[arg(long)]
+        name_claim: Option<String>,
+        /// Replaces the client secret with PORTICO_IDP_CLIENT_SECRET.
+        #[arg(long, env = "PORTICO_IDP_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+        /// Removes the client secret (a public client).
+        #[arg(long, conflicts_with = "client_secret")]
+        clear_secret: bool,
+    },
     Remove {
         #[arg(long)]
         tenant: String,
@@ -869,6 +896,48 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     let list = db.read_blocking(|c| crate::store::idps::list(c, &tenant.id))?;
                     let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
                     println!("{}", serde_json::to_string_pretty(&views)?);
+                }
+                IdpCommand::Update {
+                    tenant,
+                    id,
+                    name,
+                    client_id,
+                    domains,
+                    scopes,
+                    email_claim,
+                    name_claim,
+                    client_secret,
+                    clear_secret,
+                } => {
+                    let tenant = provision::tenant(&db, &tenant)?;
+                    let patch = providers::ProviderPatch {
+                        display_name: name,
+                        client_id,
+                        client_secret: if clear_secret {
+                            Some(None)
+                        } else {
+                            client_secret.map(Some)
+                        },
+                        scopes: (!scopes.is_empty()).then_some(scopes),
+                        domains: (!domains.is_empty()).then_some(domains),
+                        email_claim,
+                        name_claim,
+                    };
+                    let sealer = global.sealer()?;
+                    let updated = db
+                        .write_blocking(|c| {
+                            providers::update_guest_provider(
+                                c, &sealer, &tenant.id, &id, patch, "cli",
+                            )
+                        })
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("no guest identity provider {id} in {}", tenant.slug)
+                        })?;
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&ProviderView::from(&updated))?
+                    );
                 }
                 IdpCommand::Remove { tenant, id } => {
                     let tenant = provision::tenant(&db, &tenant)?;

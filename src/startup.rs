@@ -237,6 +237,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/identity-providers/{id}")
+                        .route(web::patch().to(api::providers::patch_provider))
                         .route(web::delete().to(api::providers::delete_provider)),
                 )
                 .service(

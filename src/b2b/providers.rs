@@ -41,6 +41,30 @@ pub struct ProviderSpec {
     pub name_claim: String,
 }
 
+/// A partial change to a guest home; absent fields stay as they are. The
+/// issuer cannot change: guests are linked to it (remove and add instead).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderPatch {
+    pub display_name: Option<String>,
+    pub client_id: Option<String>,
+    /// `null` removes the secret; a string replaces it.
+    #[serde(default, deserialize_with = "present")]
+    pub client_secret: Option<Option<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub domains: Option<Vec<String>>,
+    pub email_claim: Option<String>,
+    pub name_claim: Option<String>,
+}
+
+/// Tells a field given as `null` from one left out.
+fn present<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
 /// What the API and CLI show of a provider: never the secret.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderView {
@@ -230,4 +254,79 @@ pub fn remove_guest_provider(
     store::idps::delete(conn, tenant_id, id)?;
     audit(conn, tenant_id, actor, "idp.removed", &idp)?;
     Ok(true)
+}
+
+/// Applies `patch` to a guest home, validated like a new one; a domain that
+/// another provider serves is refused. `Ok(None)` when there is no such home.
+pub fn update_guest_provider(
+    conn: &mut DbConn,
+    sealer: &Sealer,
+    tenant_id: &str,
+    id: &str,
+    patch: ProviderPatch,
+    actor: &str,
+) -> Result<Option<IdentityProvider>, ProviderError> {
+    let Some(mut idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    else {
+        return Ok(None);
+    };
+    let spec = ProviderSpec {
+        display_name: patch
+            .display_name
+            .unwrap_or_else(|| idp.display_name.clone()),
+        issuer: idp.issuer.clone(),
+        client_id: patch.client_id.unwrap_or_else(|| idp.client_id.clone()),
+        client_secret: None,
+        scopes: patch
+            .scopes
+            .unwrap_or_else(|| idp.scopes.split_whitespace().map(str::to_owned).collect()),
+        domains: patch
+            .domains
+            .unwrap_or_else(|| idp.domain_list().map(str::to_owned).collect()),
+        email_claim: patch.email_claim.unwrap_or_else(|| idp.email_claim.clone()),
+        name_claim: patch.name_claim.unwrap_or_else(|| idp.name_claim.clone()),
+    }
+    .validated(ROLE_GUESTS)
+    .map_err(ProviderError::Invalid)?;
+    for domain in &spec.domains {
+        if store::idps::for_domain(conn, tenant_id, domain)?.is_some_and(|other| other.id != idp.id)
+        {
+            return Err(StoreError::Conflict(
+                "another identity provider already serves one of these domains",
+            )
+            .into());
+        }
+    }
+    match patch.client_secret {
+        None => {}
+        Some(None) => idp.client_secret_sealed = None,
+        Some(Some(secret)) => {
+            idp.client_secret_sealed =
+                Some(sealer.seal(&idp.id, &secret)).filter(|_| !secret.is_empty())
+        }
+    }
+    idp.display_name = spec.display_name;
+    idp.client_id = spec.client_id;
+    idp.scopes = spec.scopes.join(" ");
+    idp.domains = spec.domains.join(" ");
+    idp.email_claim = spec.email_claim;
+    idp.name_claim = spec.name_claim;
+    store::idps::update(conn, &idp)?;
+    audit(conn, tenant_id, actor, "idp.updated", &idp)?;
+    Ok(Some(idp))
+}
+
+/// Why a provider change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ProviderError {
+    fn from(e: diesel::result::Error) -> Self {
+        ProviderError::Store(e.into())
+    }
 }

@@ -107,3 +107,24 @@ pub fn delete(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool>
     .execute(conn)?
         > 0)
 }
+
+/// Replaces the editable settings of a provider (never its issuer or role).
+pub fn update(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<bool> {
+    Ok(diesel::update(
+        identity_providers::table
+            .filter(identity_providers::tenant_id.eq(&idp.tenant_id))
+            .filter(identity_providers::id.eq(&idp.id)),
+    )
+    .set((
+        identity_providers::display_name.eq(&idp.display_name),
+        identity_providers::client_id.eq(&idp.client_id),
+        identity_providers::client_secret_sealed.eq(&idp.client_secret_sealed),
+        identity_providers::scopes.eq(&idp.scopes),
+        identity_providers::domains.eq(&idp.domains),
+        identity_providers::email_claim.eq(&idp.email_claim),
+        identity_providers::name_claim.eq(&idp.name_claim),
+        identity_providers::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?
+        == 1)
+}

@@ -125,6 +125,26 @@ fn identity_providers_and_federation_are_configured_from_the_cli() {
     assert!(shown["upstream"].is_null());
 
     let id = added["id"].as_str().unwrap();
+    let updated: serde_json::Value = serde_json::from_str(&cli(
+        &db,
+        &[
+            "idp",
+            "update",
+            "--tenant",
+            "contoso",
+            "--id",
+            id,
+            "--name",
+            "Northwind",
+            "--domain",
+            "nw.example",
+            "--clear-secret",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(updated["display_name"], "Northwind");
+    assert_eq!(updated["domains"], serde_json::json!(["nw.example"]));
+    assert_eq!(updated["has_client_secret"], false);
     cli(&db, &["idp", "remove", "--tenant", "contoso", "--id", id]);
     let listed: serde_json::Value =
         serde_json::from_str(&cli(&db, &["idp", "list", "--tenant", "contoso"])).unwrap();

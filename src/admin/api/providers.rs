@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{ApiResult, Problem, caller, json};
-use crate::b2b::providers::{self, ProviderSpec, ProviderView};
+use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
 use crate::state::AppState;
 use crate::store::{self, idps};
@@ -61,6 +61,38 @@ pub async fn post_provider(
     Ok(json(
         StatusCode::CREATED,
         serde_json::to_value(ProviderView::from(&idp)).unwrap_or_default(),
+    ))
+}
+
+pub async fn patch_provider(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Json<ProviderPatch>,
+) -> ApiResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let caller = caller(&state, &slug, &req).await?;
+    caller.require_policies_admin()?;
+    let sealer = sealer(&state)?;
+    let (tenant_id, actor, patch) = (
+        caller.ctx.tenant.id.clone(),
+        caller.actor(),
+        body.into_inner(),
+    );
+    let updated = state
+        .db
+        .write_as(move |c| {
+            providers::update_guest_provider(c, &sealer, &tenant_id, &id, patch, &actor)
+        })
+        .await
+        .map_err(|e| match e {
+            ProviderError::Invalid(why) => Problem::bad_request(why),
+            ProviderError::Store(s) => s.into(),
+        })?
+        .ok_or_else(|| Problem::not_found("identity provider"))?;
+    Ok(json(
+        StatusCode::OK,
+        serde_json::to_value(ProviderView::from(&updated)).unwrap_or_default(),
     ))
 }
 
