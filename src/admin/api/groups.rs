@@ -39,15 +39,7 @@ pub async fn get_groups(
 ) -> ApiResult<HttpResponse> {
     let caller = caller(&state, &path, &req).await?;
     let tenant_id = caller.ctx.tenant.id.clone();
-    let visibility = {
-        let tenant_id = tenant_id.clone();
-        state
-            .db
-            .read(move |c| store::policies::get(c, &tenant_id))
-            .await?
-            .guest_visibility
-    };
-    let own = match caller.directory(visibility)? {
+    let own = match caller.directory(&state).await? {
         Directory::Admin | Directory::Everyone => None,
         Directory::Own { groups: true } => caller.user_id().map(str::to_owned),
         Directory::Own { groups: false } => {

@@ -318,14 +318,17 @@ pub enum Directory {
 
 impl Caller {
     /// The caller's view of the directory under the tenant's guest visibility.
-    pub fn directory(
-        &self,
-        visibility: crate::b2b::policy::GuestVisibility,
-    ) -> ApiResult<Directory> {
+    pub async fn directory(&self, state: &AppState) -> ApiResult<Directory> {
         use crate::b2b::policy::GuestVisibility;
         if self.has(Permission::UsersReadWrite) {
             return Ok(Directory::Admin);
         }
+        let tenant_id = self.ctx.tenant.id.clone();
+        let visibility = state
+            .db
+            .read(move |c| crate::store::policies::get(c, &tenant_id))
+            .await?
+            .guest_visibility;
         match &self.kind {
             CallerKind::App { .. } => Err(Problem::forbidden(
                 "this app lacks the Users.ReadWrite permission",

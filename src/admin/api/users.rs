@@ -15,18 +15,6 @@ pub struct UserQuery {
     user_type: Option<String>,
 }
 
-async fn visibility(
-    state: &AppState,
-    tenant_id: &str,
-) -> ApiResult<crate::b2b::policy::GuestVisibility> {
-    let tenant_id = tenant_id.to_owned();
-    Ok(state
-        .db
-        .read(move |c| store::policies::get(c, &tenant_id))
-        .await?
-        .guest_visibility)
-}
-
 /// Administrators see every field; members see directory entries; guests see
 /// what the collaboration policy's guest visibility allows.
 pub async fn get_users(
@@ -36,7 +24,7 @@ pub async fn get_users(
     query: web::Query<UserQuery>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller(&state, &path, &req).await?;
-    let directory = caller.directory(visibility(&state, &caller.ctx.tenant.id).await?)?;
+    let directory = caller.directory(&state).await?;
     let filter = match query.user_type.as_deref() {
         None => None,
         Some(t @ ("guest" | "member")) => Some(t.to_owned()),
@@ -71,7 +59,7 @@ pub async fn get_user(
     let (slug, id) = path.into_inner();
     let caller = caller(&state, &slug, &req).await?;
     let is_self = caller.user_id() == Some(id.as_str());
-    let directory = caller.directory(visibility(&state, &caller.ctx.tenant.id).await?)?;
+    let directory = caller.directory(&state).await?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let user = state
         .db
