@@ -188,6 +188,25 @@ fn audit(
     store::audit::record(conn, tenant_id, actor, action, Some(&idp.id), Some(&detail))
 }
 
+/// Refuses domains that a guest home other than `except` already serves.
+fn check_domains_free(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    domains: &[String],
+    except: Option<&str>,
+) -> StoreResult<()> {
+    for domain in domains {
+        if store::idps::for_domain(conn, tenant_id, domain)?
+            .is_some_and(|other| Some(other.id.as_str()) != except)
+        {
+            return Err(StoreError::Conflict(
+                "another identity provider already serves one of these domains",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Adds a guest home for the spec's domains; a domain already served by
 /// another provider of this tenant is refused.
 pub fn add_guest_provider(
@@ -197,13 +216,7 @@ pub fn add_guest_provider(
     spec: ProviderSpec,
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
-    for domain in &spec.domains {
-        if store::idps::for_domain(conn, tenant_id, domain)?.is_some() {
-            return Err(StoreError::Conflict(
-                "another identity provider already serves one of these domains",
-            ));
-        }
-    }
+    check_domains_free(conn, tenant_id, &spec.domains, None)?;
     let row = spec.into_row(sealer, tenant_id, ROLE_GUESTS);
     store::idps::insert(conn, &row)?;
     audit(conn, tenant_id, actor, "idp.added", &row)?;
@@ -288,15 +301,7 @@ pub fn update_guest_provider(
     }
     .validated(ROLE_GUESTS)
     .map_err(ProviderError::Invalid)?;
-    for domain in &spec.domains {
-        if store::idps::for_domain(conn, tenant_id, domain)?.is_some_and(|other| other.id != idp.id)
-        {
-            return Err(StoreError::Conflict(
-                "another identity provider already serves one of these domains",
-            )
-            .into());
-        }
-    }
+    check_domains_free(conn, tenant_id, &spec.domains, Some(&idp.id))?;
     match patch.client_secret {
         None => {}
         Some(None) => idp.client_secret_sealed = None,
