@@ -52,6 +52,21 @@ fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageErro
     }
 }
 
+/// For a federated tenant, the response that sends this sign-in upstream;
+/// `None` for a tenant that signs its members in locally. Every login step
+/// asks, so no local password is ever checked for a federated tenant.
+pub async fn upstream_instead(
+    state: &AppState,
+    ctx: &TenantContext,
+    ar: &AuthRequest,
+) -> Option<PageResult<HttpResponse>> {
+    if ctx.tenant.auth_mode == MODE_FEDERATED {
+        Some(sign_in(state, ctx, ar).await)
+    } else {
+        None
+    }
+}
+
 /// Sends a member's browser to the upstream for this authorization request.
 pub async fn sign_in(
     state: &AppState,

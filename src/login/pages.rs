@@ -68,8 +68,10 @@ pub async fn get_login(
 ) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state, &path).await?;
     let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
-    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED {
-        return crate::b2b::federation::sign_in(&state, &ctx, &auth_request).await;
+    if let Some(upstream) =
+        crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
+    {
+        return upstream;
     }
     let base = routes::tenant_path(&ctx.tenant.slug);
     let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
@@ -97,8 +99,10 @@ pub async fn post_login(
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
     let (auth_request, client) = load_request(&state, &ctx, &form.req).await?;
-    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED {
-        return crate::b2b::federation::sign_in(&state, &ctx, &auth_request).await;
+    if let Some(upstream) =
+        crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
+    {
+        return upstream;
     }
     let base = routes::tenant_path(&ctx.tenant.slug);
     let email = match Email::parse(&form.email) {

@@ -35,9 +35,11 @@ pub async fn post_password(
         return Err(PageError::csrf(&name));
     }
     let (auth_request, _client) = load_request(&state, &ctx, &form.req).await?;
-    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED {
-        // A federated tenant never checks a password here, even one it still holds.
-        return crate::b2b::federation::sign_in(&state, &ctx, &auth_request).await;
+    // A federated tenant never checks a password here, even one it still holds.
+    if let Some(upstream) =
+        crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
+    {
+        return upstream;
     }
     let base = routes::tenant_path(&ctx.tenant.slug);
     let email = Email::parse(&form.email).map_err(|_| {

@@ -107,10 +107,10 @@ pub async fn resume(
     let (session, user) = match (session, user) {
         (Some(s), Some(u)) if fresh_enough(s.auth_time) => (s, u),
         _ if prompt.none => return Err(fail(ErrorCode::LoginRequired, "no usable session")),
-        _ if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED => {
-            return Ok(crate::b2b::federation::sign_in(state, ctx, ar).await?);
-        }
         _ => {
+            if let Some(upstream) = crate::b2b::federation::upstream_instead(state, ctx, ar).await {
+                return Ok(upstream?);
+            }
             let login = format!("{base}{}?req={}", routes::LOGIN, ar.id);
             return Ok(see_other(&login, Vec::new()));
         }
