@@ -146,7 +146,7 @@ enum Command {
     /// Show or change the tenant's collaboration policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Show or change cross-tenant access (partners by issuer URL).
+    /// Show or change cross-tenant access (partners by issuer URL or tenant slug).
     #[command(subcommand)]
     CrossTenant(CrossTenantCommand),
     /// External OpenID providers that are homes for guests of given domains.
@@ -299,7 +299,7 @@ enum CrossTenantCommand {
         inbound_default: Option<String>,
         #[arg(long, value_parser = ["allow", "block"])]
         outbound_default: Option<String>,
-        /// Partner issuer URLs (repeatable).
+        /// Partners: issuer URLs, or slugs of tenants on this server (repeatable).
         #[arg(long = "inbound-allow")]
         inbound_allow: Vec<String>,
         #[arg(long = "inbound-block")]

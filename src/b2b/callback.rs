@@ -169,13 +169,14 @@ async fn guest_for(
         identity.issuer.clone(),
         identity.subject.clone(),
     );
+    let slug = state.tenants.slug_of_issuer(&issuer).map(str::to_owned);
     let (guest, inbound_ok) = state
         .db
         .read(move |c| {
             let guest = store::users::find_by_home(c, &tenant_id, &issuer, &subject)?;
             let inbound_ok = store::cross_tenant::get(c, &tenant_id)?
                 .inbound
-                .allows(&issuer);
+                .allows(&issuer, slug.as_deref());
             Ok((guest, inbound_ok))
         })
         .await?;

@@ -1,6 +1,7 @@
 //! Cross-tenant access settings (DESIGN.md §1): inbound (whose users may come
 //! in as guests) and outbound (where this tenant's users may go as guests),
-//! each a default plus per-organization entries keyed by issuer URL. Inbound
+//! each a default plus per-organization entries keyed by issuer URL or, for
+//! tenants on this server, by tenant slug. Inbound
 //! is checked at redemption, at every guest sign-in and at token exchange;
 //! outbound by the home tenant before it signs its user in to another tenant.
 
@@ -34,8 +35,16 @@ impl Default for DirectionSettings {
 }
 
 impl DirectionSettings {
-    pub fn allows(&self, issuer: &str) -> bool {
-        self.partners.get(issuer).copied().unwrap_or(self.default) == Access::Allow
+    /// Whether the organization with this issuer URL (and, when it is a
+    /// tenant on this server, this slug) is allowed: an entry for either
+    /// name overrides the default.
+    pub fn allows(&self, issuer: &str, tenant: Option<&str>) -> bool {
+        self.partners
+            .get(issuer)
+            .or_else(|| tenant.and_then(|slug| self.partners.get(slug)))
+            .copied()
+            .unwrap_or(self.default)
+            == Access::Allow
     }
 }
 
@@ -56,8 +65,12 @@ impl CrossTenantAccess {
             .keys()
             .chain(self.outbound.partners.keys())
         {
-            let url =
-                url::Url::parse(issuer).map_err(|_| format!("{issuer:?} is not an issuer URL"))?;
+            // A partner is a tenant on this server (by slug) or any issuer URL.
+            if crate::domain::TenantSlug::parse(issuer).is_ok() {
+                continue;
+            }
+            let url = url::Url::parse(issuer)
+                .map_err(|_| format!("{issuer:?} is neither a tenant nor an issuer URL"))?;
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(format!("{issuer:?} is not an http(s) issuer URL"));
             }
@@ -92,12 +105,16 @@ mod tests {
     #[test]
     fn entries_override_the_default() {
         let mut d = DirectionSettings::default();
-        assert!(d.allows("https://a.example"));
+        assert!(d.allows("https://a.example", None));
         d.partners.insert("https://a.example".into(), Access::Block);
-        assert!(!d.allows("https://a.example"));
+        assert!(!d.allows("https://a.example", None));
         d.default = Access::Block;
         d.partners.insert("https://b.example".into(), Access::Allow);
-        assert!(d.allows("https://b.example"));
-        assert!(!d.allows("https://c.example"));
+        assert!(d.allows("https://b.example", None));
+        assert!(!d.allows("https://c.example", None));
+        // A tenant here may be named by its slug.
+        d.partners.insert("fabrikam".into(), Access::Allow);
+        assert!(d.allows("https://id.example/t/fabrikam", Some("fabrikam")));
+        assert!(!d.allows("https://id.example/t/other", Some("other")));
     }
 }

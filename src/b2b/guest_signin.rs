@@ -69,12 +69,13 @@ pub async fn route(
                 return refuse("pending", "You have been invited but have not accepted yet. Open the link in your invitation email first.".into()).await;
             };
             let (tenant_id, issuer) = (ctx.tenant.id.clone(), home_issuer.clone());
+            let slug = state.tenants.slug_of_issuer(&issuer).map(str::to_owned);
             let inbound_ok = state
                 .db
                 .read(move |c| {
                     Ok(store::cross_tenant::get(c, &tenant_id)?
                         .inbound
-                        .allows(&issuer))
+                        .allows(&issuer, slug.as_deref()))
                 })
                 .await?;
             if !inbound_ok {

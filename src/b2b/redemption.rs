@@ -206,6 +206,10 @@ pub async fn complete(
         invitation_id.to_owned(),
         identity.clone(),
     );
+    let home_slug = state
+        .tenants
+        .slug_of_issuer(&identity.issuer)
+        .map(str::to_owned);
     let source = if identity.issuer == home::MAIL_IDP {
         "email_passcode"
     } else if state.tenants.slug_of_issuer(&identity.issuer).is_some() {
@@ -236,7 +240,7 @@ pub async fn complete(
             }
             if !store::cross_tenant::get(c, &tenant_id)?
                 .inbound
-                .allows(&identity.issuer)
+                .allows(&identity.issuer, home_slug.as_deref())
             {
                 return Ok(Err(Refusal::InboundBlocked));
             }

@@ -48,7 +48,8 @@ async fn an_inbound_block_refuses_redemption_and_later_sign_ins() {
     let (_, landing) = b.redeem(&link, GUEST).await;
     assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
     assert!(b.guest_tokens(GUEST).await.is_ok());
-    set(&b, "contoso", blocking(b.app.issuer("proseware"), true));
+    // This time the partner is named by its tenant slug.
+    set(&b, "contoso", blocking("proseware".into(), true));
     match b.guest_tokens(GUEST).await {
         Err(Landing::Page(403, page)) => assert!(page.contains("no longer accepts"), "{page}"),
         other => panic!("{other:?}"),
@@ -72,6 +73,14 @@ async fn the_home_refuses_to_sign_its_user_in_where_outbound_settings_block() {
         b.guest(GUEST).external_state.as_deref(),
         Some("pending_acceptance")
     );
+
+    // Named by slug, the outbound block holds too; lifted, redemption works.
+    set(&b, "proseware", blocking("contoso".into(), false));
+    let (_, landing) = b.redeem(&link, GUEST).await;
+    assert!(matches!(landing, Landing::Page(403, _)), "{landing:?}");
+    set(&b, "proseware", CrossTenantAccess::default());
+    let (_, landing) = b.redeem(&link, GUEST).await;
+    assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
 }
 
 #[tokio::test]

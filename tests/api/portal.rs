@@ -260,7 +260,7 @@ async fn an_admin_edits_the_policy_and_cross_tenant_access_and_sees_the_redempti
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("Policy not saved"));
 
-    // Cross-tenant access: block Proseware inbound.
+    // Cross-tenant access: block Proseware inbound, named by its tenant slug.
     let proseware = b.app.issuer("proseware");
     let response = post(
         "cross-tenant",
@@ -268,7 +268,7 @@ async fn an_admin_edits_the_policy_and_cross_tenant_access_and_sees_the_redempti
             ("csrf_token", csrf.clone()),
             ("inbound_default", "allow".to_owned()),
             ("outbound_default", "allow".to_owned()),
-            ("inbound_block", proseware.clone()),
+            ("inbound_block", "proseware".to_owned()),
         ],
     )
     .await;
@@ -278,8 +278,8 @@ async fn an_admin_edits_the_policy_and_cross_tenant_access_and_sees_the_redempti
         .db
         .read_blocking(|c| portico::store::cross_tenant::get(c, &tenant.id))
         .unwrap();
-    assert!(!access.inbound.allows(&proseware));
-    assert!(access.outbound.allows(&proseware));
+    assert!(!access.inbound.allows(&proseware, Some("proseware")));
+    assert!(access.outbound.allows(&proseware, Some("proseware")));
 
     // Every change is audited; without the CSRF token nothing changes.
     let audit = b

@@ -108,14 +108,18 @@ pub async fn validate(
 
     // A sibling tenant signing in one of our users as its guest: our outbound
     // settings decide whether our users may go there.
-    if state.tenants.slug_of_issuer(&client.client_id).is_some() {
-        let (tenant_id, resource) = (ctx.tenant.id.clone(), client.client_id.clone());
+    if let Some(slug) = state.tenants.slug_of_issuer(&client.client_id) {
+        let (tenant_id, resource, slug) = (
+            ctx.tenant.id.clone(),
+            client.client_id.clone(),
+            slug.to_owned(),
+        );
         let allowed = state
             .db
             .read(move |c| {
                 Ok(crate::store::cross_tenant::get(c, &tenant_id)?
                     .outbound
-                    .allows(&resource))
+                    .allows(&resource, Some(&slug)))
             })
             .await?;
         if !allowed {

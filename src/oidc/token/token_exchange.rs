@@ -189,6 +189,10 @@ pub async fn exchange(
         client.client_id.clone(),
         client.assignment_required,
     );
+    let home_slug = state
+        .tenants
+        .slug_of_issuer(&home_issuer)
+        .map(str::to_owned);
     let outcome = state
         .db
         .write(move |c| {
@@ -199,7 +203,7 @@ pub async fn exchange(
             };
             if !store::cross_tenant::get(c, &tenant_id)?
                 .inbound
-                .allows(&home_issuer)
+                .allows(&home_issuer, home_slug.as_deref())
             {
                 return Ok(Err("inbound access from this organization is blocked"));
             }
