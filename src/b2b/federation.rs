@@ -136,8 +136,7 @@ pub async fn provision(
     let outcome = state
         .db
         .write(move |c| {
-            let before = store::users::find_by_home(c, &tenant_id, &issuer, &subject)?;
-            let user = store::users::upsert_federated(
+            let (user, created) = store::users::upsert_federated(
                 c,
                 &tenant_id,
                 UpstreamProfile {
@@ -147,10 +146,10 @@ pub async fn provision(
                     display_name: &display_name,
                 },
             )?;
-            let action = if before.is_some() {
-                "member.updated_from_upstream"
-            } else {
+            let action = if created {
                 "member.provisioned"
+            } else {
+                "member.updated_from_upstream"
             };
             store::audit::record(
                 c,

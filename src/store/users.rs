@@ -223,12 +223,12 @@ pub struct UpstreamProfile<'a> {
 
 /// A federated tenant's member as the upstream describes them: found by
 /// upstream identity and updated, or linked to the unlinked member with the
-/// same address, or created. Guests are never matched.
+/// same address, or created (then the flag is true). Guests are never matched.
 pub fn upsert_federated(
     conn: &mut DbConn,
     tenant_id: &str,
     profile: UpstreamProfile<'_>,
-) -> StoreResult<User> {
+) -> StoreResult<(User, bool)> {
     let at = now();
     let existing = match find_by_home(conn, tenant_id, profile.issuer, profile.subject)? {
         Some(user) => Some(user),
@@ -262,7 +262,7 @@ pub fn upsert_federated(
             .values(&user)
             .execute(conn)
             .map_err(|e| StoreError::unique_as(e, "this upstream account already exists"))?;
-        return Ok(user);
+        return Ok((user, true));
     };
     if user.user_type != "member" {
         return Err(StoreError::Conflict(
@@ -288,7 +288,8 @@ pub fn upsert_federated(
     .map_err(|e| {
         StoreError::unique_as(e, "another account of this tenant already uses this email")
     })?;
-    find(conn, tenant_id, &user.id)?.ok_or(StoreError::NotFound)
+    let updated = find(conn, tenant_id, &user.id)?.ok_or(StoreError::NotFound)?;
+    Ok((updated, false))
 }
 
 pub fn find_by_home(
