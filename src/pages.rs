@@ -50,7 +50,7 @@ pub fn render<T: Template>(
 pub struct PageError {
     pub status: StatusCode,
     pub tenant_name: String,
-    pub title: String,
+    pub title: &'static str,
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
@@ -59,11 +59,16 @@ pub struct PageError {
 }
 
 impl PageError {
-    pub fn new(status: StatusCode, tenant_name: &str, title: &str, message: &str) -> PageError {
+    pub fn new(
+        status: StatusCode,
+        tenant_name: &str,
+        title: &'static str,
+        message: &str,
+    ) -> PageError {
         PageError {
             status,
             tenant_name: tenant_name.to_owned(),
-            title: title.to_owned(),
+            title,
             message: message.to_owned(),
             detail: String::new(),
             back: None,
@@ -137,7 +142,7 @@ impl ResponseError for PageError {
             self.status,
             &ErrorPage {
                 tenant_name: &self.tenant_name,
-                title: &self.title,
+                title: self.title,
                 message: &self.message,
                 back: self.back.as_deref(),
             },

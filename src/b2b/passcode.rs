@@ -78,6 +78,22 @@ fn throttled(ctx: &TenantContext) -> PageError {
     )
 }
 
+/// What a stored passcode proves the address for (the inverse of `send`).
+fn purpose_of(ctx: &TenantContext, row: &Passcode) -> PageResult<For> {
+    match (&row.invitation_id, &row.auth_request_id) {
+        (Some(invitation_id), _) => Ok(For::Redeem {
+            invitation_id: invitation_id.clone(),
+        }),
+        (None, Some(auth_request_id)) => Ok(For::SignIn {
+            auth_request_id: auth_request_id.clone(),
+        }),
+        (None, None) => Err(PageError::server(
+            &ctx.tenant.display_name,
+            "passcode without purpose",
+        )),
+    }
+}
+
 /// Mails a new passcode to `email` and returns the page to enter it, with the
 /// cookie binding it to this browser. Earlier codes for the address end.
 pub async fn send(
@@ -310,15 +326,9 @@ pub async fn post_passcode(
         name: None,
         amr: Some("otp".into()),
     };
-    let next = match (row.invitation_id, row.auth_request_id) {
-        (Some(invitation_id), _) => Next::Redeem { invitation_id },
-        (None, Some(auth_request_id)) => Next::SignIn { auth_request_id },
-        (None, None) => {
-            return Err(PageError::server(
-                &ctx.tenant.display_name,
-                "passcode without purpose",
-            ));
-        }
+    let next = match purpose_of(&ctx, &row)? {
+        For::Redeem { invitation_id } => Next::Redeem { invitation_id },
+        For::SignIn { auth_request_id } => Next::SignIn { auth_request_id },
     };
     let mut clear = Cookie::build(COOKIE, "")
         .path(routes::tenant_path(&ctx.tenant.slug))
@@ -357,15 +367,6 @@ pub async fn post_resend(
                 "Start again from your invitation link or the application.",
             )
         })?;
-    let purpose = match (row.invitation_id, row.auth_request_id) {
-        (Some(invitation_id), _) => For::Redeem { invitation_id },
-        (None, Some(auth_request_id)) => For::SignIn { auth_request_id },
-        (None, None) => {
-            return Err(PageError::server(
-                &ctx.tenant.display_name,
-                "passcode without purpose",
-            ));
-        }
-    };
+    let purpose = purpose_of(&ctx, &row)?;
     send(&state, &ctx, &row.email, purpose).await
 }

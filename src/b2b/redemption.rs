@@ -42,7 +42,12 @@ pub struct InviteForm {
     csrf_token: String,
 }
 
-fn notice(ctx: &TenantContext, status: StatusCode, title: &str, message: &str) -> PageError {
+fn notice(
+    ctx: &TenantContext,
+    status: StatusCode,
+    title: &'static str,
+    message: &str,
+) -> PageError {
     PageError::new(status, &ctx.tenant.display_name, title, message)
 }
 
