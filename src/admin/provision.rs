@@ -143,6 +143,23 @@ pub struct AppSpec {
     pub permissions: Vec<Permission>,
 }
 
+impl AppSpec {
+    /// A confidential, first-party code-flow client with one redirect URI:
+    /// what one tenant registers at another provider to sign people in.
+    pub fn sign_in_client(name: &str, redirect_uri: String) -> AppSpec {
+        AppSpec {
+            client_id: None,
+            name: name.to_owned(),
+            redirect_uris: vec![redirect_uri],
+            post_logout_redirect_uris: vec![],
+            public: false,
+            first_party: true,
+            grants: vec![GrantType::AuthorizationCode],
+            permissions: vec![],
+        }
+    }
+}
+
 /// Registers an app; returns it and, for confidential clients, the secret
 /// (shown once, stored only as a SHA-256 hash).
 pub fn create_app(

@@ -26,7 +26,6 @@ use crate::b2b::invitation::{InviteRequest, Target};
 use crate::b2b::providers::{self, ProviderSpec};
 use crate::config::Settings;
 use crate::crypto::Sealer;
-use crate::domain::GrantType;
 use crate::startup::Application;
 use crate::store::{self, Db};
 use crate::tokens::keys::SigningAlg;
@@ -143,16 +142,7 @@ impl App {
         let (client, secret) = provision::create_app(
             &host.db,
             slug,
-            &AppSpec {
-                client_id: None,
-                name: "Project workspace".into(),
-                redirect_uris: vec![REDIRECT.into()],
-                post_logout_redirect_uris: vec![],
-                public: false,
-                first_party: true,
-                grants: vec![GrantType::AuthorizationCode],
-                permissions: vec![],
-            },
+            &AppSpec::sign_in_client("Project workspace", REDIRECT.into()),
         )?;
         let http = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
@@ -246,16 +236,10 @@ fn register_host_at(
     let (client, secret) = provision::create_app(
         &idp.db,
         slug,
-        &AppSpec {
-            client_id: None,
-            name: format!("Sign-in for {host_slug}"),
-            redirect_uris: vec![format!("{}/callback/home", host.issuer(host_slug))],
-            post_logout_redirect_uris: vec![],
-            public: false,
-            first_party: true,
-            grants: vec![GrantType::AuthorizationCode],
-            permissions: vec![],
-        },
+        &AppSpec::sign_in_client(
+            &format!("Sign-in for {host_slug}"),
+            format!("{}/callback/home", host.issuer(host_slug)),
+        ),
     )?;
     ProviderSpec {
         display_name: format!("{slug} sign-in"),

@@ -10,7 +10,6 @@ use openidconnect::TokenResponse;
 use portico::admin::provision::{self, AppSpec};
 use portico::b2b::providers::{self, ProviderSpec};
 use portico::compare::gate::{Gate, Mode};
-use portico::domain::GrantType;
 use portico::store;
 
 use crate::guests::rp_sign_in;
@@ -69,16 +68,10 @@ async fn federated_host(upstream_db: &portico::store::Db, issuer: String) -> (Te
     let (client, secret) = provision::create_app(
         upstream_db,
         "corp",
-        &AppSpec {
-            client_id: None,
-            name: "Contoso (federated)".into(),
-            redirect_uris: vec![format!("{}/callback/home", host.issuer("contoso"))],
-            post_logout_redirect_uris: vec![],
-            public: false,
-            first_party: true,
-            grants: vec![GrantType::AuthorizationCode],
-            permissions: vec![],
-        },
+        &AppSpec::sign_in_client(
+            "Contoso (federated)",
+            format!("{}/callback/home", host.issuer("contoso")),
+        ),
     )
     .unwrap();
     let tenant = provision::tenant(&host.db, "contoso").unwrap();
@@ -389,16 +382,10 @@ async fn a_federated_tenant_never_accepts_a_local_password_and_links_existing_me
     let (client, secret) = provision::create_app(
         &f.upstream.db,
         "corp",
-        &AppSpec {
-            client_id: None,
-            name: "Contoso again".into(),
-            redirect_uris: vec![format!("{}/callback/home", f.host.issuer("contoso"))],
-            post_logout_redirect_uris: vec![],
-            public: false,
-            first_party: true,
-            grants: vec![GrantType::AuthorizationCode],
-            permissions: vec![],
-        },
+        &AppSpec::sign_in_client(
+            "Contoso again",
+            format!("{}/callback/home", f.host.issuer("contoso")),
+        ),
     )
     .unwrap();
     let (status, _, _) = crate::admin_api::call(

@@ -39,16 +39,10 @@ async fn external_idp(b: &B2b) -> External {
     server.tenant("northwind");
     server.member("northwind", ANN);
     server.member("northwind", "bob@northwind.example");
-    let spec = AppSpec {
-        client_id: None,
-        name: "Contoso guest access".into(),
-        redirect_uris: vec![format!("{}/callback/home", b.app.issuer("contoso"))],
-        post_logout_redirect_uris: vec![],
-        public: false,
-        first_party: true,
-        grants: vec![GrantType::AuthorizationCode],
-        permissions: vec![],
-    };
+    let spec = AppSpec::sign_in_client(
+        "Contoso guest access",
+        format!("{}/callback/home", b.app.issuer("contoso")),
+    );
     let (client, secret) = provision::create_app(&server.db, "northwind", &spec).unwrap();
     let secret = secret.expect("confidential client");
     let provider = ProviderSpec {
