@@ -68,6 +68,10 @@ pub enum Permission {
     #[serde(rename = "Policies.ReadWrite")]
     #[value(name = "Policies.ReadWrite")]
     PoliciesReadWrite,
+    /// A resource server: may introspect access tokens issued to other apps.
+    #[serde(rename = "Tokens.Introspect")]
+    #[value(name = "Tokens.Introspect")]
+    TokensIntrospect,
 }
 
 impl Permission {
@@ -76,6 +80,7 @@ impl Permission {
             Permission::InvitationsInvite => "Invitations.Invite",
             Permission::UsersReadWrite => "Users.ReadWrite",
             Permission::PoliciesReadWrite => "Policies.ReadWrite",
+            Permission::TokensIntrospect => "Tokens.Introspect",
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Token introspection (RFC 7662 §2), for confidential clients of the tenant.
 //! Anything not live, or not this tenant's, is simply `{"active": false}`.
+//! Policy (§4 leaves it to the server): a token is described to the client it
+//! was issued to, and an access token also to apps holding the
+//! `Tokens.Introspect` permission (resource servers); to anyone else it is
+//! inactive, so one app cannot read another's users' claims.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -7,6 +11,7 @@ use serde::Deserialize;
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::crypto::token_hash;
+use crate::domain::Permission;
 use crate::state::AppState;
 use crate::store::{self, now};
 use crate::tokens::access::{self, AccessError};
@@ -44,7 +49,11 @@ pub async fn post_introspect(
     // `token_type_hint` is optional (§2.1); the token's shape tells the kind.
     let looks_like_jwt = token.matches('.').count() == 2;
     if looks_like_jwt {
+        let may_read = |owner: &str| {
+            owner == client.client_id || client.permissions.contains(&Permission::TokensIntrospect)
+        };
         return match access::validate(&state, &ctx, &token).await {
+            Ok(claims) if !may_read(&claims.client_id) => Ok(inactive()),
             Ok(claims) => {
                 let mut body = serde_json::to_value(&claims).unwrap_or_default();
                 if let Some(obj) = body.as_object_mut() {
