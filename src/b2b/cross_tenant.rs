@@ -79,6 +79,34 @@ impl CrossTenantAccess {
     }
 }
 
+/// Whether a guest whose home is `home_issuer` may come into the resource
+/// tenant now: the resource's inbound settings allow the home, and, when the
+/// home is a tenant on this server (`home_slug`), the home's outbound settings
+/// allow the resource. Both organizations' "no" holds on every path.
+pub fn guest_may_enter(
+    conn: &mut crate::store::DbConn,
+    resource: &crate::store::tenants::Tenant,
+    resource_issuer: &str,
+    home_issuer: &str,
+    home_slug: Option<&str>,
+) -> crate::store::StoreResult<bool> {
+    if !crate::store::cross_tenant::get(conn, &resource.id)?
+        .inbound
+        .allows(home_issuer, home_slug)
+    {
+        return Ok(false);
+    }
+    let Some(slug) = home_slug else {
+        return Ok(true);
+    };
+    match crate::store::tenants::find_by_slug(conn, slug)? {
+        Some(home) => Ok(crate::store::cross_tenant::get(conn, &home.id)?
+            .outbound
+            .allows(resource_issuer, Some(&resource.slug))),
+        None => Ok(false),
+    }
+}
+
 /// Stores the tenant's settings and audits the change with the new settings.
 pub fn save(
     conn: &mut crate::store::DbConn,

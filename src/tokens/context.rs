@@ -53,6 +53,14 @@ pub struct TenantDirectory {
     clients: RwLock<HashMap<(String, String), CachedClient>>,
 }
 
+/// The slug, when `url` is the issuer URL of a tenant slug on the server at
+/// `public_url` (existence not checked).
+pub fn sibling_slug<'a>(public_url: &str, url: &'a str) -> Option<&'a str> {
+    url.strip_prefix(public_url.trim_end_matches('/'))?
+        .strip_prefix("/t/")
+        .filter(|slug| TenantSlug::parse(slug).is_ok())
+}
+
 impl TenantDirectory {
     pub fn new(db: Db, public_url: &str, ttl: Duration) -> TenantDirectory {
         TenantDirectory {
@@ -71,9 +79,7 @@ impl TenantDirectory {
     /// The slug, when `url` is the issuer URL of a tenant slug on this server
     /// (the inverse of [`TenantDirectory::issuer_for`]; existence not checked).
     pub fn slug_of_issuer<'a>(&self, url: &'a str) -> Option<&'a str> {
-        url.strip_prefix(self.public_url.as_str())?
-            .strip_prefix("/t/")
-            .filter(|slug| TenantSlug::parse(slug).is_ok())
+        sibling_slug(&self.public_url, url)
     }
 
     /// The tenant's context, or `None` when no such tenant exists.

@@ -138,10 +138,29 @@ async fn audience(
     if url.fragment().is_some() {
         return Err(invalid("resource has a fragment"));
     }
-    match state.tenants.slug_of_issuer(resource) {
-        Some(slug) if state.tenants.get(slug).await?.is_some() => Ok(resource.to_owned()),
-        _ => Err(invalid("resource is not a tenant of this server")),
+    let Some(slug) = state.tenants.slug_of_issuer(resource) else {
+        return Err(invalid("resource is not a tenant of this server"));
+    };
+    if state.tenants.get(slug).await?.is_none() {
+        return Err(invalid("resource is not a tenant of this server"));
     }
+    // A token for another tenant lets the user in there as a guest: this
+    // tenant's outbound settings decide, as they do at `/authorize`.
+    let (tenant_id, target, slug) = (ctx.tenant.id.clone(), resource.to_owned(), slug.to_owned());
+    let allowed = state
+        .db
+        .read(move |c| {
+            Ok(crate::store::cross_tenant::get(c, &tenant_id)?
+                .outbound
+                .allows(&target, Some(&slug)))
+        })
+        .await?;
+    if !allowed {
+        return Err(invalid(
+            "outbound access to this organization is blocked by the user's organization",
+        ));
+    }
+    Ok(resource.to_owned())
 }
 
 pub async fn post_token(

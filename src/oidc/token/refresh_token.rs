@@ -35,6 +35,8 @@ pub async fn exchange(
     let client_id = client.client_id.clone();
     let hash = token_hash(presented);
     let lifetime = state.settings.lifetimes.refresh_token;
+    let (tenant, issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
+    let public_url = state.settings.public_url.clone();
 
     let outcome = state
         .db
@@ -62,6 +64,23 @@ pub async fn exchange(
                 Some(u) if u.is_usable() => u,
                 _ => return Ok(Outcome::Refused("user missing, blocked or expired".into())),
             };
+            // A guest stays subject to both organizations' cross-tenant settings.
+            if let Some(home) = user
+                .home_issuer
+                .as_deref()
+                .filter(|_| user.user_type == "guest")
+                && !crate::b2b::cross_tenant::guest_may_enter(
+                    c,
+                    &tenant,
+                    &issuer,
+                    home,
+                    crate::tokens::context::sibling_slug(&public_url, home),
+                )?
+            {
+                return Ok(Outcome::Refused(
+                    "cross-tenant access settings block the guest's organization".into(),
+                ));
+            }
             let granted = ScopeSet::parse(&old.scope).map_err(store::StoreError::Corrupt)?;
             let scope = match requested {
                 Some(req) if !req.is_subset(&granted) => {

@@ -193,6 +193,7 @@ pub async fn exchange(
         .tenants
         .slug_of_issuer(&home_issuer)
         .map(str::to_owned);
+    let (tenant, resource_issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
     let outcome = state
         .db
         .write(move |c| {
@@ -201,11 +202,14 @@ pub async fn exchange(
             else {
                 return Ok(Err("no guest for this home identity"));
             };
-            if !store::cross_tenant::get(c, &tenant_id)?
-                .inbound
-                .allows(&home_issuer, home_slug.as_deref())
-            {
-                return Ok(Err("inbound access from this organization is blocked"));
+            if !crate::b2b::cross_tenant::guest_may_enter(
+                c,
+                &tenant,
+                &resource_issuer,
+                &home_issuer,
+                home_slug.as_deref(),
+            )? {
+                return Ok(Err("cross-tenant access settings block this organization"));
             }
             if guest.external_state.as_deref() != Some("accepted") || !guest.is_usable() {
                 return Ok(Err("guest pending, blocked or expired"));
