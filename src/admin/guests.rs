@@ -24,7 +24,7 @@ pub fn inviter_from_user(
     tenant: &Tenant,
     user: &User,
 ) -> Result<Inviter, InviteError> {
-    if !user.is_active() {
+    if !user.is_usable() {
         return Err(InviteError::Forbidden);
     }
     Ok(Inviter::User {

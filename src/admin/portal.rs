@@ -173,7 +173,7 @@ async fn portal_user(
             ))
         })
         .await?;
-    let Some(user) = user.filter(|u| u.is_active()) else {
+    let Some(user) = user.filter(|u| u.is_usable()) else {
         return Ok(Access::SignIn(sign_in_redirect(ctx)));
     };
     let is_admin = roles.iter().any(|r| r == "admin");
@@ -310,8 +310,15 @@ pub(super) async fn page(
         csrf_token: &token,
         notice,
         new_link,
-        groups: groups.into_iter().map(|g| g.name).collect(),
-        apps: apps.into_iter().map(|a| (a.client_id, a.name)).collect(),
+        // Only those who may grant a group or app are offered it as a target.
+        groups: match user.inviter.may_grant_access() {
+            true => groups.into_iter().map(|g| g.name).collect(),
+            false => Vec::new(),
+        },
+        apps: match user.inviter.may_grant_access() {
+            true => apps.into_iter().map(|a| (a.client_id, a.name)).collect(),
+            false => Vec::new(),
+        },
         invitations: invitations
             .iter()
             .filter(|i| user.is_admin || i.invited_by == actor)
@@ -429,6 +436,12 @@ pub async fn post_invite(
             "Not allowed",
             "Your account may not invite guests to this organization.",
         )),
+        Err(InviteError::MayNotGrant) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            &ctx.tenant.display_name,
+            "Not allowed",
+            "Only administrators may invite guests into a group or an application.",
+        )),
         Err(e) => {
             page(
                 &state,
@@ -479,6 +492,7 @@ pub async fn post_invitation_action(
     if !user.is_admin && existing.invited_by != actor {
         return Err(not_found());
     }
+    let inviter = user.inviter.clone();
     let (tenant, issuer, lifetime) = (
         ctx.tenant.clone(),
         ctx.issuer.clone(),
@@ -488,7 +502,7 @@ pub async fn post_invitation_action(
         "resend" => {
             state
                 .db
-                .write_as(move |c| invitation::resend(c, &tenant, &issuer, &actor, &id, lifetime))
+                .write_as(move |c| invitation::resend(c, &tenant, &issuer, &inviter, &id, lifetime))
                 .await
                 .map_err(|e| {
                     PageError::new(StatusCode::CONFLICT, &name, "Not possible", &e.to_string())

@@ -19,8 +19,13 @@ pub enum Inviter {
         roles: Vec<String>,
         is_guest: bool,
     },
-    /// An app using its `Invitations.Invite` permission.
-    App { client_id: String, name: String },
+    /// An app using its `Invitations.Invite` permission; `grants_access` when
+    /// it also holds `Users.ReadWrite` (it could add members to groups itself).
+    App {
+        client_id: String,
+        name: String,
+        grants_access: bool,
+    },
 }
 
 impl Inviter {
@@ -34,6 +39,16 @@ impl Inviter {
     pub fn display_name(&self) -> &str {
         match self {
             Inviter::User { name, .. } | Inviter::App { name, .. } => name,
+        }
+    }
+
+    /// Whether the inviter may grant a group or an application: the right to
+    /// add someone to it directly (administrators, and apps with
+    /// Users.ReadWrite). An invitation to a group or app is such a grant.
+    pub fn may_grant_access(&self) -> bool {
+        match self {
+            Inviter::User { roles, .. } => roles.iter().any(|r| r == "admin"),
+            Inviter::App { grants_access, .. } => *grants_access,
         }
     }
 }
@@ -65,6 +80,12 @@ pub enum InviteError {
     AlreadyGuest(String),
     #[error("you are not allowed to invite guests")]
     Forbidden,
+    #[error("only administrators may invite guests into a group or an application")]
+    MayNotGrant,
+    #[error(
+        "{0} is blocked in this organization; an administrator must unblock them before they can be invited again"
+    )]
+    Blocked(String),
     #[error("the collaboration policy does not allow inviting addresses at {0}")]
     DomainNotAllowed(String),
     #[error("no such {0}")]
@@ -88,7 +109,15 @@ pub fn redeem_url(issuer: &str, token: &str) -> String {
     format!("{issuer}{}", routes::INVITE.replace("{token}", token))
 }
 
-fn parse_redirect(url: Option<&str>) -> Result<Option<String>, InviteError> {
+/// Where a guest's browser may be sent after redemption: the tenant's own
+/// pages, or an origin where one of its apps registered a redirect URI. Any
+/// other URL would make the organization's domain an open redirector.
+fn parse_redirect(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    url: Option<&str>,
+) -> Result<Option<String>, InviteError> {
     let Some(raw) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
@@ -99,7 +128,40 @@ fn parse_redirect(url: Option<&str>) -> Result<Option<String>, InviteError> {
             "redirect URL must be http or https".into(),
         ));
     }
+    if !redirect_allowed(conn, tenant, issuer, &parsed)? {
+        return Err(InviteError::Invalid(
+            "redirect URL must be a page of this organization or at the address of one of its applications"
+                .into(),
+        ));
+    }
     Ok(Some(parsed.to_string()))
+}
+
+/// Whether `url` is one of the tenant's own pages (under its issuer) or has
+/// the origin of a redirect URI registered by one of the tenant's apps.
+pub fn redirect_allowed(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    issuer: &str,
+    url: &url::Url,
+) -> Result<bool, StoreError> {
+    if url.username() != "" || url.password().is_some() {
+        return Ok(false);
+    }
+    if let Ok(own) = url::Url::parse(issuer) {
+        let prefix = format!("{}/", own.path().trim_end_matches('/'));
+        if url.origin() == own.origin()
+            && (url.path() == own.path() || url.path().starts_with(&prefix))
+        {
+            return Ok(true);
+        }
+    }
+    let apps = store::apps::list(conn, &tenant.id)?;
+    Ok(apps
+        .iter()
+        .flat_map(|a| a.redirect_uris.iter())
+        .filter_map(|r| url::Url::parse(r.as_str()).ok())
+        .any(|r| r.origin() == url.origin()))
 }
 
 fn target_description(tenant: &Tenant, inv: &Invitation) -> String {
@@ -155,7 +217,7 @@ pub fn invite(
     if !policy.domain_allowed(email.domain()) {
         return Err(InviteError::DomainNotAllowed(email.domain().to_owned()));
     }
-    let redirect_url = parse_redirect(request.redirect_url.as_deref())?;
+    let redirect_url = parse_redirect(conn, tenant, issuer, request.redirect_url.as_deref())?;
     let message = request
         .message
         .as_deref()
@@ -166,6 +228,9 @@ pub fn invite(
         return Err(InviteError::Invalid(
             "the message is limited to 2000 characters".into(),
         ));
+    }
+    if !matches!(request.target, Target::Tenant) && !inviter.may_grant_access() {
+        return Err(InviteError::MayNotGrant);
     }
     let (kind, target_id, target_name) = match &request.target {
         Target::Tenant => ("tenant", None, None),
@@ -187,10 +252,11 @@ pub fn invite(
         Some(u) if u.external_state.as_deref() == Some("accepted") => {
             return Err(InviteError::AlreadyGuest(email.to_string()));
         }
+        // A block stands until an administrator lifts it.
+        Some(u) if !u.is_active() => return Err(InviteError::Blocked(email.to_string())),
         Some(pending) => {
             // A new invitation replaces the old links of a still-pending guest.
             invitations::revoke_pending_for_guest(conn, &tenant.id, &pending.id)?;
-            store::users::set_status(conn, &tenant.id, &pending.id, "active")?;
             pending
         }
         None => {
@@ -309,12 +375,13 @@ pub fn reset_redemption(
     issue(conn, tenant, issuer, actor, guest, draft, lifetime)
 }
 
-/// A fresh link and expiry for a pending invitation, mailed again.
+/// A fresh link and expiry for a pending invitation, mailed again. Resending
+/// is inviting: the same policy, grant and block rules apply as to `invite`.
 pub fn resend(
     conn: &mut DbConn,
     tenant: &Tenant,
     issuer: &str,
-    actor: &str,
+    inviter: &Inviter,
     invitation_id: &str,
     lifetime: chrono::TimeDelta,
 ) -> Result<Invited, InviteError> {
@@ -322,6 +389,17 @@ pub fn resend(
         invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
     if invitation.status != "pending" {
         return Err(InviteError::NotPending);
+    }
+    if !store::policies::get(conn, &tenant.id)?.may_invite(inviter) {
+        return Err(InviteError::Forbidden);
+    }
+    if invitation.target_kind != "tenant" && !inviter.may_grant_access() {
+        return Err(InviteError::MayNotGrant);
+    }
+    if store::users::find(conn, &tenant.id, &invitation.guest_user_id)?
+        .is_some_and(|g| !g.is_active())
+    {
+        return Err(InviteError::Blocked(invitation.email.clone()));
     }
     let token = random_token();
     invitation.token_hash = token_hash(&token);
@@ -341,7 +419,7 @@ pub fn resend(
     store::audit::record(
         conn,
         &tenant.id,
-        actor,
+        &inviter.actor(),
         "invitation.resent",
         Some(&invitation.email),
         Some(&invitation.id),

@@ -195,6 +195,7 @@ pub enum Refusal {
     AlreadyLinked,
     DomainNotAllowed,
     InboundBlocked,
+    Blocked,
 }
 
 /// Redeems atomically: invitation pending → redeemed, guest linked to its home
@@ -211,6 +212,7 @@ pub async fn complete(
         invitation_id.to_owned(),
         identity.clone(),
     );
+    let (tenant, issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
     let home_slug = state
         .tenants
         .slug_of_issuer(&identity.issuer)
@@ -225,7 +227,7 @@ pub async fn complete(
     let outcome = state
         .db
         .write(move |c| {
-            let Some(invitation) = store::invitations::find(c, &tenant_id, &id)? else {
+            let Some(mut invitation) = store::invitations::find(c, &tenant_id, &id)? else {
                 return Ok(Err(Refusal::NotPending("gone")));
             };
             match invitation.effective_status() {
@@ -262,6 +264,12 @@ pub async fn complete(
                 .is_some_and(|u| u.id != invitation.guest_user_id)
             {
                 return Ok(Err(Refusal::AlreadyLinked));
+            }
+            // A guest an administrator blocked stays out until unblocked.
+            if store::users::find(c, &tenant_id, &invitation.guest_user_id)?
+                .is_none_or(|g| !g.is_active())
+            {
+                return Ok(Err(Refusal::Blocked));
             }
             if !store::invitations::mark_redeemed(c, &tenant_id, &invitation.id)? {
                 return Ok(Err(Refusal::NotPending("redeemed")));
@@ -310,6 +318,14 @@ pub async fn complete(
             )?;
             let guest = store::users::find(c, &tenant_id, &invitation.guest_user_id)?
                 .ok_or(StoreError::NotFound)?;
+            // Checked again now: the app whose address it was may be gone.
+            let redirect_ok = match invitation.redirect_url.as_deref().map(url::Url::parse) {
+                Some(Ok(url)) => super::invitation::redirect_allowed(c, &tenant, &issuer, &url)?,
+                _ => false,
+            };
+            if !redirect_ok {
+                invitation.redirect_url = None;
+            }
             Ok(Ok((invitation, guest)))
         })
         .await?;
@@ -360,6 +376,12 @@ pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
             StatusCode::FORBIDDEN,
             "Organization not allowed",
             "This organization does not accept guests from your organization. Nothing was changed.",
+        ),
+        Refusal::Blocked => notice(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "Access blocked",
+            "Your access to this organization has been blocked. Contact the person who invited you. Nothing was changed.",
         ),
         Refusal::DomainNotAllowed => notice(
             ctx,

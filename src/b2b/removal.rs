@@ -95,7 +95,7 @@ pub fn remove(
     Ok(())
 }
 
-/// Revokes a pending invitation; a guest who never accepted goes with it.
+/// Revokes a pending invitation; its link can no longer be redeemed.
 pub fn revoke_invitation(
     conn: &mut DbConn,
     tenant_id: &str,
@@ -107,14 +107,9 @@ pub fn revoke_invitation(
     if !store::invitations::revoke(conn, tenant_id, invitation_id)? {
         return Err(RemovalError::NotPending);
     }
-    if let Some(guest) = store::users::find(conn, tenant_id, &invitation.guest_user_id)?
-        && guest.external_state.as_deref() == Some("pending_acceptance")
-    {
-        // The invitation row references the guest; keep both rows but block the
-        // object so the revoked link can never be completed.
-        store::users::set_status(conn, tenant_id, &guest.id, "blocked")?;
-        cut_off(conn, tenant_id, &guest.id)?;
-    }
+    // The link is dead (redemption requires a pending invitation); the guest
+    // object is not blocked, so the inviter may invite the address again,
+    // whereas a block by an administrator stands until lifted.
     store::audit::record(
         conn,
         tenant_id,

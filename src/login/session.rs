@@ -12,7 +12,9 @@ use crate::tokens::TenantContext;
 
 pub const COOKIE: &str = "portico_session";
 
-/// The live session named by the request's cookie, if any.
+/// The live session named by the request's cookie, if any. A session whose
+/// user is blocked, gone or past their end of access is no session at all:
+/// expiry ends every use, as blocking does.
 pub async fn current(
     state: &AppState,
     ctx: &TenantContext,
@@ -25,7 +27,14 @@ pub async fn current(
     let tenant_id = ctx.tenant.id.clone();
     state
         .db
-        .read(move |c| store::sessions::find_live(c, &tenant_id, &hash))
+        .read(move |c| {
+            let Some(session) = store::sessions::find_live(c, &tenant_id, &hash)? else {
+                return Ok(None);
+            };
+            let usable =
+                store::users::find(c, &tenant_id, &session.user_id)?.is_some_and(|u| u.is_usable());
+            Ok(usable.then_some(session))
+        })
         .await
 }
 

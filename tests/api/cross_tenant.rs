@@ -9,7 +9,7 @@ use portico::store;
 use crate::guests::{B2b, GUEST, b2b};
 use crate::helpers::Landing;
 
-fn set(b: &B2b, slug: &str, settings: CrossTenantAccess) {
+pub fn set(b: &B2b, slug: &str, settings: CrossTenantAccess) {
     let tenant = portico::admin::provision::tenant(&b.app.db, slug).unwrap();
     b.app
         .db
@@ -17,7 +17,7 @@ fn set(b: &B2b, slug: &str, settings: CrossTenantAccess) {
         .unwrap();
 }
 
-fn blocking(issuer: String, inbound: bool) -> CrossTenantAccess {
+pub fn blocking(issuer: String, inbound: bool) -> CrossTenantAccess {
     let mut s = CrossTenantAccess::default();
     let d = if inbound {
         &mut s.inbound

@@ -49,7 +49,13 @@ impl B2b {
         portico::admin::provision::tenant(&self.app.db, "contoso").unwrap()
     }
 
+    /// Megan (a member) invites to the tenant; a group or an app needs an
+    /// administrator, so those invitations come from Contoso's admin.
     pub fn invite(&self, email: &str, target: Target) -> String {
+        let by = match target {
+            Target::Tenant => "megan@contoso.example",
+            _ => self.administrator(),
+        };
         let request = InviteRequest {
             email: email.into(),
             target,
@@ -60,12 +66,36 @@ impl B2b {
             &self.app.db,
             &self.contoso(),
             &self.app.issuer("contoso"),
-            "megan@contoso.example",
+            by,
             &request,
             chrono::TimeDelta::days(30),
         )
         .unwrap()
         .redeem_url
+    }
+
+    /// Contoso's administrator (created on first use).
+    pub fn administrator(&self) -> &'static str {
+        const ADMIN: &str = "owner@contoso.example";
+        let tenant = self.contoso();
+        let exists = self
+            .app
+            .db
+            .read_blocking(|c| store::users::find_by_email(c, &tenant.id, ADMIN))
+            .unwrap()
+            .is_some();
+        if !exists {
+            portico::admin::provision::create_member(
+                &self.app.db,
+                "contoso",
+                ADMIN,
+                "Olga Owner",
+                crate::helpers::PASSWORD,
+                true,
+            )
+            .unwrap();
+        }
+        ADMIN
     }
 
     pub fn guest(&self, email: &str) -> store::users::User {

@@ -21,3 +21,4 @@ mod scale_out;
 mod smtp;
 mod token_exchange;
 mod token_security;
+mod trust_boundaries;

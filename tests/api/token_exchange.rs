@@ -21,7 +21,11 @@ async fn home_id_token(b: &B2b, client: &TestClient) -> String {
 
 /// The guest's token response from Proseware for `client`, with `extra`
 /// token-request parameters (e.g. RFC 8707 `resource`).
-async fn home_tokens(b: &B2b, client: &TestClient, extra: &[(&str, &str)]) -> serde_json::Value {
+pub async fn home_tokens(
+    b: &B2b,
+    client: &TestClient,
+    extra: &[(&str, &str)],
+) -> serde_json::Value {
     let (url, verifier) = authorize_url(&b.app, "proseware", client, "openid email", &[]);
     let back = b.app.sign_in(&b.app.browser(), &url, GUEST, PASSWORD).await;
     let code = query_param(&back, "code").expect("code from the home");

@@ -127,18 +127,17 @@ pub async fn post_resend(
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let caller = caller(&state, &slug, &req).await?;
-    caller.require_inviter()?;
+    let inviter = caller.require_inviter()?;
     let invitation = own_invitation(&state, &caller, &id).await?;
-    let (tenant, issuer, actor, lifetime) = (
+    let (tenant, issuer, lifetime) = (
         caller.ctx.tenant.clone(),
         caller.ctx.issuer.clone(),
-        caller.actor(),
         state.settings.invitation_lifetime,
     );
     let invited = state
         .db
         .write_as(move |c| {
-            invitation::resend(c, &tenant, &issuer, &actor, &invitation.id, lifetime)
+            invitation::resend(c, &tenant, &issuer, &inviter, &invitation.id, lifetime)
         })
         .await?;
     let mut body = invitation_json(&invited.invitation);

@@ -113,12 +113,13 @@ impl From<InviteError> for Problem {
             InviteError::Invalid(_) => Problem::bad_request(e.to_string()),
             InviteError::AlreadyMember(_)
             | InviteError::AlreadyGuest(_)
+            | InviteError::Blocked(_)
             | InviteError::NotPending => {
                 Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string())
             }
-            InviteError::Forbidden | InviteError::DomainNotAllowed(_) => {
-                Problem::forbidden(&e.to_string())
-            }
+            InviteError::Forbidden
+            | InviteError::MayNotGrant
+            | InviteError::DomainNotAllowed(_) => Problem::forbidden(&e.to_string()),
             InviteError::NoTarget(what) => Problem::bad_request(format!("no such {what}")),
             InviteError::NotFound => Problem::not_found("invitation"),
             InviteError::Store(s) => s.into(),
@@ -176,6 +177,7 @@ impl Caller {
             } if self.has(Permission::InvitationsInvite) => Ok(Inviter::App {
                 client_id: client_id.clone(),
                 name: name.clone(),
+                grants_access: self.has(Permission::UsersReadWrite),
             }),
             CallerKind::User { user, roles } => Ok(Inviter::User {
                 id: user.id.clone(),
@@ -197,6 +199,7 @@ impl Caller {
             } => Inviter::App {
                 client_id: client_id.clone(),
                 name: name.clone(),
+                grants_access: self.has(Permission::UsersReadWrite),
             },
             CallerKind::User { user, roles } => Inviter::User {
                 id: user.id.clone(),
