@@ -32,18 +32,30 @@ impl Default for Lifetimes {
     }
 }
 
-/// Password-guessing limits (per account and per client IP, per minute).
+/// Password-guessing limits (per account, per recognised device and per
+/// client IP, per minute) and the bound on concurrent password-hash work.
 #[derive(Clone, Debug)]
 pub struct Throttling {
     pub per_account_per_minute: u32,
+    /// For a browser holding a device cookie of the account, instead of the
+    /// account-wide limit.
+    pub per_device_per_minute: u32,
     pub per_ip_per_minute: u32,
+    /// Argon2 checks running at once (default: the number of cores).
+    pub password_hash_concurrency: usize,
+    /// Checks that may wait for one; past that, 503 with Retry-After.
+    pub password_hash_queue: usize,
 }
 
 impl Default for Throttling {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Throttling {
             per_account_per_minute: 10,
+            per_device_per_minute: 10,
             per_ip_per_minute: 60,
+            password_hash_concurrency: cores,
+            password_hash_queue: 16 * cores,
         }
     }
 }

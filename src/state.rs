@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::login::hashing::PasswordHasher;
 use crate::login::throttle::Throttle;
 use crate::ops::metrics::Metrics;
 use crate::store::Db;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub db: Db,
     pub tenants: TenantDirectory,
     pub throttle: Throttle,
+    pub hasher: PasswordHasher,
     pub metrics: Metrics,
 }
 
@@ -21,6 +23,10 @@ impl AppState {
         Ok(Arc::new(AppState {
             tenants: TenantDirectory::new(db.clone(), &settings.public_url, settings.cache_ttl),
             throttle: Throttle::new(&settings.throttling),
+            hasher: PasswordHasher::new(
+                settings.throttling.password_hash_concurrency,
+                settings.throttling.password_hash_queue,
+            ),
             metrics: Metrics::new()?,
             settings,
             db,

@@ -2,6 +2,8 @@
 
 pub mod consent;
 pub mod csrf;
+pub mod device;
+pub mod hashing;
 pub mod pages;
 pub mod password;
 pub mod session;

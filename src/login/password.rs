@@ -1,13 +1,14 @@
-//! The password step (step 2): throttled per account and per IP, argon2id,
-//! one answer for every failure so it never tells whether an account exists.
+//! The password step (step 2): throttled per account (or, for a browser the
+//! account signed in from before, per device) and per IP; argon2id on the
+//! bounded hashing pool; one answer for every failure so it never tells
+//! whether an account exists.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{PasswordPage, tenant_page};
-use super::{csrf, session};
-use crate::crypto::{dummy_password_hash, verify_password};
+use super::{csrf, device, session};
 use crate::domain::Email;
 use crate::oidc::authorize::resume::load_request;
 use crate::oidc::routes;
@@ -69,14 +70,21 @@ pub async fn post_password(
         email.as_str().to_owned(),
         i32::try_from(state.settings.throttling.per_account_per_minute).unwrap_or(i32::MAX),
     );
-    // In memory first (cheap, per replica), then the count every replica shares.
-    let allowed = state
-        .throttle
-        .allow_attempt(&ctx.tenant.id, email.as_str(), ip)
-        && state
-            .db
-            .write(move |c| store::attempts::count(c, &tenant_id, &account, limit))
-            .await?;
+    // A browser the account signed in from before has its own limit, so a
+    // stranger's guessing elsewhere cannot lock the owner out. Others: in
+    // memory first (cheap, per replica), then the count every replica shares.
+    let allowed = match device::recognised(&state, &ctx, &req, email.as_str()) {
+        Some(known) => state.throttle.allow_device_attempt(&known, ip),
+        None => {
+            state
+                .throttle
+                .allow_attempt(&ctx.tenant.id, email.as_str(), ip)
+                && state
+                    .db
+                    .write(move |c| store::attempts::count(c, &tenant_id, &account, limit))
+                    .await?
+        }
+    };
     if !allowed {
         state
             .metrics
@@ -90,20 +98,30 @@ pub async fn post_password(
     }
 
     let (tenant_id, address) = (ctx.tenant.id.clone(), email.as_str().to_owned());
-    let password = form.password.clone();
-    let verified = state
+    let user = state
         .db
-        .read(move |c| {
-            let user = store::users::find_by_email(c, &tenant_id, &address)?;
-            let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-            // Hash even for unknown users, so timing does not tell.
-            let ok = verify_password(
-                &password,
-                stored.as_deref().unwrap_or(dummy_password_hash()),
-            );
-            Ok(user.filter(|_| ok && stored.is_some()))
-        })
+        .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
         .await?;
+    // Hashed even for unknown users (so timing does not tell), on the bounded
+    // pool and holding no database connection.
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let Ok(ok) = state.hasher.verify(form.password.clone(), stored).await else {
+        state
+            .metrics
+            .sign_in_failures
+            .with_label_values(&["busy"])
+            .inc();
+        let mut busy = retry(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many sign-ins are being checked right now. Try again in a few seconds.",
+        );
+        busy.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("2"),
+        );
+        return Ok(busy);
+    };
+    let verified = user.filter(|u| ok && u.password_hash.is_some());
     let user = match verified {
         Some(user) if user.is_active() => user,
         Some(_) => {
@@ -132,5 +150,8 @@ pub async fn post_password(
         routes::AUTHORIZE_CONTINUE,
         auth_request.id
     );
-    Ok(see_other(&next, vec![cookie]))
+    let cookies = std::iter::once(cookie)
+        .chain(device::issue(&state, &ctx, &user.email))
+        .collect();
+    Ok(see_other(&next, cookies))
 }

@@ -10,6 +10,7 @@ mod compare;
 mod cross_tenant;
 mod federation;
 mod forged_home;
+mod guessing;
 mod guest_rules;
 mod guests;
 mod helpers;
