@@ -1,14 +1,15 @@
 //! Password-hash work (argon2id, ~19 MiB and tens of milliseconds each) kept
-//! off the async runtime and bounded: at most `concurrency` hashes run at once
-//! on the blocking pool, holding no database connection, and at most `queue`
-//! more wait. Past that the caller is told to come back later (503 with
+//! off the async runtime and bounded: it runs on `concurrency` dedicated
+//! threads, holding no database connection, and at most `queue` more checks
+//! wait. Past that the caller is told to come back later (503 with
 //! Retry-After), so a flood of guesses can neither grow memory without bound
-//! nor starve every other request of CPU.
+//! nor starve every other request of CPU. Dedicated threads matter for memory
+//! too: the allocator keeps a freed 19 MiB block per thread that hashed, so
+//! hashing on the shared blocking pool's many threads left ~1 GB resident
+//! after a flood (measured, BENCHMARKS.md).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use tokio::sync::Semaphore;
 
 use crate::crypto::{dummy_password_hash, verify_password};
 
@@ -18,27 +19,43 @@ use crate::crypto::{dummy_password_hash, verify_password};
 pub struct Busy;
 
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
-    /// Running plus waiting checks.
-    admitted: AtomicUsize,
+    threads: Option<rayon::ThreadPool>,
+    /// Running plus waiting checks; a slot is given back when its work is
+    /// done, not when its caller gives up, so abandoned requests cannot
+    /// queue work without bound.
+    admitted: Arc<AtomicUsize>,
     capacity: usize,
 }
 
-/// Gives the admission slot back however the check ends.
-struct Admission<'a>(&'a AtomicUsize);
+/// Gives the admission slot back however the work ends.
+struct Admission(Arc<AtomicUsize>);
 
-impl Drop for Admission<'_> {
+impl Drop for Admission {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 impl PasswordHasher {
+    /// `concurrency` 0 admits nothing (every check is `Busy`).
     pub fn new(concurrency: usize, queue: usize) -> PasswordHasher {
+        let threads = (concurrency > 0)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(concurrency)
+                    .thread_name(|i| format!("portico-hash-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten();
         PasswordHasher {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            admitted: AtomicUsize::new(0),
-            capacity: concurrency + queue,
+            capacity: if threads.is_some() {
+                concurrency + queue
+            } else {
+                0
+            },
+            threads,
+            admitted: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -53,21 +70,15 @@ impl PasswordHasher {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
             return Err(Busy);
         }
-        let _admission = Admission(&self.admitted);
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Busy)?;
-        // The permit goes with the work: a caller that gives up does not free
-        // it while the hash still runs.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|_| Busy)
+        let admission = Admission(self.admitted.clone());
+        let threads = self.threads.as_ref().ok_or(Busy)?;
+        let (done, result) = tokio::sync::oneshot::channel();
+        threads.spawn(move || {
+            let _admission = admission;
+            // The caller may have given up; the work is done either way.
+            let _ = done.send(work());
+        });
+        result.await.map_err(|_| Busy)
     }
 
     /// Verifies `password` against `stored`; with no stored hash (unknown
