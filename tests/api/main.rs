@@ -19,5 +19,6 @@ mod policies;
 mod portal;
 mod scale_out;
 mod smtp;
+mod ssrf;
 mod token_exchange;
 mod token_security;
