@@ -337,7 +337,12 @@ impl GuardedResolver {
         if let Some(fake) = &self.fake_dns {
             let answer = fake.get(host).ok_or("no such host")?;
             let addrs = answer.iter().map(|ip| SocketAddr::new(*ip, 0)).collect();
-            return Ok(self.filter(host, addrs)?);
+            let kept = self.filter(host, addrs)?;
+            // Tests never leave loopback, even when the filter is broken.
+            if let Some(outside) = kept.iter().find(|a| !a.ip().is_loopback()) {
+                return Err(format!("test DNS: {outside} kept; not connecting").into());
+            }
+            return Ok(kept);
         }
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
         Ok(self.filter(host, addrs)?)
@@ -415,7 +420,8 @@ struct Pinned {
 pub struct EgressClient {
     inner: reqwest::Client,
     policy: Arc<EgressPolicy>,
-    /// The server's own public origin: always callable (another tenant here).
+    /// The server's own public origin: exempt from the address checks (a
+    /// tenant here is a guest's home at the address the operator chose).
     own: Option<Origin>,
     pin: OnceLock<Pinned>,
 }
@@ -493,9 +499,6 @@ impl EgressClient {
             return Err(Refused(format!("{url} is not an http(s) URL")));
         }
         let origin = Origin::of(url).ok_or_else(|| Refused(format!("{url} has no host")))?;
-        if self.own.as_ref() == Some(&origin) {
-            return Ok(());
-        }
         let pin = match self.pin.get() {
             Some(pin) => pin,
             None => {
@@ -524,6 +527,11 @@ impl EgressClient {
                     pin.issuer
                 )));
             }
+        }
+        if self.own.as_ref() == Some(&origin) {
+            // This server itself (another tenant here): its address is the
+            // operator's choice.
+            return Ok(());
         }
         self.policy.check_host(url).map_err(Refused)
     }
@@ -783,11 +791,11 @@ mod tests {
             let err = discover(&c, issuer).await.unwrap_err();
             assert!(err.is_refused(), "{issuer}: {err}");
         }
-        // A literal metadata address never reaches the resolver: refused
-        // before the request.
+        // A literal metadata address never reaches the resolver: it is
+        // refused before the request (checked without sending one).
         let c = client_with_dns(policy.clone(), FAKE_DNS);
-        let err = discover(&c, "http://169.254.169.254").await.unwrap_err();
-        assert!(matches!(err, EgressError::Refused(_)), "{err}");
+        let literal = url("http://169.254.169.254/.well-known/openid-configuration");
+        assert!(c.check(&literal).is_err());
         // Names resolving to loopback (only, or besides a forbidden address)
         // go through to the connection: nothing listens on port 9 here, so
         // that fails, but it is not a refusal.
@@ -831,8 +839,8 @@ mod tests {
         ] {
             assert!(c.check(&url(other)).is_err(), "{other}");
         }
-        // The server's own public origin is always callable.
-        assert!(c.check(&url("https://portico.example/t/x/jwks")).is_ok());
+        // The server's own public origin is no exception to the pinning...
+        assert!(c.check(&url("https://portico.example/t/x/token")).is_err());
 
         // The operator allows an extra host for this issuer only.
         let policy = EgressPolicy {
@@ -853,6 +861,33 @@ mod tests {
         assert!(c.check(&url("http://127.0.0.1:9999/token")).is_ok());
         let other = client(policy).pinned("https://other.example.com").unwrap();
         assert!(other.check(&url("https://keys.example.com/jwks")).is_err());
+    }
+
+    #[test]
+    fn the_servers_own_origin_is_exempt_from_address_checks_only() {
+        // ...but a tenant here, at a private address the operator chose,
+        // stays reachable as a guest's home.
+        let own = EgressClient::new(
+            &EgressPolicy::default(),
+            "http://10.1.2.3:8080",
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+        )
+        .unwrap()
+        .pinned("http://10.1.2.3:8080/t/proseware")
+        .unwrap();
+        assert!(
+            own.check(&url("http://10.1.2.3:8080/t/proseware/jwks"))
+                .is_ok()
+        );
+        assert!(
+            own.check(&url("http://10.1.2.4:8080/t/proseware/jwks"))
+                .is_err()
+        );
+        let other = client(EgressPolicy::default())
+            .pinned("https://10.1.2.3/")
+            .unwrap();
+        assert!(other.check(&url("https://10.1.2.3/jwks")).is_err());
     }
 
     #[test]

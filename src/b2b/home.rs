@@ -318,7 +318,9 @@ async fn rp_client(
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
         .await
         .map_err(|e| match &e {
-            openidconnect::DiscoveryError::Request(inner) => request_failed(inner, e.to_string()),
+            openidconnect::DiscoveryError::Request(inner) => {
+                request_failed(inner, format!("discovery: {inner}"))
+            }
             _ => HomeError::BadAnswer(e.to_string()),
         })?;
     // The token endpoint receives the client secret: refuse a discovery
@@ -451,7 +453,7 @@ pub async fn finish(
         .await
         .map_err(|e| match &e {
             openidconnect::RequestTokenError::Request(inner) => {
-                request_failed(inner, format!("token exchange: {e}"))
+                request_failed(inner, format!("token exchange: {inner}"))
             }
             _ => HomeError::Denied(format!("token exchange: {e}")),
         })?;
