@@ -93,6 +93,19 @@ enum Command {
         /// How long invitation links stay valid, in days.
         #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
         invitation_days: u32,
+        #[command(flatten)]
+        private: PrivateNetworks,
+        /// Another host that an issuer's endpoints (keys, token) may be on,
+        /// as ISSUER=HOST[:PORT] (repeatable; comma-separated in the
+        /// environment). Otherwise every endpoint must be on the issuer's own
+        /// scheme, host and port, so its client secret goes nowhere else.
+        #[arg(
+            long = "idp-endpoint-host",
+            env = "PORTICO_IDP_ENDPOINT_HOSTS",
+            value_delimiter = ',',
+            value_name = "ISSUER=HOST[:PORT]"
+        )]
+        idp_endpoint_hosts: Vec<crate::b2b::egress::EndpointHost>,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -171,6 +184,28 @@ enum Command {
     },
 }
 
+/// The egress setting that `serve` and provider configuration share.
+#[derive(Args)]
+struct PrivateNetworks {
+    /// Let identity providers (issuers and their endpoints) be on private
+    /// networks: RFC 1918, CGNAT, unique-local. Link-local and cloud-metadata
+    /// addresses are refused regardless; loopback is always allowed.
+    #[arg(
+        long = "idp-allow-private-networks",
+        env = "PORTICO_IDP_ALLOW_PRIVATE_NETWORKS"
+    )]
+    allow: bool,
+}
+
+impl PrivateNetworks {
+    fn policy(&self) -> crate::b2b::egress::EgressPolicy {
+        crate::b2b::egress::EgressPolicy {
+            allow_private_networks: self.allow,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Args)]
 struct ProviderArgs {
     /// Shown to people on the sign-in pages.
@@ -193,6 +228,12 @@ struct ProviderArgs {
     /// The claim that carries the display name.
     #[arg(long, default_value = "name")]
     name_claim: String,
+    /// Every email this provider sends is verified: accept it without
+    /// `email_verified: true` in the token.
+    #[arg(long)]
+    email_verified_trusted: bool,
+    #[command(flatten)]
+    private: PrivateNetworks,
 }
 
 impl ProviderArgs {
@@ -210,6 +251,7 @@ impl ProviderArgs {
             domains,
             email_claim: self.email_claim,
             name_claim: self.name_claim,
+            email_verified_trusted: self.email_verified_trusted,
         }
     }
 }
@@ -250,6 +292,11 @@ enum IdpCommand {
         email_claim: Option<String>,
         #[arg(long)]
         name_claim: Option<String>,
+        /// Whether every email this provider sends counts as verified.
+        #[arg(long, value_name = "true|false")]
+        email_verified_trusted: Option<bool>,
+        #[command(flatten)]
+        private: PrivateNetworks,
         /// Replaces the client secret with PORTICO_IDP_CLIENT_SECRET.
         #[arg(long, env = "PORTICO_IDP_CLIENT_SECRET", hide_env_values = true)]
         client_secret: Option<String>,
@@ -508,10 +555,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             smtp_url,
             invitation_days,
+            private,
+            idp_endpoint_hosts,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&bind, &public_url, &db_url)?;
             settings.smtp_url = smtp_url;
+            settings.egress = crate::b2b::egress::EgressPolicy {
+                endpoint_hosts: idp_endpoint_hosts,
+                ..private.policy()
+            };
             settings.sealer = Some(global.sealer()?);
             settings.invitation_lifetime = chrono::TimeDelta::days(invitation_days.into());
             let db = Db::connect(&db_url)?;
@@ -878,9 +931,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     domains,
                 } => {
                     let tenant = provision::tenant(&db, &tenant)?;
+                    let policy = provider.private.policy();
                     let spec = provider
                         .spec(domains)
-                        .validated(crate::store::idps::ROLE_GUESTS)
+                        .validated_for(crate::store::idps::ROLE_GUESTS, &policy)
                         .map_err(anyhow::Error::msg)?;
                     let sealer = global.sealer()?;
                     let idp = db.write_blocking(|c| {
@@ -906,6 +960,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     scopes,
                     email_claim,
                     name_claim,
+                    email_verified_trusted,
+                    private,
                     client_secret,
                     clear_secret,
                 } => {
@@ -922,12 +978,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         domains: (!domains.is_empty()).then_some(domains),
                         email_claim,
                         name_claim,
+                        email_verified_trusted,
                     };
                     let sealer = global.sealer()?;
+                    let policy = private.policy();
                     let updated = db
                         .write_blocking(|c| {
                             providers::update_guest_provider(
-                                c, &sealer, &tenant.id, &id, patch, "cli",
+                                c, &sealer, &policy, &tenant.id, &id, patch, "cli",
                             )
                         })
                         .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -960,9 +1018,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match command {
                 FederationCommand::Set { tenant, provider } => {
                     let tenant = provision::tenant(&db, &tenant)?;
+                    let policy = provider.private.policy();
                     let spec = provider
                         .spec(Vec::new())
-                        .validated(crate::store::idps::ROLE_UPSTREAM)
+                        .validated_for(crate::store::idps::ROLE_UPSTREAM, &policy)
                         .map_err(anyhow::Error::msg)?;
                     let sealer = global.sealer()?;
                     let idp = db.write_blocking(|c| {

@@ -81,6 +81,9 @@ pub struct Settings {
     /// token): connect, and the whole request.
     pub upstream_connect_timeout: Duration,
     pub upstream_timeout: Duration,
+    /// What calls to other OpenID providers may reach (SSRF guard): private
+    /// networks, and extra endpoint hosts per issuer.
+    pub egress: crate::b2b::egress::EgressPolicy,
     /// Seals stored upstream client secrets; `None` when no key is configured.
     pub sealer: Option<crate::crypto::Sealer>,
 }
@@ -106,6 +109,7 @@ impl Settings {
             invitation_lifetime: chrono::TimeDelta::days(30),
             upstream_connect_timeout: Duration::from_secs(3),
             upstream_timeout: Duration::from_secs(10),
+            egress: crate::b2b::egress::EgressPolicy::default(),
             sealer: None,
         })
     }

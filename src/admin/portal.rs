@@ -78,8 +78,9 @@ struct SettingsView {
     outbound_block: String,
     auth_mode: String,
     upstream: Option<String>,
-    /// (name, issuer, domains) of each guest identity provider.
-    providers: Vec<(String, String, String)>,
+    /// (name, issuer, domains, how its emails count as verified) of each
+    /// guest identity provider.
+    providers: Vec<(String, String, String, String)>,
     order: [&'static str; 3],
 }
 
@@ -126,7 +127,7 @@ impl SettingsView {
             upstream: idps
                 .iter()
                 .find(|i| i.role == store::idps::ROLE_UPSTREAM)
-                .map(|i| format!("{} ({})", i.display_name, i.issuer)),
+                .map(|i| format!("{} ({}; {})", i.display_name, i.issuer, email_trust(i))),
             providers: idps
                 .iter()
                 .filter(|i| i.role == store::idps::ROLE_GUESTS)
@@ -135,11 +136,27 @@ impl SettingsView {
                         i.display_name.clone(),
                         i.issuer.clone(),
                         i.domain_list().collect::<Vec<_>>().join(", "),
+                        email_trust(i),
                     )
                 })
                 .collect(),
             order: crate::b2b::home::REDEMPTION_ORDER,
         }
+    }
+}
+
+/// How a provider's emails count as verified, as the portal says it.
+fn email_trust(idp: &store::idps::IdentityProvider) -> String {
+    if idp.email_verified_trusted {
+        format!(
+            "emails from the {} claim are trusted as verified (administrator setting)",
+            idp.email_claim
+        )
+    } else {
+        format!(
+            "emails from the {} claim only when the provider marks them verified",
+            idp.email_claim
+        )
     }
 }
 

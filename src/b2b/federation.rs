@@ -36,16 +36,24 @@ fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageErro
         params.push(("iss", &ctx.issuer));
         uri.with_query(&params)
     });
-    let page = PageError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &ctx.tenant.display_name,
-        "Sign-in is unavailable",
-        &format!(
-            "{} signs everyone in through its identity provider, and it cannot be reached right now. Nothing was changed. Try again in a few minutes.",
-            ctx.tenant.display_name
+    let name = &ctx.tenant.display_name;
+    let (title, message) = match e {
+        // E.g. the provider's endpoints are on hosts the server may not call.
+        HomeError::Misconfigured(_) => (
+            "Sign-in is not set up correctly",
+            format!(
+                "{name} signs everyone in through its identity provider, which is not configured correctly here. Nothing was changed. Ask your administrator."
+            ),
         ),
-    )
-    .detail(e.to_string());
+        _ => (
+            "Sign-in is unavailable",
+            format!(
+                "{name} signs everyone in through its identity provider, and it cannot be reached right now. Nothing was changed. Try again in a few minutes."
+            ),
+        ),
+    };
+    let page = PageError::new(StatusCode::SERVICE_UNAVAILABLE, name, title, &message)
+        .detail(e.to_string());
     match back {
         Some(url) => page.back(url),
         None => page,

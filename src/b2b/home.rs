@@ -21,6 +21,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::egress::{EgressClient, EgressError};
 use crate::config::Settings;
 use crate::crypto::{random_token, token_hash};
 use crate::oidc::routes;
@@ -208,6 +209,9 @@ pub struct Upstream {
     pub scopes: Vec<String>,
     pub email_claim: String,
     pub name_claim: String,
+    /// The administrator vouches that every email this provider sends is
+    /// verified (it may not send `email_verified`).
+    pub email_verified_trusted: bool,
     /// The configured provider row, when it is not a tenant here.
     pub idp_id: Option<String>,
 }
@@ -223,6 +227,7 @@ impl Upstream {
             scopes: vec!["email".into(), "profile".into()],
             email_claim: "email".into(),
             name_claim: "name".into(),
+            email_verified_trusted: false,
             idp_id: None,
         }
     }
@@ -251,6 +256,7 @@ impl Upstream {
             scopes: idp.scopes.split_whitespace().map(str::to_owned).collect(),
             email_claim: idp.email_claim.clone(),
             name_claim: idp.name_claim.clone(),
+            email_verified_trusted: idp.email_verified_trusted,
             idp_id: Some(idp.id.clone()),
         })
     }
@@ -271,31 +277,58 @@ impl Upstream {
     }
 }
 
-/// Connect and overall timeouts bound every call to another provider.
-pub fn http(settings: &Settings) -> Result<openidconnect::reqwest::Client, HomeError> {
-    openidconnect::reqwest::ClientBuilder::new()
-        // No redirects: SSRF guard required by openidconnect's docs.
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .connect_timeout(settings.upstream_connect_timeout)
-        .timeout(settings.upstream_timeout)
-        .build()
-        .map_err(|e| HomeError::Unreachable(e.to_string()))
+/// The client for calls to another provider: connect and overall timeouts,
+/// no redirects, and the operator's egress policy (`egress.rs`): forbidden
+/// addresses are refused before and after DNS resolution, and the client is
+/// bound to the first issuer it calls (its discovery document), so keys and
+/// tokens are only fetched from that issuer's host or hosts the operator
+/// allowed for it.
+pub fn http(settings: &Settings) -> Result<EgressClient, HomeError> {
+    EgressClient::new(
+        &settings.egress,
+        &settings.public_url,
+        settings.upstream_connect_timeout,
+        settings.upstream_timeout,
+    )
+    .map_err(|e| HomeError::Unreachable(e.to_string()))
+}
+
+/// A refused call is a configuration problem (the provider points at a host
+/// it may not), anything else is the provider not answering.
+fn request_failed(e: &EgressError, what: String) -> HomeError {
+    if e.is_refused() {
+        HomeError::Misconfigured(what)
+    } else {
+        HomeError::Unreachable(what)
+    }
 }
 
 async fn rp_client(
     state: &AppState,
     ctx: &TenantContext,
     upstream: &Upstream,
-) -> Result<(RpClient, openidconnect::reqwest::Client), HomeError> {
-    let http = http(&state.settings)?;
+) -> Result<(RpClient, EgressClient), HomeError> {
+    let http = http(&state.settings)?
+        .pinned(&upstream.issuer)
+        .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
     let issuer = IssuerUrl::new(upstream.issuer.clone())
         .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
+    // Discovery fetches the document and then `jwks_uri` through `http`,
+    // which refuses a `jwks_uri` off the issuer's host.
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
         .await
-        .map_err(|e| match e {
-            openidconnect::DiscoveryError::Request(_) => HomeError::Unreachable(e.to_string()),
-            other => HomeError::BadAnswer(other.to_string()),
+        .map_err(|e| match &e {
+            openidconnect::DiscoveryError::Request(inner) => {
+                request_failed(inner, format!("discovery: {inner}"))
+            }
+            _ => HomeError::BadAnswer(e.to_string()),
         })?;
+    // The token endpoint receives the client secret: refuse a discovery
+    // document that sends it elsewhere before the browser goes anywhere.
+    if let Some(token) = metadata.token_endpoint() {
+        http.check(token.url())
+            .map_err(|e| HomeError::Misconfigured(format!("token_endpoint refused: {e}")))?;
+    }
     let redirect = RedirectUrl::new(format!("{}{}", ctx.issuer, routes::HOME_CALLBACK))
         .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
     let client = RpClient::from_provider_metadata(
@@ -418,9 +451,11 @@ pub async fn finish(
         .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
         .request_async(&http)
         .await
-        .map_err(|e| match e {
-            openidconnect::RequestTokenError::Request(_) => HomeError::Unreachable(e.to_string()),
-            other => HomeError::Denied(format!("token exchange: {other}")),
+        .map_err(|e| match &e {
+            openidconnect::RequestTokenError::Request(inner) => {
+                request_failed(inner, format!("token exchange: {inner}"))
+            }
+            _ => HomeError::Denied(format!("token exchange: {e}")),
         })?;
     let id_token = tokens
         .id_token()
@@ -432,14 +467,16 @@ pub async fn finish(
         return Err(HomeError::Denied("issuer differs from the provider".into()));
     }
     // Configured claim names are looked up in the verified claims as JSON
-    // (standard or not); `email` must also be marked verified.
+    // (standard or not). Whichever claim carries the email, the token must
+    // mark it verified (`email_verified: true`), unless the administrator
+    // marked this provider as one whose emails are all verified.
     let all = serde_json::to_value(claims).unwrap_or_default();
     let mapped = |name: &str| all.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-    let email = if upstream.email_claim == "email" {
-        claims
-            .email()
-            .filter(|_| claims.email_verified().unwrap_or(false))
-            .map(|e| e.to_string())
+    let verified = upstream.email_verified_trusted || claims.email_verified() == Some(true);
+    let email = if !verified {
+        None
+    } else if upstream.email_claim == "email" {
+        claims.email().map(|e| e.to_string())
     } else {
         mapped(&upstream.email_claim)
     };

@@ -3,6 +3,7 @@
 
 pub mod callback;
 pub mod cross_tenant;
+pub mod egress;
 pub mod federation;
 pub mod guest_signin;
 pub mod home;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::egress::EgressPolicy;
 use super::federation::{MODE_FEDERATED, MODE_LOCAL};
 use crate::crypto::Sealer;
 use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
@@ -39,6 +40,10 @@ pub struct ProviderSpec {
     pub email_claim: String,
     #[serde(default = "default_name_claim")]
     pub name_claim: String,
+    /// The administrator vouches that every email this provider sends is
+    /// verified; otherwise the token must say `email_verified: true`.
+    #[serde(default)]
+    pub email_verified_trusted: bool,
 }
 
 /// A partial change to a guest home; absent fields stay as they are. The
@@ -55,6 +60,7 @@ pub struct ProviderPatch {
     pub domains: Option<Vec<String>>,
     pub email_claim: Option<String>,
     pub name_claim: Option<String>,
+    pub email_verified_trusted: Option<bool>,
 }
 
 /// Tells a field given as `null` from one left out.
@@ -78,6 +84,8 @@ pub struct ProviderView {
     pub domains: Vec<String>,
     pub email_claim: String,
     pub name_claim: String,
+    /// Emails from this provider count as verified without `email_verified`.
+    pub email_verified_trusted: bool,
 }
 
 impl From<&IdentityProvider> for ProviderView {
@@ -93,6 +101,7 @@ impl From<&IdentityProvider> for ProviderView {
             domains: idp.domain_list().map(str::to_owned).collect(),
             email_claim: idp.email_claim.clone(),
             name_claim: idp.name_claim.clone(),
+            email_verified_trusted: idp.email_verified_trusted,
         }
     }
 }
@@ -106,14 +115,29 @@ fn claim_name(name: &str) -> bool {
 }
 
 impl ProviderSpec {
-    /// Normalises and checks a submitted provider for `role`.
-    pub fn validated(mut self, role: &str) -> Result<ProviderSpec, String> {
+    /// [`ProviderSpec::validated_for`] under the default egress policy
+    /// (private networks refused).
+    pub fn validated(self, role: &str) -> Result<ProviderSpec, String> {
+        self.validated_for(role, &EgressPolicy::default())
+    }
+
+    /// Normalises and checks a submitted provider for `role`; the issuer's
+    /// address must be one the operator's egress `policy` lets the server
+    /// call (never link-local or cloud metadata).
+    pub fn validated_for(
+        mut self,
+        role: &str,
+        policy: &EgressPolicy,
+    ) -> Result<ProviderSpec, String> {
         self.display_name = self.display_name.trim().to_owned();
         if self.display_name.is_empty() || self.display_name.len() > 100 {
             return Err("display_name must be 1 to 100 characters".into());
         }
         let issuer = url::Url::parse(self.issuer.trim())
             .map_err(|_| format!("issuer {:?} is not a URL", self.issuer))?;
+        // Link-local, metadata and (unless allowed) private addresses first:
+        // the clearest reason for an address that is never called.
+        policy.check_issuer(self.issuer.trim())?;
         let loopback = matches!(issuer.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
         if !(issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback))
             || issuer.query().is_some()
@@ -173,6 +197,7 @@ impl ProviderSpec {
             name_claim: self.name_claim,
             created_at: at,
             updated_at: at,
+            email_verified_trusted: self.email_verified_trusted,
         }
     }
 }
@@ -274,6 +299,7 @@ pub fn remove_guest_provider(
 pub fn update_guest_provider(
     conn: &mut DbConn,
     sealer: &Sealer,
+    policy: &EgressPolicy,
     tenant_id: &str,
     id: &str,
     patch: ProviderPatch,
@@ -298,8 +324,11 @@ pub fn update_guest_provider(
             .unwrap_or_else(|| idp.domain_list().map(str::to_owned).collect()),
         email_claim: patch.email_claim.unwrap_or_else(|| idp.email_claim.clone()),
         name_claim: patch.name_claim.unwrap_or_else(|| idp.name_claim.clone()),
+        email_verified_trusted: patch
+            .email_verified_trusted
+            .unwrap_or(idp.email_verified_trusted),
     }
-    .validated(ROLE_GUESTS)
+    .validated_for(ROLE_GUESTS, policy)
     .map_err(ProviderError::Invalid)?;
     check_domains_free(conn, tenant_id, &spec.domains, Some(&idp.id))?;
     match patch.client_secret {
@@ -316,6 +345,7 @@ pub fn update_guest_provider(
     idp.domains = spec.domains.join(" ");
     idp.email_claim = spec.email_claim;
     idp.name_claim = spec.name_claim;
+    idp.email_verified_trusted = spec.email_verified_trusted;
     store::idps::update(conn, &idp)?;
     audit(conn, tenant_id, actor, "idp.updated", &idp)?;
     Ok(Some(idp))

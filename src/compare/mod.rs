@@ -250,6 +250,7 @@ fn register_host_at(
         domains,
         email_claim: "email".into(),
         name_claim: "name".into(),
+        email_verified_trusted: false,
     }
     .validated(role)
     .map_err(anyhow::Error::msg)

@@ -28,6 +28,9 @@ pub struct IdentityProvider {
     pub name_claim: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Set by an administrator: every email this provider sends is verified,
+    /// so the `email_verified` claim is not required (issue 9 item 14).
+    pub email_verified_trusted: bool,
 }
 
 impl IdentityProvider {
@@ -123,6 +126,7 @@ pub fn update(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<bool> {
         identity_providers::domains.eq(&idp.domains),
         identity_providers::email_claim.eq(&idp.email_claim),
         identity_providers::name_claim.eq(&idp.name_claim),
+        identity_providers::email_verified_trusted.eq(idp.email_verified_trusted),
         identity_providers::updated_at.eq(super::now()),
     ))
     .execute(conn)?

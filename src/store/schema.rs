@@ -283,6 +283,7 @@ diesel::table! {
         name_claim -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_trusted -> Bool,
     }
 }
 

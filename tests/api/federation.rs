@@ -52,6 +52,7 @@ fn spec(issuer: String, client_id: String, secret: Option<String>) -> ProviderSp
         domains: vec![],
         email_claim: "email".into(),
         name_claim: "name".into(),
+        email_verified_trusted: false,
     }
 }
 

@@ -205,6 +205,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         domains: vec![],
         email_claim: "email".into(),
         name_claim: "name".into(),
+        email_verified_trusted: false,
     }
     .validated("upstream")
     .unwrap();

@@ -54,6 +54,7 @@ async fn external_idp(b: &B2b) -> External {
         domains: vec!["northwind.example".into()],
         email_claim: "email".into(),
         name_claim: "name".into(),
+        email_verified_trusted: false,
     }
     .validated("guests")
     .unwrap();

@@ -20,6 +20,7 @@ mod policies;
 mod portal;
 mod scale_out;
 mod smtp;
+mod ssrf;
 mod token_exchange;
 mod token_security;
 mod trust_boundaries;

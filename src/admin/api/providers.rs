@@ -50,7 +50,7 @@ pub async fn post_provider(
     caller.require_policies_admin()?;
     let spec = body
         .into_inner()
-        .validated(idps::ROLE_GUESTS)
+        .validated_for(idps::ROLE_GUESTS, &state.settings.egress)
         .map_err(Problem::bad_request)?;
     let sealer = sealer(&state)?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
@@ -74,15 +74,16 @@ pub async fn patch_provider(
     let caller = caller(&state, &slug, &req).await?;
     caller.require_policies_admin()?;
     let sealer = sealer(&state)?;
-    let (tenant_id, actor, patch) = (
+    let (tenant_id, actor, patch, policy) = (
         caller.ctx.tenant.id.clone(),
         caller.actor(),
         body.into_inner(),
+        state.settings.egress.clone(),
     );
     let updated = state
         .db
         .write_as(move |c| {
-            providers::update_guest_provider(c, &sealer, &tenant_id, &id, patch, &actor)
+            providers::update_guest_provider(c, &sealer, &policy, &tenant_id, &id, patch, &actor)
         })
         .await
         .map_err(|e| match e {
@@ -155,7 +156,7 @@ pub async fn put_federation(
     caller.require_policies_admin()?;
     let spec = body
         .into_inner()
-        .validated(idps::ROLE_UPSTREAM)
+        .validated_for(idps::ROLE_UPSTREAM, &state.settings.egress)
         .map_err(Problem::bad_request)?;
     let sealer = sealer(&state)?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());

@@ -1,0 +1,1 @@
+ALTER TABLE identity_providers DROP COLUMN email_verified_trusted;
