@@ -74,9 +74,15 @@ impl PasswordHasher {
         let threads = self.threads.as_ref().ok_or(Busy)?;
         let (done, result) = tokio::sync::oneshot::channel();
         threads.spawn(move || {
-            let _admission = admission;
-            // The caller may have given up; the work is done either way.
-            let _ = done.send(work());
+            // A panic must not take the pool (rayon aborts on one) or the
+            // slot with it; the caller then hears nothing and gets `Busy`.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            // The slot is free before the caller hears back; the caller may
+            // have given up, and the work is done either way.
+            drop(admission);
+            if let Ok(result) = result {
+                let _ = done.send(result);
+            }
         });
         result.await.map_err(|_| Busy)
     }
