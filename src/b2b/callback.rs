@@ -158,7 +158,8 @@ fn amr(identity: &HomeIdentity) -> String {
 }
 
 /// The accepted, active guest linked to this home identity, or a refusal page
-/// (audited).
+/// (audited). This is where a guest learns their state (pending, blocked,
+/// expired, no guest): only after their home proved who they are.
 async fn guest_for(
     state: &AppState,
     ctx: &TenantContext,
@@ -180,30 +181,42 @@ async fn guest_for(
             Ok((guest, inbound_ok))
         })
         .await?;
+    // Not linked to this identity: a guest invited at the proven address who
+    // has not redeemed yet is told so.
+    let guest = match guest {
+        Some(g) => Some(g),
+        None => unredeemed_guest(state, ctx, identity).await?,
+    };
+    let name = &ctx.tenant.display_name;
     let refusal = match &guest {
         _ if !inbound_ok => Some((
             "inbound blocked",
-            "This organization no longer accepts guests from your organization.",
+            "No access",
+            format!("{name} no longer accepts guests from your organization."),
         )),
         None => Some((
             "no guest",
-            "Your account has no access to this organization. Ask the person who invited you to invite you again.",
+            "No access",
+            no_guest_message(state, ctx, identity).await?,
         )),
         Some(g) if !g.is_active() => Some((
             "blocked",
-            "Your access to this organization has been removed. Contact the person who invited you.",
+            "Access removed",
+            format!("Your access to {name} has been removed. Contact the person who invited you."),
         )),
         Some(g) if g.external_state.as_deref() != Some("accepted") => Some((
             "pending",
-            "Your invitation has not been accepted yet. Open the link in your invitation email first.",
+            "Invitation not accepted",
+            "Your invitation has not been accepted yet. Open the link in your invitation email first.".to_owned(),
         )),
         Some(g) if g.access_expires_at.is_some_and(|t| t <= now()) => Some((
             "expired",
-            "Your guest access to this organization has expired. Contact the person who invited you.",
+            "Access expired",
+            format!("Your guest access to {name} has expired. Contact the person who invited you."),
         )),
         Some(_) => None,
     };
-    if let Some((reason, message)) = refusal {
+    if let Some((reason, title, message)) = refusal {
         let (tenant_id, who, reason) = (
             ctx.tenant.id.clone(),
             format!("{} {}", identity.issuer, identity.subject),
@@ -220,12 +233,66 @@ async fn guest_for(
             .sign_in_failures
             .with_label_values(&["guest_refused"])
             .inc();
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            &ctx.tenant.display_name,
-            "Access removed",
-            message,
-        ));
+        return Err(PageError::new(StatusCode::FORBIDDEN, name, title, &message));
     }
-    guest.ok_or_else(|| PageError::server(&ctx.tenant.display_name, "guest vanished"))
+    guest.ok_or_else(|| PageError::server(name, "guest vanished"))
+}
+
+/// The guest invited at the identity's address who has not redeemed yet,
+/// when the identity comes from the home that address redeems with (so a
+/// provider cannot learn about addresses it does not answer for).
+async fn unredeemed_guest(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+) -> PageResult<Option<User>> {
+    let Some(email) = identity
+        .email
+        .as_deref()
+        .and_then(|e| crate::domain::Email::parse(e).ok())
+    else {
+        return Ok(None);
+    };
+    let authoritative = match home::resolve(state, ctx, email.domain()).await? {
+        Some(home::Home::Tenant(t)) => state.tenants.issuer_for(&t.slug) == identity.issuer,
+        Some(home::Home::External(idp)) => idp.issuer == identity.issuer,
+        Some(home::Home::Passcode) => identity.issuer == home::MAIL_IDP,
+        None => false,
+    };
+    if !authoritative {
+        return Ok(None);
+    }
+    let (tenant_id, address) = (ctx.tenant.id.clone(), email.as_str().to_owned());
+    let guest = state
+        .db
+        .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
+        .await?;
+    Ok(guest.filter(|g| {
+        g.user_type == "guest"
+            && g.home_issuer.is_none()
+            && g.external_state.as_deref() != Some("accepted")
+    }))
+}
+
+/// "You signed in as … at …, and that account has no access to …".
+async fn no_guest_message(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+) -> PageResult<String> {
+    let name = &ctx.tenant.display_name;
+    let who = identity
+        .email
+        .clone()
+        .map(|e| format!("You signed in as {e}"))
+        .unwrap_or_else(|| "You signed in".to_owned());
+    let at = match home::of_guest(state, ctx, &identity.issuer).await? {
+        Some(home @ (home::Home::Tenant(_) | home::Home::External(_))) => {
+            format!(" at {}", home.display_name())
+        }
+        _ => String::new(),
+    };
+    Ok(format!(
+        "{who}{at}, and that account has no access to {name}. Ask someone at {name} to invite you."
+    ))
 }

@@ -1,8 +1,15 @@
 //! One-time passcodes mailed to a guest's address (DESIGN.md §5, redemption
 //! order 3). The code goes only to the invited (or guest's stored) address,
 //! never to one typed by the browser; it is stored as an argon2 hash, lives
-//! ten minutes, allows five guesses, is bound to the browser that asked, and
-//! new codes are throttled per address.
+//! ten minutes, allows five guesses, and is bound to the browser that asked.
+//!
+//! Anyone can ask for a code for any guest's address, so asking must not
+//! hurt the guest: a new code ends only the codes of the browser that asked
+//! (the one the guest holds keeps working), and new codes are throttled per
+//! browser (one a minute, five an hour), per address and client IP (ten an
+//! hour, in memory), with a ceiling per address (twenty an hour) that bounds
+//! the mail anyone can make the guest receive. A stranger uses up their own
+//! allowance long before the guest's.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -25,9 +32,12 @@ use crate::tokens::TenantContext;
 pub const COOKIE: &str = "portico_passcode";
 pub const MAX_ATTEMPTS: i32 = 5;
 const LIFETIME_MINUTES: i64 = 10;
-/// At most one new code per address per minute, and five per hour.
+/// Per browser and address: one new code a minute, five an hour.
 const RESEND_GAP_SECONDS: i64 = 60;
-const PER_HOUR: usize = 5;
+const PER_BROWSER_PER_HOUR: usize = 5;
+/// Per address, from every browser: bounds the mail to one inbox (and the
+/// live codes of one address).
+const PER_ADDRESS_PER_HOUR: usize = 20;
 
 /// What the passcode proves the address for.
 pub enum For {
@@ -94,19 +104,72 @@ fn purpose_of(ctx: &TenantContext, row: &Passcode) -> PageResult<For> {
     }
 }
 
+/// The browser's passcode cookie when it has one (so that its codes and its
+/// quota stay its own across requests), else a new one.
+fn browser_token(req: &HttpRequest) -> String {
+    req.cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| {
+            (32..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .unwrap_or_else(random_token)
+}
+
+/// Whether one more code may go to `email` for the browser `browser_hash`,
+/// given what was sent in the last hour (newest first).
+fn within_quota(
+    recent: &[(chrono::NaiveDateTime, String)],
+    browser_hash: &str,
+    at: chrono::NaiveDateTime,
+) -> bool {
+    let mine: Vec<_> = recent
+        .iter()
+        .filter(|(_, browser)| browser == browser_hash)
+        .map(|(sent, _)| *sent)
+        .collect();
+    let too_soon = mine
+        .first()
+        .is_some_and(|last| *last > at - chrono::TimeDelta::seconds(RESEND_GAP_SECONDS));
+    !too_soon && mine.len() < PER_BROWSER_PER_HOUR && recent.len() < PER_ADDRESS_PER_HOUR
+}
+
 /// Mails a new passcode to `email` and returns the page to enter it, with the
-/// cookie binding it to this browser. Earlier codes for the address end.
+/// cookie binding it to this browser. This browser's earlier codes for the
+/// address end; other browsers' codes do not.
 pub async fn send(
     state: &AppState,
     ctx: &TenantContext,
+    req: &HttpRequest,
     email: &str,
     purpose: For,
 ) -> PageResult<HttpResponse> {
+    let browser = browser_token(req);
+    let browser_hash = token_hash(&browser);
+    let at = now();
+    let hour_ago = at - chrono::TimeDelta::hours(1);
+    let (tenant_id, address, hash) = (
+        ctx.tenant.id.clone(),
+        email.to_owned(),
+        browser_hash.clone(),
+    );
+    let allowed = state
+        .db
+        .read(move |c| {
+            let recent = store::passcodes::sent_since(c, &tenant_id, &address, hour_ago)?;
+            Ok(within_quota(&recent, &hash, at))
+        })
+        .await?;
+    // The per-IP count is taken only for codes the browser may have, so a
+    // stranger retrying past their limit does not eat into the guest's.
+    let ip = req.peer_addr().map(|a| a.ip());
+    if !allowed || !state.throttle.allow_passcode(&ctx.tenant.id, email, ip) {
+        return Err(throttled(ctx));
+    }
     let code = format!("{:08}", rand::random_range(0..100_000_000u32));
     let code_hash = hash_password(&code)
         .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))?;
-    let browser = random_token();
-    let at = now();
     let (invitation_id, auth_request_id) = match purpose {
         For::Redeem { invitation_id } => (Some(invitation_id), None),
         For::SignIn { auth_request_id } => (None, Some(auth_request_id)),
@@ -118,7 +181,7 @@ pub async fn send(
         code_hash,
         invitation_id,
         auth_request_id,
-        browser_hash: token_hash(&browser),
+        browser_hash,
         attempts: 0,
         created_at: at,
         expires_at: at + chrono::TimeDelta::minutes(LIFETIME_MINUTES),
@@ -135,19 +198,13 @@ pub async fn send(
     let sent = state
         .db
         .write(move |c| {
-            let recent = store::passcodes::sent_since(
-                c,
-                &row.tenant_id,
-                &row.email,
-                at - chrono::TimeDelta::hours(1),
-            )?;
-            let too_soon = recent
-                .first()
-                .is_some_and(|last| *last > at - chrono::TimeDelta::seconds(RESEND_GAP_SECONDS));
-            if too_soon || recent.len() >= PER_HOUR {
+            // Checked again where it is written: two requests at once from
+            // one browser get one code.
+            let recent = store::passcodes::sent_since(c, &row.tenant_id, &row.email, hour_ago)?;
+            if !within_quota(&recent, &row.browser_hash, at) {
                 return Ok::<_, StoreError>(false);
             }
-            store::passcodes::retire_for(c, &row.tenant_id, &row.email)?;
+            store::passcodes::retire_for_browser(c, &row.tenant_id, &row.email, &row.browser_hash)?;
             store::passcodes::insert(c, &row)?;
             store::outbox::enqueue(c, &row.tenant_id, &row.email, &subject, &body)?;
             store::audit::record(
@@ -368,5 +425,29 @@ pub async fn post_resend(
             )
         })?;
     let purpose = purpose_of(&ctx, &row)?;
-    send(&state, &ctx, &row.email, purpose).await
+    send(&state, &ctx, &req, &row.email, purpose).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PER_ADDRESS_PER_HOUR, PER_BROWSER_PER_HOUR, within_quota};
+
+    #[test]
+    fn a_browser_is_limited_by_its_own_codes_under_a_ceiling_per_address() {
+        let at = crate::store::now();
+        let ago = |minutes: i64| at - chrono::TimeDelta::minutes(minutes);
+        // Another browser's code a moment ago does not hold this one back.
+        assert!(within_quota(&[(ago(0), "other".into())], "mine", at));
+        // This browser's own code a moment ago does.
+        assert!(!within_quota(&[(ago(0), "mine".into())], "mine", at));
+        let mine: Vec<_> = (0..PER_BROWSER_PER_HOUR as i64)
+            .map(|i| (ago(2 + i), "mine".to_owned()))
+            .collect();
+        assert!(!within_quota(&mine, "mine", at));
+        assert!(within_quota(&mine, "fresh", at));
+        let everyone: Vec<_> = (0..PER_ADDRESS_PER_HOUR as i64)
+            .map(|i| (ago(2 + i), format!("browser {i}")))
+            .collect();
+        assert!(!within_quota(&everyone, "fresh", at));
+    }
 }

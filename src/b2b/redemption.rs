@@ -162,6 +162,7 @@ pub async fn post_invite(
         return super::passcode::send(
             &state,
             &ctx,
+            &req,
             &invitation.email,
             super::passcode::For::Redeem {
                 invitation_id: invitation.id.clone(),

@@ -49,6 +49,10 @@ pub struct EmailForm {
     email: String,
 }
 
+fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
 pub async fn tenant_page(
     state: &AppState,
     slug: &str,
@@ -68,6 +72,12 @@ pub async fn get_login(
 ) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state, &path).await?;
     let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
+    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
+        && !state.throttle.allow_anonymous(client_ip(&req))
+    {
+        // Each visit would store another upstream round trip.
+        return Err(super::throttle::busy(&ctx.tenant.display_name));
+    }
     if let Some(upstream) =
         crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
     {
@@ -99,6 +109,11 @@ pub async fn post_login(
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
     let (auth_request, client) = load_request(&state, &ctx, &form.req).await?;
+    // What follows may store a home round trip, mail a passcode or write an
+    // audit row for someone nobody has authenticated: bounded per IP.
+    if !state.throttle.allow_anonymous(client_ip(&req)) {
+        return Err(super::throttle::busy(&ctx.tenant.display_name));
+    }
     if let Some(upstream) =
         crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
     {
@@ -121,7 +136,7 @@ pub async fn post_login(
         }
     };
     if let Some(response) =
-        crate::b2b::guest_signin::route(&state, &ctx, &auth_request, &email).await?
+        crate::b2b::guest_signin::route(&state, &ctx, &req, &auth_request, &email).await?
     {
         return Ok(response);
     }

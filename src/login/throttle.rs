@@ -1,6 +1,15 @@
-//! Password-guessing throttle, first line: keyed GCRA limiters per (tenant,
-//! account) and per client IP, in memory per replica. The per-account limit
-//! is also counted in the database (`store::attempts`), shared by replicas.
+//! Keyed GCRA limiters, in memory per replica.
+//!
+//! - Password guessing, first line: per (tenant, account) and per client IP.
+//!   The per-account limit is also counted in the database
+//!   (`store::attempts`), shared by replicas. A browser holding the
+//!   account's device cookie is limited per device instead of per account.
+//! - Anonymous writes: requests that make the server store something for a
+//!   browser nobody has authenticated yet (an authorization request, the
+//!   email-first step's home round trip or passcode) are limited per client
+//!   IP, at twice the password rate per IP: one sign-in takes one of each.
+//! - Passcodes asked for one address from one IP: a stranger's requests for
+//!   a guest's address use up the stranger's allowance, not the guest's.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -9,14 +18,29 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::Throttling;
 
+/// Anonymous writes allowed per IP per minute, per password attempt allowed.
+pub const ANONYMOUS_PER_PASSWORD_ATTEMPT: u32 = 2;
+/// Passcodes for one address from one IP per hour (twice what one browser
+/// may ask for, so that a guest behind the same address as a stranger, or
+/// in a second browser of their own, still gets one).
+pub const PASSCODES_PER_ADDRESS_AND_IP_PER_HOUR: u32 = 10;
+/// Keys kept before stale ones are dropped.
+const MAX_KEYS: usize = 100_000;
+
 pub struct Throttle {
     accounts: DefaultKeyedRateLimiter<(String, String)>,
     devices: DefaultKeyedRateLimiter<String>,
     ips: DefaultKeyedRateLimiter<IpAddr>,
+    anonymous: DefaultKeyedRateLimiter<IpAddr>,
+    passcodes: DefaultKeyedRateLimiter<(String, String, IpAddr)>,
+}
+
+fn non_zero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
 }
 
 fn quota(per_minute: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN))
+    Quota::per_minute(non_zero(per_minute))
 }
 
 impl Throttle {
@@ -25,6 +49,14 @@ impl Throttle {
             accounts: RateLimiter::keyed(quota(settings.per_account_per_minute)),
             devices: RateLimiter::keyed(quota(settings.per_device_per_minute)),
             ips: RateLimiter::keyed(quota(settings.per_ip_per_minute)),
+            anonymous: RateLimiter::keyed(quota(
+                settings
+                    .per_ip_per_minute
+                    .saturating_mul(ANONYMOUS_PER_PASSWORD_ATTEMPT),
+            )),
+            passcodes: RateLimiter::keyed(Quota::per_hour(non_zero(
+                PASSCODES_PER_ADDRESS_AND_IP_PER_HOUR,
+            ))),
         }
     }
 
@@ -49,10 +81,45 @@ impl Throttle {
     }
 
     fn forget_idle(&self) {
-        if self.accounts.len() + self.devices.len() > 100_000 {
+        if self.accounts.len() + self.devices.len() > MAX_KEYS {
             self.accounts.retain_recent();
             self.devices.retain_recent();
             self.ips.retain_recent();
         }
     }
+
+    /// Counts one request that stores something for an unauthenticated
+    /// browser; false when its IP has used up its allowance.
+    pub fn allow_anonymous(&self, ip: Option<IpAddr>) -> bool {
+        let Some(ip) = ip else { return true };
+        let ok = self.anonymous.check_key(&ip).is_ok();
+        if self.anonymous.len() > MAX_KEYS {
+            self.anonymous.retain_recent();
+        }
+        ok
+    }
+
+    /// Counts one passcode for `email` asked from `ip`; false when that IP
+    /// has asked for too many for this address.
+    pub fn allow_passcode(&self, tenant_id: &str, email: &str, ip: Option<IpAddr>) -> bool {
+        let Some(ip) = ip else { return true };
+        let ok = self
+            .passcodes
+            .check_key(&(tenant_id.to_owned(), email.to_owned(), ip))
+            .is_ok();
+        if self.passcodes.len() > MAX_KEYS {
+            self.passcodes.retain_recent();
+        }
+        ok
+    }
+}
+
+/// The page for a browser whose IP has used up its anonymous allowance.
+pub fn busy(tenant_name: &str) -> crate::pages::PageError {
+    crate::pages::PageError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        tenant_name,
+        "Too many sign-in requests",
+        "Too many sign-ins were started from your network in the last minute. Wait a minute and try again.",
+    )
 }

@@ -1,5 +1,6 @@
 //! One-time passcodes mailed to a guest's invited address: stored as argon2
 //! hashes, bound to the browser that asked, short-lived, attempt-limited.
+//! An address may have several live codes, one per browser that asked.
 
 use diesel::prelude::*;
 
@@ -72,12 +73,19 @@ pub fn consume(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool
         == 1)
 }
 
-/// Ends every live passcode for an address (a new one replaces them).
-pub fn retire_for(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreResult<()> {
+/// Ends the live passcodes one browser holds for an address (its new one
+/// replaces them); codes other browsers hold keep working.
+pub fn retire_for_browser(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    email: &str,
+    browser_hash: &str,
+) -> StoreResult<()> {
     diesel::update(
         email_passcodes::table
             .filter(email_passcodes::tenant_id.eq(tenant_id))
             .filter(email_passcodes::email.eq(email))
+            .filter(email_passcodes::browser_hash.eq(browser_hash))
             .filter(email_passcodes::consumed_at.is_null()),
     )
     .set(email_passcodes::consumed_at.eq(Some(now())))
@@ -85,18 +93,19 @@ pub fn retire_for(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreResul
     Ok(())
 }
 
-/// When passcodes were last sent to an address, newest first, since `since`.
+/// When passcodes were sent to an address since `since`, newest first, each
+/// with the hash of the browser it is bound to.
 pub fn sent_since(
     conn: &mut DbConn,
     tenant_id: &str,
     email: &str,
     since: chrono::NaiveDateTime,
-) -> StoreResult<Vec<chrono::NaiveDateTime>> {
+) -> StoreResult<Vec<(chrono::NaiveDateTime, String)>> {
     Ok(email_passcodes::table
         .filter(email_passcodes::tenant_id.eq(tenant_id))
         .filter(email_passcodes::email.eq(email))
         .filter(email_passcodes::created_at.gt(since))
         .order(email_passcodes::created_at.desc())
-        .select(email_passcodes::created_at)
+        .select((email_passcodes::created_at, email_passcodes::browser_hash))
         .load(conn)?)
 }

@@ -40,9 +40,15 @@ impl TenantContext {
     }
 }
 
+/// Longer than any client id this server registers (UUIDs, chosen ids);
+/// anything longer is unknown without a lookup.
+pub const MAX_CLIENT_ID_LEN: usize = 255;
+/// The client cache is emptied when it reaches this many entries.
+const MAX_CACHED_CLIENTS: usize = 10_000;
+
 struct CachedClient {
     loaded: Instant,
-    client: Option<Arc<Client>>,
+    client: Arc<Client>,
 }
 
 pub struct TenantDirectory {
@@ -175,17 +181,23 @@ impl TenantDirectory {
         })
     }
 
-    /// A client of this tenant, cached like the tenant context.
+    /// A client of this tenant, cached like the tenant context. Only clients
+    /// that exist are cached: a made-up client id costs one lookup and no
+    /// memory, and one longer than any client id here is not even looked up.
     pub async fn client(
         &self,
         tenant_id: &str,
         client_id: &str,
     ) -> StoreResult<Option<Arc<Client>>> {
+        // Registered client ids are short; a sibling tenant's is its issuer URL.
+        if client_id.len() > MAX_CLIENT_ID_LEN && self.slug_of_issuer(client_id).is_none() {
+            return Ok(None);
+        }
         let key = (tenant_id.to_owned(), client_id.to_owned());
         if let Some(entry) = self.clients.read().get(&key)
             && entry.loaded.elapsed() < self.ttl
         {
-            return Ok(entry.client.clone());
+            return Ok(Some(entry.client.clone()));
         }
         let (t, c) = key.clone();
         let sibling = self.slug_of_issuer(client_id).map(str::to_owned);
@@ -205,7 +217,12 @@ impl TenantDirectory {
             .await?
             .map(Arc::new);
         let mut cache = self.clients.write();
-        if cache.len() > 10_000 {
+        let Some(client) = client else {
+            // A client deleted since it was cached goes too.
+            cache.remove(&key);
+            return Ok(None);
+        };
+        if cache.len() >= MAX_CACHED_CLIENTS {
             cache.clear();
         }
         cache.insert(
@@ -215,7 +232,13 @@ impl TenantDirectory {
                 client: client.clone(),
             },
         );
-        Ok(client)
+        Ok(Some(client))
+    }
+
+    /// How many clients are cached (for operators and tests: it never counts
+    /// client ids that do not exist).
+    pub fn cached_clients(&self) -> usize {
+        self.clients.read().len()
     }
 }
 

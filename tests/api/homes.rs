@@ -314,8 +314,13 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
     let fresh = b.app.browser();
     let login = b.app.follow(&fresh, &url).await;
     let page = b.app.text(&fresh, &login).await;
+    // A code asked for in another browser does not hold this one back
+    // (issue 9, item 10: it used to answer 429 for a minute after any code
+    // went to the address, so a stranger could keep the guest waiting) ...
     let response = email_step(&b, &fresh, &page, KIM).await;
-    // Within a minute of the last code, a new one is throttled.
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    // ... but within a minute of this browser's last code, a new one is throttled.
+    let response = email_step(&b, &fresh, &page, KIM).await;
     assert_eq!(response.status(), 429, "{}", response.text().await.unwrap());
     let tenant = b.contoso();
     exec(
@@ -340,7 +345,7 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
     let page_url = b
         .app
         .absolute(response.headers()["location"].to_str().unwrap());
-    let code = code_in(&b.mail.wait_for(KIM, 2).await);
+    let code = code_in(&b.mail.wait_for(KIM, 3).await);
     let response = submit_code(&fresh, &page_url, &hidden(&page, "csrf_token"), &code).await;
     assert_eq!(response.status(), 303);
     let next = response.headers()["location"].to_str().unwrap().to_owned();

@@ -2,6 +2,7 @@
 //! its own server on port 0 with a fresh database.
 
 mod admin_api;
+mod anonymous;
 mod authorize_errors;
 mod browser;
 mod cli;

@@ -120,6 +120,20 @@ async fn authorize(
         .await?
         .ok_or_else(PageError::not_found)?;
     let valid = request::validate(state, &ctx, params).await?;
+    // Each request is stored until it completes or expires, whoever sent it:
+    // bounded per IP (the size of each by `request::validate`).
+    if !state
+        .throttle
+        .allow_anonymous(req.peer_addr().map(|a| a.ip()))
+    {
+        return Err(AuthorizeError::Redirect {
+            redirect_uri: valid.redirect_uri,
+            code: ErrorCode::TemporarilyUnavailable,
+            state: valid.state,
+            issuer: ctx.issuer.clone(),
+            detail: "too many authorization requests from this IP".into(),
+        });
+    }
     let created = now();
     let auth_request = AuthRequest {
         id: crate::crypto::random_token(),

@@ -108,6 +108,17 @@ pub async fn resume(
         (Some(s), Some(u)) if fresh_enough(s.auth_time) => (s, u),
         _ if prompt.none => return Err(fail(ErrorCode::LoginRequired, "no usable session")),
         _ => {
+            // A federated tenant stores an upstream round trip each time.
+            if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
+                && !state
+                    .throttle
+                    .allow_anonymous(req.peer_addr().map(|a| a.ip()))
+            {
+                return Err(fail(
+                    ErrorCode::TemporarilyUnavailable,
+                    "too many sign-ins started from this IP",
+                ));
+            }
             if let Some(upstream) = crate::b2b::federation::upstream_instead(state, ctx, ar).await {
                 return Ok(upstream?);
             }
