@@ -138,7 +138,7 @@ impl ResponseError for PageError {
         if !self.detail.is_empty() {
             tracing::info!(status = self.status.as_u16(), detail = %self.detail, "page error");
         }
-        render(
+        let mut response = render(
             self.status,
             &ErrorPage {
                 tenant_name: &self.tenant_name,
@@ -147,12 +147,28 @@ impl ResponseError for PageError {
                 back: self.back.as_deref(),
             },
             Vec::new(),
-        )
+        );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                crate::store::RETRY_AFTER_SECONDS.into(),
+            );
+        }
+        response
     }
 }
 
 impl From<crate::store::StoreError> for PageError {
     fn from(e: crate::store::StoreError) -> PageError {
+        if e.is_unavailable() {
+            return PageError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Portico",
+                "Temporarily unavailable",
+                "The sign-in service cannot reach its database right now. Try again in a few seconds.",
+            )
+            .detail(e.to_string());
+        }
         PageError::server("Portico", e.to_string())
     }
 }

@@ -20,14 +20,18 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, db: Db) -> anyhow::Result<Arc<AppState>> {
+        let metrics = Metrics::new()?;
+        let mut tenants =
+            TenantDirectory::new(db.clone(), &settings.public_url, settings.cache_ttl);
+        tenants.count_stale_in(metrics.stale_served.clone());
         Ok(Arc::new(AppState {
-            tenants: TenantDirectory::new(db.clone(), &settings.public_url, settings.cache_ttl),
+            tenants,
             throttle: Throttle::new(&settings.throttling),
             hasher: PasswordHasher::new(
                 settings.throttling.password_hash_concurrency,
                 settings.throttling.password_hash_queue,
             ),
-            metrics: Metrics::new()?,
+            metrics,
             settings,
             db,
         }))

@@ -124,7 +124,12 @@ impl std::fmt::Display for OAuthError {
 
 impl From<crate::store::StoreError> for OAuthError {
     fn from(e: crate::store::StoreError) -> OAuthError {
-        OAuthError::new(ErrorCode::ServerError, e.to_string())
+        let code = if e.is_unavailable() {
+            ErrorCode::TemporarilyUnavailable
+        } else {
+            ErrorCode::ServerError
+        };
+        OAuthError::new(code, e.to_string())
     }
 }
 
@@ -139,6 +144,12 @@ impl ResponseError for OAuthError {
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"));
+        if self.code == ErrorCode::TemporarilyUnavailable {
+            response.insert_header((
+                header::RETRY_AFTER,
+                crate::store::RETRY_AFTER_SECONDS.to_string(),
+            ));
+        }
         if self.code == ErrorCode::InvalidClient && !self.bearer {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="portico""#));
         }

@@ -24,6 +24,9 @@ pub struct Metrics {
     pub latency: HistogramVec,
     pub tokens_issued: IntCounterVec,
     pub sign_in_failures: IntCounterVec,
+    /// Answers served from a cache past its freshness because the database
+    /// could not be reached (by cache: `tenant`, `client`).
+    pub stale_served: IntCounterVec,
 }
 
 impl Metrics {
@@ -60,6 +63,14 @@ impl Metrics {
             ),
             &["reason"],
         )?;
+        let stale_served = IntCounterVec::new(
+            Opts::new(
+                "portico_stale_cache_served_total",
+                "Tenant keys or clients served from cache while the database was unreachable",
+            ),
+            &["cache"],
+        )?;
+        registry.register(Box::new(stale_served.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(tokens_issued.clone()))?;
@@ -70,6 +81,7 @@ impl Metrics {
             latency,
             tokens_issued,
             sign_in_failures,
+            stale_served,
         })
     }
 

@@ -124,6 +124,35 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// The database could not be reached (no connection within the pool's
+    /// wait, or the connection broke): callers answer 503 with Retry-After,
+    /// not 500, and retry later.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            StoreError::Pool(_) => true,
+            StoreError::Db(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            // libpq reports a server that went away mid-query this way.
+            StoreError::Db(Error::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                let m = info.message();
+                m.contains("terminating connection")
+                    || m.contains("server closed the connection")
+                    || m.contains("no connection to the server")
+                    || m.contains("the database system is shutting down")
+                    || m.contains("the database system is starting up")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Seconds a client is told to wait (Retry-After) while the database is away.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The pool, plus (for SQLite) one in-process writer lock: SQLite admits one
@@ -144,13 +173,16 @@ impl Db {
             let mut conn = diesel::SqliteConnection::establish(path)?;
             conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
         }
-        let (size, writer) = match backend {
-            Backend::Sqlite(_) => (8, Some(Arc::new(Mutex::new(())))),
-            Backend::Postgres(_) => (16, None),
+        // How long a request waits for a connection. A PostgreSQL server that
+        // went away must not hold every request for long: after a second the
+        // answer is 503 (the pool keeps reconnecting in the background).
+        let (size, writer, wait) = match backend {
+            Backend::Sqlite(_) => (8, Some(Arc::new(Mutex::new(()))), 10),
+            Backend::Postgres(_) => (16, None, 1),
         };
         let pool = Pool::builder()
             .max_size(size)
-            .connection_timeout(std::time::Duration::from_secs(10))
+            .connection_timeout(std::time::Duration::from_secs(wait))
             .build(Manager(backend.clone()))?;
         let db = Db { pool, writer };
         db.migrate()?;

@@ -45,6 +45,10 @@ impl TenantContext {
 pub const MAX_CLIENT_ID_LEN: usize = 255;
 /// The client cache is emptied when it reaches this many entries.
 const MAX_CACHED_CLIENTS: usize = 10_000;
+/// How long a cached tenant context or client is still served when the
+/// database cannot be reached to refresh it: discovery, JWKS and
+/// client_credentials tokens go on through a short outage, not a long one.
+const STALE_LIMIT: Duration = Duration::from_secs(600);
 
 struct CachedClient {
     loaded: Instant,
@@ -57,6 +61,7 @@ pub struct TenantDirectory {
     ttl: Duration,
     tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
     clients: RwLock<HashMap<(String, String), CachedClient>>,
+    stale_served: Option<prometheus::IntCounterVec>,
 }
 
 /// The slug, when `url` is the issuer URL of a tenant slug on the server at
@@ -75,6 +80,34 @@ impl TenantDirectory {
             ttl,
             tenants: RwLock::default(),
             clients: RwLock::default(),
+            stale_served: None,
+        }
+    }
+
+    /// Counts answers served stale during an outage in this metric.
+    pub fn count_stale_in(&mut self, counter: prometheus::IntCounterVec) {
+        self.stale_served = Some(counter);
+    }
+
+    /// `fresh`'s outcome, or, when the database was unreachable, the cached
+    /// value if it is recent enough (counted as served stale).
+    fn or_stale<T>(
+        &self,
+        fresh: StoreResult<Option<T>>,
+        cached: Option<(Instant, T)>,
+        cache: &str,
+    ) -> StoreResult<Option<T>> {
+        match (fresh, cached) {
+            (Err(e), Some((loaded, value)))
+                if e.is_unavailable() && loaded.elapsed() < STALE_LIMIT =>
+            {
+                tracing::warn!(cache, error = %e, "database unreachable: serving from cache");
+                if let Some(counter) = &self.stale_served {
+                    counter.with_label_values(&[cache]).inc();
+                }
+                Ok(Some(value))
+            }
+            (fresh, _) => fresh,
         }
     }
 
@@ -90,12 +123,14 @@ impl TenantDirectory {
 
     /// The tenant's context, or `None` when no such tenant exists.
     pub async fn get(&self, slug: &str) -> StoreResult<Option<Arc<TenantContext>>> {
-        if let Some(ctx) = self.tenants.read().get(slug)
+        let cached = self.tenants.read().get(slug).cloned();
+        if let Some(ctx) = &cached
             && ctx.loaded.elapsed() < self.ttl
         {
             return Ok(Some(ctx.clone()));
         }
-        self.reload(slug).await
+        let fresh = self.reload(slug).await;
+        self.or_stale(fresh, cached.map(|c| (c.loaded, c)), "tenant")
     }
 
     /// Reloads from the database, bypassing the cache (e.g. on an unknown kid).
@@ -194,11 +229,22 @@ impl TenantDirectory {
             return Ok(None);
         }
         let key = (tenant_id.to_owned(), client_id.to_owned());
-        if let Some(entry) = self.clients.read().get(&key)
-            && entry.loaded.elapsed() < self.ttl
+        let cached = self
+            .clients
+            .read()
+            .get(&key)
+            .map(|entry| (entry.loaded, entry.client.clone()));
+        if let Some((loaded, client)) = &cached
+            && loaded.elapsed() < self.ttl
         {
-            return Ok(Some(entry.client.clone()));
+            return Ok(Some(client.clone()));
         }
+        let fresh = self.load_client(&key).await;
+        self.or_stale(fresh, cached, "client")
+    }
+
+    async fn load_client(&self, key: &(String, String)) -> StoreResult<Option<Arc<Client>>> {
+        let client_id = key.1.as_str();
         let (t, c) = key.clone();
         let sibling = self.slug_of_issuer(client_id).map(str::to_owned);
         let public_url = self.public_url.clone();
@@ -219,14 +265,14 @@ impl TenantDirectory {
         let mut cache = self.clients.write();
         let Some(client) = client else {
             // A client deleted since it was cached goes too.
-            cache.remove(&key);
+            cache.remove(key);
             return Ok(None);
         };
         if cache.len() >= MAX_CACHED_CLIENTS {
             cache.clear();
         }
         cache.insert(
-            key,
+            key.clone(),
             CachedClient {
                 loaded: Instant::now(),
                 client: client.clone(),

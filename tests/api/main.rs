@@ -17,6 +17,7 @@ mod guests;
 mod helpers;
 mod homes;
 mod operations;
+mod outage;
 mod policies;
 mod portal;
 mod scale_out;

@@ -72,6 +72,12 @@ impl ResponseError for Problem {
         response
             .content_type("application/problem+json")
             .insert_header(("Cache-Control", "no-store"));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                crate::store::RETRY_AFTER_SECONDS.to_string(),
+            ));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((
                 "WWW-Authenticate",
@@ -95,6 +101,14 @@ impl From<StoreError> for Problem {
         match e {
             StoreError::NotFound => Problem::not_found("resource"),
             StoreError::Conflict(what) => Problem::new(StatusCode::CONFLICT, "Conflict", what),
+            unavailable if unavailable.is_unavailable() => {
+                tracing::warn!(error = %unavailable, "admin API: database unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "the database cannot be reached; try again shortly",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "admin API storage error");
                 Problem::new(
