@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::callback::{self, Next};
 use super::home::{HomeIdentity, MAIL_IDP};
-use crate::crypto::{hash_password, random_token, token_hash, verify_password};
+use crate::crypto::{random_token, token_hash};
 use crate::login::csrf;
 use crate::login::pages::tenant_page;
 use crate::oidc::routes;
@@ -168,7 +168,11 @@ pub async fn send(
         return Err(throttled(ctx));
     }
     let code = format!("{:08}", rand::random_range(0..100_000_000u32));
-    let code_hash = hash_password(&code)
+    let code_hash = state
+        .hasher
+        .hash(code.clone())
+        .await
+        .map_err(|busy| busy.page(&ctx.tenant.display_name))?
         .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))?;
     let (invitation_id, auth_request_id) = match purpose {
         For::Redeem { invitation_id } => (Some(invitation_id), None),
@@ -339,9 +343,11 @@ pub async fn post_passcode(
     let code: String = form.code.chars().filter(|c| c.is_ascii_digit()).collect();
     let hash = row.code_hash.clone();
     let right = code.len() == 8
-        && web::block(move || verify_password(&code, &hash))
+        && state
+            .hasher
+            .verify(code, Some(hash))
             .await
-            .unwrap_or(false);
+            .map_err(|busy| busy.page(&ctx.tenant.display_name))?;
     if !right {
         state
             .metrics

@@ -18,6 +18,18 @@ use crate::crypto::{dummy_password_hash, verify_password};
 #[error("too many password checks in progress; try again shortly")]
 pub struct Busy;
 
+impl Busy {
+    /// The page for a browser whose check could not be taken on now.
+    pub fn page(&self, tenant_name: &str) -> crate::pages::PageError {
+        crate::pages::PageError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            tenant_name,
+            "Busy",
+            "Too many sign-ins are being checked right now. Try again in a few seconds.",
+        )
+    }
+}
+
 pub struct PasswordHasher {
     threads: Option<rayon::ThreadPool>,
     /// Running plus waiting checks; a slot is given back when its work is
@@ -85,6 +97,12 @@ impl PasswordHasher {
             }
         });
         result.await.map_err(|_| Busy)
+    }
+
+    /// An argon2id hash of `secret` (a passcode), made on the hashing threads.
+    pub async fn hash(&self, secret: String) -> Result<anyhow::Result<String>, Busy> {
+        self.run(move || crate::crypto::hash_password(&secret))
+            .await
     }
 
     /// Verifies `password` against `stored`; with no stored hash (unknown
