@@ -79,6 +79,24 @@ impl CrossTenantAccess {
     }
 }
 
+/// Whether `home`'s outbound settings let its users into the tenant here
+/// with issuer `target` and slug `target_slug` (as guests: a sign-in there,
+/// or a token for it).
+pub async fn outbound_allows(
+    db: &crate::store::Db,
+    home: &crate::store::tenants::Tenant,
+    target: &str,
+    target_slug: &str,
+) -> crate::store::StoreResult<bool> {
+    let (home_id, target, slug) = (home.id.clone(), target.to_owned(), target_slug.to_owned());
+    db.read(move |c| {
+        Ok(crate::store::cross_tenant::get(c, &home_id)?
+            .outbound
+            .allows(&target, Some(&slug)))
+    })
+    .await
+}
+
 /// Whether a guest whose home is `home_issuer` may come into the resource
 /// tenant now: the resource's inbound settings allow the home, and, when the
 /// home is a tenant on this server (`home_slug`), the home's outbound settings

@@ -56,6 +56,17 @@ impl B2b {
             Target::Tenant => "megan@contoso.example",
             _ => self.administrator(),
         };
+        self.try_invite(by, email, target).unwrap()
+    }
+
+    /// An invitation by the user `by` through the shared path (as the CLI
+    /// does); the redemption link, or why it was refused.
+    pub fn try_invite(
+        &self,
+        by: &str,
+        email: &str,
+        target: Target,
+    ) -> Result<String, portico::b2b::invitation::InviteError> {
         let request = InviteRequest {
             email: email.into(),
             target,
@@ -70,8 +81,7 @@ impl B2b {
             &request,
             chrono::TimeDelta::days(30),
         )
-        .unwrap()
-        .redeem_url
+        .map(|invited| invited.redeem_url)
     }
 
     /// Contoso's administrator (created on first use).

@@ -5,7 +5,7 @@
 //! organization; introspection describes a token only to whom it concerns.
 
 use portico::admin::guests::{self, GuestAction};
-use portico::b2b::invitation::{InviteError, InviteRequest, Target};
+use portico::b2b::invitation::{InviteError, Target};
 use portico::b2b::policy::{Policy, WhoCanInvite};
 use portico::domain::{GrantType, Permission};
 use portico::store;
@@ -105,19 +105,10 @@ async fn a_member_cannot_invite_into_a_group_or_an_app_on_any_path() {
     assert_eq!(status, 201, "{body}");
 
     // CLI / library path: the same rule for `--by` a member.
-    let request = InviteRequest {
-        email: "x@example.org".into(),
-        target: Target::Group("Finance".into()),
-        redirect_url: None,
-        message: None,
-    };
-    let refused = guests::invite_as(
-        &b.app.db,
-        &b.contoso(),
-        &b.app.issuer("contoso"),
+    let refused = b.try_invite(
         "megan@contoso.example",
-        &request,
-        chrono::TimeDelta::days(30),
+        "x@example.org",
+        Target::Group("Finance".into()),
     );
     assert!(
         matches!(refused, Err(InviteError::MayNotGrant)),
@@ -250,20 +241,7 @@ async fn a_block_on_a_pending_guest_stands_until_an_administrator_lifts_it() {
     .unwrap();
 
     // A member's re-invite is refused with a clear error, on the API too.
-    let request = InviteRequest {
-        email: OUTSIDER.into(),
-        target: Target::Tenant,
-        redirect_url: None,
-        message: None,
-    };
-    let again = guests::invite_as(
-        &b.app.db,
-        &b.contoso(),
-        &b.app.issuer("contoso"),
-        "megan@contoso.example",
-        &request,
-        chrono::TimeDelta::days(30),
-    );
+    let again = b.try_invite("megan@contoso.example", OUTSIDER, Target::Tenant);
     assert!(matches!(again, Err(InviteError::Blocked(_))), "{again:?}");
     let member = member_token(&b).await;
     let (status, body) = invite_api(&b, &member, serde_json::json!({"email": OUTSIDER})).await;
@@ -369,20 +347,7 @@ async fn an_expired_guest_loses_my_apps_the_portal_and_inviting() {
         response.status().is_redirection(),
         "the portal sends the expired guest to sign in"
     );
-    let request = InviteRequest {
-        email: "friend@example.org".into(),
-        target: Target::Tenant,
-        redirect_url: None,
-        message: None,
-    };
-    let refused = guests::invite_as(
-        &b.app.db,
-        &tenant,
-        &b.app.issuer("contoso"),
-        GUEST,
-        &request,
-        chrono::TimeDelta::days(30),
-    );
+    let refused = b.try_invite(GUEST, "friend@example.org", Target::Tenant);
     assert!(
         matches!(refused, Err(InviteError::Forbidden)),
         "{refused:?}"

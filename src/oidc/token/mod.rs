@@ -146,15 +146,8 @@ async fn audience(
     }
     // A token for another tenant lets the user in there as a guest: this
     // tenant's outbound settings decide, as they do at `/authorize`.
-    let (tenant_id, target, slug) = (ctx.tenant.id.clone(), resource.to_owned(), slug.to_owned());
-    let allowed = state
-        .db
-        .read(move |c| {
-            Ok(crate::store::cross_tenant::get(c, &tenant_id)?
-                .outbound
-                .allows(&target, Some(&slug)))
-        })
-        .await?;
+    let allowed =
+        crate::b2b::cross_tenant::outbound_allows(&state.db, &ctx.tenant, resource, slug).await?;
     if !allowed {
         return Err(invalid(
             "outbound access to this organization is blocked by the user's organization",
