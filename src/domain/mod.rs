@@ -1,14 +1,19 @@
-//! Domain values, parsed once at the edge: slugs, emails, scopes, redirect URIs, PKCE.
+//! Domain values, parsed once at the edge: slugs, emails, scopes, redirect
+//! URIs, PKCE; who invites, the collaboration policy and cross-tenant access.
 
 mod client;
+pub mod cross_tenant;
 mod email;
+mod inviter;
 mod pkce;
+pub mod policy;
 mod redirect;
 mod scope;
 mod slug;
 
 pub use client::{ClientType, GrantType, Permission};
 pub use email::{Email, domain_list};
+pub use inviter::Inviter;
 pub use pkce::{CodeChallenge, verify_pkce};
 pub use redirect::RedirectUri;
 pub use scope::{Scope, ScopeSet};

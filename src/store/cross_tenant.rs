@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::cross_tenant_access;
 use super::{DbConn, StoreResult, now};
-use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
+use crate::domain::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 
 pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<CrossTenantAccess> {
     let rows: Vec<(String, String, bool)> = cross_tenant_access::table

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::collaboration_policies;
 use super::{DbConn, StoreError, StoreResult, now};
-use crate::b2b::policy::Policy;
+use crate::domain::policy::Policy;
 
 /// The tenant's policy, or the defaults.
 pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Policy> {
