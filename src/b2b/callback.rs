@@ -7,10 +7,9 @@ use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
 use super::redemption;
-use crate::login::pages::tenant_page;
 use crate::login::session;
 use crate::oidc::routes;
-use crate::pages::{PageError, PageResult, see_other};
+use crate::pages::{PageError, PageResult, see_other, tenant_page};
 use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{self, now};

@@ -5,9 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::login::pages::tenant_page;
 use crate::login::session;
-use crate::pages::{PageError, PageResult, render};
+use crate::pages::{PageError, PageResult, render, tenant_page};
 use crate::state::AppState;
 use crate::store;
 

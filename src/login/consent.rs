@@ -5,13 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::tenant_page;
 use super::{csrf, session};
 use crate::domain::{Scope, ScopeSet};
 use crate::oidc::authorize::resume::load_request;
 use crate::oidc::authorize::{AuthorizeError, resume};
 use crate::oidc::error::ErrorCode;
 use crate::oidc::routes;
+use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, render, see_other};
 use crate::state::AppState;
 use crate::store;

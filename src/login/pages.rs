@@ -11,7 +11,6 @@ use crate::oidc::authorize::resume::load_request;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render};
 use crate::state::AppState;
-use crate::tokens::TenantContext;
 
 #[derive(Template)]
 #[template(path = "login_email.html")]
@@ -53,16 +52,7 @@ fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
     req.peer_addr().map(|a| a.ip())
 }
 
-pub async fn tenant_page(
-    state: &AppState,
-    slug: &str,
-) -> PageResult<std::sync::Arc<TenantContext>> {
-    state
-        .tenants
-        .get(slug)
-        .await?
-        .ok_or_else(PageError::not_found)
-}
+pub use crate::pages::tenant_page;
 
 pub async fn get_login(
     state: web::Data<AppState>,
