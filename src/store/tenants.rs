@@ -40,6 +40,15 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> StoreResult<Option<Tenant>
         .optional()?)
 }
 
+/// The slug of the tenant with this id.
+pub fn slug_of(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<String>> {
+    Ok(tenants::table
+        .filter(tenants::id.eq(tenant_id))
+        .select(tenants::slug)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResult<()> {
     let owner: Option<String> = tenant_domains::table
         .filter(tenant_domains::domain.eq(domain))

@@ -331,13 +331,9 @@ fn portal_client(
     tenant_id: &str,
     public_url: &str,
 ) -> StoreResult<Option<Client>> {
-    use diesel::prelude::*;
-    let slug: Option<String> = store::schema::tenants::table
-        .filter(store::schema::tenants::id.eq(tenant_id))
-        .select(store::schema::tenants::slug)
-        .first(conn)
-        .optional()?;
-    let Some(slug) = slug else { return Ok(None) };
+    let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
+        return Ok(None);
+    };
     let callback = crate::domain::RedirectUri::parse(&format!(
         "{public_url}/t/{slug}{}",
         crate::admin::portal::SIGNED_IN_PATH
