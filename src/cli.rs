@@ -671,7 +671,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(&db_url)?;
             let tenant = provision::tenant(&db, &tenant)?;
             let settings = Settings::new("127.0.0.1:0", &public_url, &db_url)?;
-            let issuer = format!("{}/t/{}", settings.public_url, tenant.slug);
+            let issuer = crate::oidc::routes::issuer_url(&settings.public_url, &tenant.slug);
             let target = match (group, app) {
                 (Some(g), _) => Target::Group(g),
                 (_, Some(a)) => Target::App(a),
@@ -746,7 +746,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 } => {
                     let tenant = provision::tenant(&db, &tenant)?;
                     let settings = Settings::new("127.0.0.1:0", &public_url, &db_url)?;
-                    let issuer = format!("{}/t/{}", settings.public_url, tenant.slug);
+                    let issuer =
+                        crate::oidc::routes::issuer_url(&settings.public_url, &tenant.slug);
                     let invited = db.write_blocking(|c| {
                         let actor = guests::inviter_by_email(c, &tenant, &by)?;
                         let guest =

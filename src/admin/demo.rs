@@ -78,7 +78,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
             DEMO_CLIENT_SECRET,
         )?;
     }
-    let issuer = format!("{public_url}/t/contoso");
+    let issuer = crate::oidc::routes::issuer_url(public_url, "contoso");
     // Megan invites Giovanna as a guest (a fresh link on every run until she accepts).
     let request = InviteRequest {
         email: "gcarvalho@proseware.com".into(),

@@ -145,10 +145,10 @@ pub async fn complete(
 }
 
 fn continue_url(ctx: &TenantContext, auth_request_id: &str) -> String {
-    format!(
-        "{}{}?req={auth_request_id}",
-        routes::tenant_path(&ctx.tenant.slug),
-        routes::AUTHORIZE_CONTINUE
+    routes::request_step(
+        &ctx.tenant.slug,
+        routes::AUTHORIZE_CONTINUE,
+        auth_request_id,
     )
 }
 

@@ -60,7 +60,7 @@ pub async fn get_consent(
     let base = routes::tenant_path(&ctx.tenant.slug);
     let Some(sess) = session::current(&state, &ctx, &req).await? else {
         return Ok(see_other(
-            &format!("{base}{}?req={}", routes::LOGIN, auth_request.id),
+            &routes::request_step(&ctx.tenant.slug, routes::LOGIN, &auth_request.id),
             Vec::new(),
         ));
     };
@@ -96,9 +96,8 @@ pub async fn post_consent(
     }
     let (auth_request, client) = load_request(&state, &ctx, &form.req).await?;
     let Some(sess) = session::current(&state, &ctx, &req).await? else {
-        let base = routes::tenant_path(&ctx.tenant.slug);
         return Ok(see_other(
-            &format!("{base}{}?req={}", routes::LOGIN, auth_request.id),
+            &routes::request_step(&ctx.tenant.slug, routes::LOGIN, &auth_request.id),
             Vec::new(),
         ));
     };

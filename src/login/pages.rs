@@ -134,7 +134,7 @@ pub async fn post_login(
     let page = PasswordPage {
         tenant_name: &ctx.tenant.display_name,
         action: format!("{base}{}", routes::LOGIN_PASSWORD),
-        back: format!("{base}{}?req={}", routes::LOGIN, auth_request.id),
+        back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, &auth_request.id),
         csrf_token: &form.csrf_token,
         req: &auth_request.id,
         email: email.as_str(),

@@ -56,7 +56,7 @@ pub async fn post_password(
         let page = PasswordPage {
             tenant_name: &name,
             action: format!("{base}{}", routes::LOGIN_PASSWORD),
-            back: format!("{base}{}?req={}", routes::LOGIN, auth_request.id),
+            back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, &auth_request.id),
             csrf_token: &form.csrf_token,
             req: &auth_request.id,
             email: email.as_str(),
@@ -146,10 +146,10 @@ pub async fn post_password(
         }
     };
     let (_, cookie) = session::start(&state, &ctx, &user.id, "pwd").await?;
-    let next = format!(
-        "{base}{}?req={}",
+    let next = routes::request_step(
+        &ctx.tenant.slug,
         routes::AUTHORIZE_CONTINUE,
-        auth_request.id
+        &auth_request.id,
     );
     let cookies = std::iter::once(cookie)
         .chain(device::issue(&state, &ctx, &user.email))

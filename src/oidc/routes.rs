@@ -34,3 +34,18 @@ pub const ADVERTISED: &[(&str, &str)] = &[
 pub fn tenant_path(slug: &str) -> String {
     format!("/t/{slug}")
 }
+
+/// The tenant's issuer URL, `{public_url}/t/{slug}` (a slug needs no
+/// encoding: `TenantSlug` admits only `[a-z0-9-]`).
+pub fn issuer_url(public_url: &str, slug: &str) -> String {
+    format!("{}{}", public_url.trim_end_matches('/'), tenant_path(slug))
+}
+
+/// A step of a pending authorization request on the tenant's pages:
+/// `/t/{slug}{page}?req={request id}` (`page` is one of the paths above).
+pub fn request_step(slug: &str, page: &str, request_id: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("req", request_id)
+        .finish();
+    format!("{}{page}?{query}", tenant_path(slug))
+}

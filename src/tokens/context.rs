@@ -112,7 +112,7 @@ impl TenantDirectory {
     }
 
     pub fn issuer_for(&self, slug: &str) -> String {
-        format!("{}/t/{}", self.public_url, slug)
+        crate::oidc::routes::issuer_url(&self.public_url, slug)
     }
 
     /// The slug, when `url` is the issuer URL of a tenant slug on this server
@@ -335,7 +335,8 @@ fn portal_client(
         return Ok(None);
     };
     let callback = crate::domain::RedirectUri::parse(&format!(
-        "{public_url}/t/{slug}{}",
+        "{}{}",
+        crate::oidc::routes::issuer_url(public_url, &slug),
         crate::admin::portal::SIGNED_IN_PATH
     ))
     .map_err(StoreError::Corrupt)?;
