@@ -13,7 +13,7 @@ use portico::b2b::policy::Policy;
 use portico::state::AppState;
 use portico::store;
 
-use crate::guests::{B2b, GUEST, b2b};
+use crate::helpers::b2b::{B2b, GUEST, b2b, code_in, email_step, submit_code};
 use crate::helpers::{
     Landing, PASSWORD, TestApp, authorize_url, drive, fresh_database, hidden, query_param,
     spawn_app, spawn_app_with,
@@ -200,51 +200,9 @@ async fn made_up_http_methods_do_not_grow_the_metrics() {
 
 const KIM: &str = "kim@freemail.example";
 
-fn code_in(mail: &crate::smtp::Received) -> String {
-    mail.data
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 8)
-        .unwrap_or_else(|| panic!("no passcode in {}", mail.data))
-        .to_owned()
-}
-
 /// A fresh Contoso sign-in page in `browser` (for the web app).
 async fn login_page(b: &B2b, browser: &reqwest::Client) -> String {
     b.app.login_page(browser, "contoso", &b.web).await
-}
-
-/// Posts `email` on the sign-in page `page` (step 1).
-async fn email_step(
-    b: &B2b,
-    browser: &reqwest::Client,
-    page: &str,
-    email: &str,
-) -> reqwest::Response {
-    browser
-        .post(format!("{}/login", b.app.issuer("contoso")))
-        .form(&[
-            ("csrf_token", hidden(page, "csrf_token").as_str()),
-            ("req", hidden(page, "req").as_str()),
-            ("email", email),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Posts a code on a passcode page with the browser's CSRF token.
-async fn submit_code(
-    browser: &reqwest::Client,
-    page_url: &str,
-    csrf: &str,
-    code: &str,
-) -> reqwest::Response {
-    browser
-        .post(page_url)
-        .form(&[("csrf_token", csrf), ("code", code)])
-        .send()
-        .await
-        .unwrap()
 }
 
 fn location(response: &reqwest::Response) -> String {

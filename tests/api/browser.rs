@@ -2,7 +2,6 @@
 //! with fantoccini, signs in (email, password, consent) and lands on the
 //! app's redirect URI with a code that redeems.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,6 +9,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::helpers::net::free_port;
 use crate::helpers::{PASSWORD, authorize_url, jwt_payload, query_param, redeem, spawn_app};
 
 /// Kills chromedriver and the chromium it started (its own process group),
@@ -46,11 +46,6 @@ impl Drop for ChromeDriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().unwrap().port()
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
@@ -258,7 +253,7 @@ async fn a_guest_redeems_with_a_mailed_passcode_in_a_real_browser() {
     let Some(chromedriver) = chromedriver() else {
         return;
     };
-    let b = crate::guests::b2b().await;
+    let b = crate::helpers::b2b::b2b().await;
     let kim = "kim@freemail.example";
     let link = b.invite(kim, portico::b2b::invitation::Target::Tenant);
 

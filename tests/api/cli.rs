@@ -6,10 +6,8 @@ use std::process::{Command, Stdio};
 
 use portico::store;
 
+use crate::helpers::cli::{BIN, SECRET_KEY, cli};
 use crate::helpers::fresh_database;
-use crate::scale_out::{SECRET_KEY, cli};
-
-const BIN: &str = env!("CARGO_BIN_EXE_portico");
 
 #[test]
 fn identity_providers_and_federation_are_configured_from_the_cli() {

@@ -6,8 +6,8 @@ use portico::b2b::invitation::Target;
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
-use crate::guests::{B2b, GUEST, b2b};
 use crate::helpers::Landing;
+use crate::helpers::b2b::{B2b, GUEST, b2b};
 
 pub fn set(b: &B2b, slug: &str, settings: CrossTenantAccess) {
     let tenant = portico::admin::provision::tenant(&b.app.db, slug).unwrap();

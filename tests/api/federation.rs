@@ -12,7 +12,7 @@ use portico::b2b::providers::{self, ProviderSpec};
 use portico::compare::gate::{Gate, Mode};
 use portico::store;
 
-use crate::guests::rp_sign_in;
+use crate::helpers::rp::rp_sign_in;
 use crate::helpers::{Landing, TestApp, TestClient, jwt_payload, query_param, spawn_app_with};
 
 const ALICE: &str = "alice@contoso.example";
@@ -240,14 +240,14 @@ async fn federation_is_configured_through_the_api_and_shown_without_secrets() {
         .db
         .write_blocking(|c| providers::unfederate(c, &tenant.id, "test"))
         .unwrap();
-    let token = crate::admin_api::admin_token(&f.host).await;
+    let token = crate::helpers::api::admin_token(&f.host).await;
     let body = serde_json::json!({
         "display_name": "Corporate sign-in",
         "issuer": f.upstream_issuer(),
         "client_id": "contoso",
         "client_secret": "upstream-secret-value",
     });
-    let (status, view, _) = crate::admin_api::call(
+    let (status, view, _) = crate::helpers::api::call(
         &f.host,
         reqwest::Method::PUT,
         "/federation",
@@ -261,7 +261,7 @@ async fn federation_is_configured_through_the_api_and_shown_without_secrets() {
     assert_eq!(view["upstream"]["has_client_secret"], true);
     assert!(!view.to_string().contains("upstream-secret-value"));
     // Domains make no sense for an upstream.
-    let (status, _, _) = crate::admin_api::call(
+    let (status, _, _) = crate::helpers::api::call(
         &f.host,
         reqwest::Method::PUT,
         "/federation",
@@ -270,7 +270,7 @@ async fn federation_is_configured_through_the_api_and_shown_without_secrets() {
     )
     .await;
     assert_eq!(status, 400);
-    let (status, view, _) = crate::admin_api::call(
+    let (status, view, _) = crate::helpers::api::call(
         &f.host,
         reqwest::Method::DELETE,
         "/federation",
@@ -369,7 +369,7 @@ async fn a_federated_tenant_never_accepts_a_local_password_and_links_existing_me
         .db
         .write_blocking(|c| providers::unfederate(c, &tenant.id, "test"))
         .unwrap();
-    let token = crate::admin_api::admin_token(&f.host).await;
+    let token = crate::helpers::api::admin_token(&f.host).await;
 
     // A sign-in starts while the tenant is local...
     let browser = f.host.browser();
@@ -389,7 +389,7 @@ async fn a_federated_tenant_never_accepts_a_local_password_and_links_existing_me
         ),
     )
     .unwrap();
-    let (status, _, _) = crate::admin_api::call(
+    let (status, _, _) = crate::helpers::api::call(
         &f.host,
         reqwest::Method::PUT,
         "/federation",

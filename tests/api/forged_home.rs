@@ -11,7 +11,7 @@ use portico::crypto::token_hash;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
-use crate::guests::{GUEST, b2b};
+use crate::helpers::b2b::{GUEST, b2b};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Forgery {

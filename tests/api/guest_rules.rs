@@ -6,7 +6,7 @@ use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::{InviteError, InviteRequest, Target};
 use portico::store;
 
-use crate::guests::{GUEST, b2b, introspect, refresh_status};
+use crate::helpers::b2b::{GUEST, b2b, introspect, refresh_status};
 use crate::helpers::{Landing, query_param};
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use portico::b2b::policy::{DomainMode, Policy, WhoCanInvite};
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
-use crate::guests::{B2b, GUEST, b2b, introspect, refresh_status};
 use crate::helpers::Landing;
+use crate::helpers::b2b::{B2b, GUEST, b2b, introspect, refresh_status};
 
 fn set_policy(b: &B2b, policy: Policy) {
     let tenant = b.contoso();
@@ -185,8 +185,8 @@ async fn an_expired_guest_is_refused_at_sign_in_refresh_and_introspection() {
     }
     // The guest shows as expired, not as active or blocked.
     assert_eq!(b.guest(GUEST).access_state(), "expired");
-    let token = crate::admin_api::admin_token(&b.app).await;
-    let (_, users, _) = crate::admin_api::call(
+    let token = crate::helpers::api::admin_token(&b.app).await;
+    let (_, users, _) = crate::helpers::api::call(
         &b.app,
         reqwest::Method::GET,
         "/users?type=guest",

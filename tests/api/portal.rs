@@ -1,10 +1,10 @@
 //! The admin portal: sign in through the tenant, invite as a member, manage
 //! guests as an administrator, CSRF on every form.
 
-use crate::guests::{GUEST, b2b};
+use crate::helpers::b2b::{GUEST, b2b};
 use crate::helpers::{Landing, PASSWORD, drive, hidden};
 
-fn portal(b: &crate::guests::B2b) -> String {
+fn portal(b: &crate::helpers::b2b::B2b) -> String {
     format!("{}/admin", b.app.issuer("contoso"))
 }
 

@@ -4,19 +4,17 @@
 //! reaches both without a restart. Runs only when PORTICO_TEST_PG_URL is set.
 
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 
+use crate::helpers::cli::{BIN, SECRET_KEY, cli};
+use crate::helpers::net::free_port;
 use crate::helpers::{PASSWORD, fresh_database, hidden, jwt_payload, query_param};
 
-const BIN: &str = env!("CARGO_BIN_EXE_portico");
 const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 const EMAIL: &str = "megan@contoso.example";
-/// The key every replica (and the CLI) shares; never a file in the source tree.
-pub const SECRET_KEY: &str = "c2NhbGUtb3V0LXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc";
 
 /// The server processes; killed even when the test panics.
 struct Replicas(Vec<Child>);
@@ -33,28 +31,6 @@ impl Drop for Replicas {
 struct Web {
     client_id: String,
     secret: String,
-}
-
-/// Runs a `portico` CLI command against `db`; returns its stdout.
-pub fn cli(db: &str, args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .args(args)
-        .args(["--database-url", db])
-        .env("PORTICO_SECRET_KEY", SECRET_KEY)
-        .stdin(Stdio::null())
-        .output()
-        .expect("portico CLI runs");
-    assert!(
-        output.status.success(),
-        "portico {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().unwrap().port()
 }
 
 fn serve(db: &str, port: u16, public_url: &str) -> Child {

@@ -19,11 +19,11 @@ use portico::b2b::providers::{self, ProviderSpec};
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
-use crate::guests::{B2b, GUEST, b2b};
+use crate::helpers::b2b::{B2b, GUEST, b2b};
+use crate::helpers::cli::{SECRET_KEY, cli};
 use crate::helpers::{
     Landing, PASSWORD, drive, fresh_database, hidden, query_param, spawn_app_with,
 };
-use crate::scale_out::{SECRET_KEY, cli};
 
 const ALICE: &str = "alice@contoso.example";
 const ANN: &str = "ann@northwind.example";
@@ -419,7 +419,7 @@ async fn api(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value, String) {
-    crate::admin_api::call(&b.app, method, path, Some(token), body).await
+    crate::helpers::api::call(&b.app, method, path, Some(token), body).await
 }
 
 fn provider(issuer: &str, domain: &str) -> serde_json::Value {
@@ -434,7 +434,7 @@ fn provider(issuer: &str, domain: &str) -> serde_json::Value {
 #[tokio::test]
 async fn link_local_metadata_and_private_issuers_are_refused_by_the_api() {
     let b = b2b().await;
-    let token = crate::admin_api::admin_token(&b.app).await;
+    let token = crate::helpers::api::admin_token(&b.app).await;
     let refused = [
         ("http://169.254.169.254/", "metadata"),
         ("https://169.254.169.254/latest/meta-data", "metadata"),
@@ -495,7 +495,7 @@ async fn link_local_metadata_and_private_issuers_are_refused_by_the_api() {
 #[tokio::test]
 async fn private_issuers_are_accepted_once_the_operator_allows_private_networks() {
     let b = b2b_with(|s| s.egress.allow_private_networks = true).await;
-    let token = crate::admin_api::admin_token(&b.app).await;
+    let token = crate::helpers::api::admin_token(&b.app).await;
     let (status, body, _) = api(
         &b,
         &token,
@@ -636,7 +636,7 @@ fn the_cli_refuses_metadata_and_private_issuers() {
 async fn an_email_from_a_custom_claim_must_be_verified_unless_the_admin_trusts_the_provider() {
     let b = b2b().await;
     // The admin's token first: once federated, Contoso members sign in there.
-    let token = crate::admin_api::admin_token(&b.app).await;
+    let token = crate::helpers::api::admin_token(&b.app).await;
     let idp = fake_idp();
     // The provider puts the address in `mail` and says nothing about
     // whether it is verified.
@@ -706,7 +706,7 @@ async fn an_email_from_a_custom_claim_must_be_verified_unless_the_admin_trusts_t
 #[tokio::test]
 async fn the_email_trust_flag_is_set_through_the_api_and_shown_in_the_portal() {
     let b = b2b().await;
-    let token = crate::admin_api::admin_token(&b.app).await;
+    let token = crate::helpers::api::admin_token(&b.app).await;
     let (status, created, _) = api(
         &b,
         &token,

@@ -5,7 +5,7 @@ use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::Target;
 use portico::domain::GrantType;
 
-use crate::guests::{B2b, GUEST, b2b};
+use crate::helpers::b2b::{B2b, GUEST, b2b};
 use crate::helpers::{PASSWORD, TestClient, authorize_url, jwt_payload, query_param};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";

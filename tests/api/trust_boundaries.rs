@@ -10,8 +10,8 @@ use portico::b2b::policy::{Policy, WhoCanInvite};
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
-use crate::admin_api::{admin_token, call};
-use crate::guests::{B2b, GUEST, b2b};
+use crate::helpers::api::{admin_token, call};
+use crate::helpers::b2b::{B2b, GUEST, b2b};
 use crate::helpers::{Landing, PASSWORD, TestClient, hidden, jwt_payload, tokens_for_member};
 
 const OUTSIDER: &str = "sam@example.org";
@@ -413,7 +413,7 @@ async fn a_guests_refresh_token_stops_when_either_organization_says_no() {
         "proseware",
         crate::cross_tenant::blocking(b.app.issuer("contoso"), false),
     );
-    assert_eq!(crate::guests::refresh_status(&b, &refresh).await, 400);
+    assert_eq!(crate::helpers::b2b::refresh_status(&b, &refresh).await, 400);
 }
 
 #[tokio::test]

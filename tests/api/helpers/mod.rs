@@ -2,6 +2,12 @@
 //! (SQLite in a temp dir, or a new PostgreSQL database when PORTICO_TEST_PG_URL
 //! is set), plus typed helpers for walking the sign-in pages as a browser would.
 
+pub mod api;
+pub mod b2b;
+pub mod cli;
+pub mod net;
+pub mod rp;
+
 use base64::Engine;
 use diesel::{Connection, RunQueryDsl};
 use portico::admin::provision::{self, AppSpec};

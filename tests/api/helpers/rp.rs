@@ -1,0 +1,69 @@
+//! Signing in as a certified relying party library would: the
+//! `openidconnect` crate drives code + PKCE + nonce and verifies the ID token.
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    RedirectUrl, Scope, TokenResponse,
+};
+use portico::compare::journey::drive_across;
+
+use super::{Landing, PASSWORD, TestApp, TestClient, query_param};
+
+/// A sign-in to `slug`'s app `client` through the `openidconnect` crate as the
+/// relying party (code + PKCE + nonce, ID token verified), the browser typing
+/// `email` and the test password wherever asked on any server in `bases`.
+pub async fn rp_sign_in(
+    app: &TestApp,
+    slug: &str,
+    client: &TestClient,
+    email: &str,
+    bases: &[&str],
+) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(app.issuer(slug)).unwrap(), &http)
+            .await
+            .unwrap();
+    let rp = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client.client_id.clone()),
+        client.secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(RedirectUrl::new(client.redirect_uri.clone()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    match drive_across(bases, &app.browser(), url.as_str(), email, PASSWORD).await {
+        Landing::Away(back) => {
+            let Some(code) = query_param(&back, "code") else {
+                return Err(Landing::Away(back));
+            };
+            let tokens = rp
+                .exchange_code(AuthorizationCode::new(code))
+                .unwrap()
+                .set_pkce_verifier(verifier)
+                .request_async(&http)
+                .await
+                .expect("code exchange");
+            tokens
+                .id_token()
+                .unwrap()
+                .claims(&rp.id_token_verifier(), &nonce)
+                .expect("ID token verifies");
+            Ok(tokens)
+        }
+        page => Err(page),
+    }
+}
