@@ -157,24 +157,21 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(b2b::passcode::post_passcode)),
         )
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
-        .service(get(&t("/admin"), portal::get_admin))
-        .service(get(&t(portal::SIGNED_IN_PATH), portal::get_signed_in))
-        .service(post(
-            &t("/admin/policy"),
-            crate::admin::portal_settings::post_policy,
-        ))
+        .service(get(&t("/admin"), portal::dashboard::get_admin))
+        .service(get(&t(portal::SIGNED_IN_PATH), portal::auth::get_signed_in))
+        .service(post(&t("/admin/policy"), portal::settings::post_policy))
         .service(post(
             &t("/admin/cross-tenant"),
-            crate::admin::portal_settings::post_cross_tenant,
+            portal::settings::post_cross_tenant,
         ))
-        .service(post(&t("/admin/invite"), portal::post_invite))
+        .service(post(&t("/admin/invite"), portal::invitations::post_invite))
         .service(post(
             &t("/admin/invitations/{id}/{action}"),
-            portal::post_invitation_action,
+            portal::invitations::post_invitation_action,
         ))
         .service(post(
             &t("/admin/guests/{id}/{action}"),
-            portal::post_guest_action,
+            portal::guests::post_guest_action,
         ))
         .service(
             web::scope(&t("/api/v1"))

@@ -5,5 +5,4 @@ pub mod api;
 pub mod demo;
 pub mod guests;
 pub mod portal;
-pub mod portal_settings;
 pub mod provision;

@@ -1,19 +1,118 @@
-//! The portal's settings forms for administrators: the collaboration policy
-//! and the cross-tenant access settings, saved and audited through the same
-//! functions as the API and the CLI (`b2b::policy::save`,
-//! `b2b::cross_tenant::save`).
+//! The portal's settings for administrators: what the page shows of them and
+//! the forms for the collaboration policy and the cross-tenant access
+//! settings, saved and audited through the same functions as the API and the
+//! CLI (`b2b::policy::save`, `b2b::cross_tenant::save`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::portal::{form_caller, page};
+use super::auth::form_caller;
+use super::back_to_admin;
+use super::dashboard::page;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
-use crate::oidc::routes;
-use crate::pages::{PageError, PageResult, see_other};
+use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
+use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
 use crate::tokens::TenantContext;
+
+/// What the settings forms and the sign-in section show (administrators).
+pub(super) struct SettingsView {
+    pub(super) who_can_invite: String,
+    pub(super) domain_mode: String,
+    pub(super) domains: String,
+    pub(super) guest_visibility: String,
+    pub(super) guest_lifetime_days: String,
+    pub(super) otp_enabled: bool,
+    pub(super) inbound_default: String,
+    pub(super) outbound_default: String,
+    pub(super) inbound_allow: String,
+    pub(super) inbound_block: String,
+    pub(super) outbound_allow: String,
+    pub(super) outbound_block: String,
+    pub(super) auth_mode: String,
+    pub(super) upstream: Option<String>,
+    /// (name, issuer, domains, how its emails count as verified) of each
+    /// guest identity provider.
+    pub(super) providers: Vec<(String, String, String, String)>,
+    pub(super) order: [&'static str; 3],
+}
+
+fn snake<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl SettingsView {
+    pub(super) fn new(
+        ctx: &TenantContext,
+        policy: &Policy,
+        access: &CrossTenantAccess,
+        idps: &[IdentityProvider],
+    ) -> SettingsView {
+        let listed = |d: &DirectionSettings, a: Access| {
+            d.partners
+                .iter()
+                .filter(|(_, v)| **v == a)
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        SettingsView {
+            who_can_invite: snake(&policy.who_can_invite),
+            domain_mode: snake(&policy.domain_mode),
+            domains: policy.domains.join(", "),
+            guest_visibility: snake(&policy.guest_visibility),
+            guest_lifetime_days: policy
+                .guest_lifetime_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            otp_enabled: policy.otp_enabled,
+            inbound_default: snake(&access.inbound.default),
+            outbound_default: snake(&access.outbound.default),
+            inbound_allow: listed(&access.inbound, Access::Allow),
+            inbound_block: listed(&access.inbound, Access::Block),
+            outbound_allow: listed(&access.outbound, Access::Allow),
+            outbound_block: listed(&access.outbound, Access::Block),
+            auth_mode: ctx.tenant.auth_mode.clone(),
+            upstream: idps
+                .iter()
+                .find(|i| i.role == ROLE_UPSTREAM)
+                .map(|i| format!("{} ({}; {})", i.display_name, i.issuer, email_trust(i))),
+            providers: idps
+                .iter()
+                .filter(|i| i.role == ROLE_GUESTS)
+                .map(|i| {
+                    (
+                        i.display_name.clone(),
+                        i.issuer.clone(),
+                        i.domain_list().collect::<Vec<_>>().join(", "),
+                        email_trust(i),
+                    )
+                })
+                .collect(),
+            order: crate::b2b::home::REDEMPTION_ORDER,
+        }
+    }
+}
+
+/// How a provider's emails count as verified, as the portal says it.
+fn email_trust(idp: &IdentityProvider) -> String {
+    if idp.email_verified_trusted {
+        format!(
+            "emails from the {} claim are trusted as verified (administrator setting)",
+            idp.email_claim
+        )
+    } else {
+        format!(
+            "emails from the {} claim only when the provider marks them verified",
+            idp.email_claim
+        )
+    }
+}
 
 #[derive(Deserialize)]
 pub struct PolicyForm {
@@ -125,16 +224,6 @@ fn not_admin(ctx: &TenantContext) -> PageError {
     )
 }
 
-fn saved(ctx: &TenantContext, notice: &str) -> HttpResponse {
-    see_other(
-        &format!(
-            "{}/admin?notice={notice}",
-            routes::tenant_path(&ctx.tenant.slug)
-        ),
-        Vec::new(),
-    )
-}
-
 /// The shared path of both forms: CSRF and sign-in, administrators only,
 /// then validate (a 400 page with the reason) and save through `save`.
 async fn save_form<T: Send + 'static>(
@@ -174,7 +263,7 @@ async fn save_form<T: Send + 'static>(
         .db
         .write(move |c| save(c, &tenant_id, &value, &actor))
         .await?;
-    Ok(saved(&ctx, notice))
+    Ok(back_to_admin(&ctx, notice))
 }
 
 pub async fn post_policy(

@@ -1,0 +1,115 @@
+//! Who is using the portal: the tenant's session (OIDC Core §3.1 code flow
+//! with the portal client) and, on every form, the CSRF token.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use super::{PORTAL_CLIENT_ID, SIGNED_IN_PATH};
+use crate::b2b::invitation::Inviter;
+use crate::crypto::random_token;
+use crate::login::pages::tenant_page;
+use crate::login::{csrf, session};
+use crate::oidc::routes;
+use crate::pages::{PageError, PageResult, see_other};
+use crate::state::AppState;
+use crate::store;
+use crate::tokens::TenantContext;
+
+/// The signed-in person, with what the portal lets them do.
+pub(super) struct PortalUser {
+    pub(super) inviter: Inviter,
+    pub(super) email: String,
+    pub(super) is_admin: bool,
+}
+
+pub(super) enum Access {
+    SignedIn(PortalUser),
+    SignIn(HttpResponse),
+}
+
+pub(super) async fn portal_user(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+) -> PageResult<Access> {
+    let Some(sess) = session::current(state, ctx, req).await? else {
+        return Ok(Access::SignIn(sign_in_redirect(ctx)));
+    };
+    let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
+    let (user, roles) = state
+        .db
+        .read(move |c| {
+            Ok((
+                store::users::find(c, &tenant_id, &user_id)?,
+                store::users::roles(c, &tenant_id, &user_id)?,
+            ))
+        })
+        .await?;
+    let Some(user) = user.filter(|u| u.is_usable()) else {
+        return Ok(Access::SignIn(sign_in_redirect(ctx)));
+    };
+    let is_admin = roles.iter().any(|r| r == "admin");
+    Ok(Access::SignedIn(PortalUser {
+        email: user.email.clone(),
+        is_admin,
+        inviter: Inviter::User {
+            id: user.id.clone(),
+            name: user.display_name.clone(),
+            roles,
+            is_guest: user.user_type == "guest",
+        },
+    }))
+}
+
+/// An ordinary code flow for the portal client; the session it creates is what
+/// the portal uses (the code itself is never redeemed and expires).
+fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(random_token().as_bytes()));
+    let mut url = match url::Url::parse(&format!("{}{}", ctx.issuer, routes::AUTHORIZE)) {
+        Ok(u) => u,
+        Err(_) => {
+            let error = PageError::server(&ctx.tenant.display_name, "issuer URL");
+            return actix_web::ResponseError::error_response(&error);
+        }
+    };
+    url.query_pairs_mut()
+        .append_pair("client_id", PORTAL_CLIENT_ID)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("redirect_uri", &format!("{}{SIGNED_IN_PATH}", ctx.issuer))
+        .append_pair("state", &random_token())
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    see_other(url.as_str(), Vec::new())
+}
+
+/// The common start of every portal form: the tenant, a valid CSRF token, and
+/// a signed-in person (or the redirect that signs them in).
+pub(super) async fn form_caller(
+    state: &AppState,
+    slug: &str,
+    req: &HttpRequest,
+    csrf_token: &str,
+) -> PageResult<Result<(std::sync::Arc<TenantContext>, PortalUser), HttpResponse>> {
+    let ctx = tenant_page(state, slug).await?;
+    if !csrf::verify(req, csrf_token) {
+        return Err(PageError::csrf(&ctx.tenant.display_name));
+    }
+    Ok(match portal_user(state, &ctx, req).await? {
+        Access::SignedIn(user) => Ok((ctx, user)),
+        Access::SignIn(redirect) => Err(redirect),
+    })
+}
+
+pub async fn get_signed_in(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> PageResult<HttpResponse> {
+    let ctx = tenant_page(&state, &path).await?;
+    Ok(see_other(
+        &format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)),
+        Vec::new(),
+    ))
+}
