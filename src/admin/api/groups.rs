@@ -1,10 +1,10 @@
 //! `/api/v1/groups`, app assignments and the audit log.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiResult, Directory, Problem, caller, json};
+use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 
@@ -32,12 +32,7 @@ pub struct AuditQuery {
     limit: Option<i64>,
 }
 
-pub async fn get_groups(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
+pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let tenant_id = caller.ctx.tenant.id.clone();
     let own = match caller.directory(&state).await? {
         Directory::Admin | Directory::Everyone => None,
@@ -68,13 +63,11 @@ pub async fn get_groups(
 }
 
 pub async fn post_group(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<NewGroup>,
+    caller: ApiResult<UsersAdmin>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_users_admin()?;
+    let caller = caller?;
     let name = body.into_inner().name.trim().to_owned();
     if name.is_empty() || name.len() > 200 {
         return Err(Problem::bad_request("name must be 1-200 characters"));
@@ -102,14 +95,13 @@ pub async fn post_group(
 }
 
 pub async fn post_group_member(
+    body: web::Json<NewMember>,
+    caller: ApiResult<UsersAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Json<NewMember>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, group_id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_users_admin()?;
+    let caller = caller?;
+    let (_, group_id) = path.into_inner();
     let (tenant_id, actor, user_id) = (
         caller.ctx.tenant.id.clone(),
         caller.actor(),
@@ -134,14 +126,13 @@ pub async fn post_group_member(
 }
 
 pub async fn post_assignment(
+    body: web::Json<NewAssignment>,
+    caller: ApiResult<UsersAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Json<NewAssignment>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, client_id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_users_admin()?;
+    let caller = caller?;
+    let (_, client_id) = path.into_inner();
     let (kind, principal) = match body.into_inner() {
         NewAssignment {
             user_id: Some(u),
@@ -184,13 +175,10 @@ pub async fn post_assignment(
 }
 
 pub async fn get_audit(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     query: web::Query<AuditQuery>,
+    caller: UsersAdmin,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_users_admin()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let tenant_id = caller.ctx.tenant.id.clone();
     let events = state

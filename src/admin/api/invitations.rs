@@ -1,10 +1,10 @@
 //! `/api/v1/invitations`: invite, list, resend, revoke.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiResult, Caller, CallerKind, Problem, caller, json};
+use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
 use crate::state::AppState;
@@ -38,13 +38,11 @@ fn invitation_json(i: &Invitation) -> serde_json::Value {
 }
 
 pub async fn post_invitation(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<NewInvitation>,
+    caller: ApiResult<Inviting>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    let inviter = caller.require_inviter()?;
+    let (caller, inviter) = caller?.into_parts();
     let body = body.into_inner();
     let target = match (body.group, body.app) {
         (Some(_), Some(_)) => {
@@ -85,12 +83,9 @@ fn may_see(caller: &Caller, invitation: &Invitation) -> bool {
 }
 
 pub async fn get_invitations(
+    caller: Inviting,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_inviter()?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let all = state
         .db
@@ -121,13 +116,12 @@ async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResul
 }
 
 pub async fn post_resend(
+    caller: Inviting,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    let inviter = caller.require_inviter()?;
+    let (_, id) = path.into_inner();
+    let (caller, inviter) = caller.into_parts();
     let invitation = own_invitation(&state, &caller, &id).await?;
     let (tenant, issuer, lifetime) = (
         caller.ctx.tenant.clone(),
@@ -146,13 +140,11 @@ pub async fn post_resend(
 }
 
 pub async fn post_revoke(
+    caller: Inviting,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_inviter()?;
+    let (_, id) = path.into_inner();
     let invitation = own_invitation(&state, &caller, &id).await?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     state

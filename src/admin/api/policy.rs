@@ -3,21 +3,18 @@
 //! replaced as a whole; every change is audited with the new settings.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
-use super::{ApiResult, Problem, caller, json};
+use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::b2b::cross_tenant::CrossTenantAccess;
 use crate::b2b::policy::Policy;
 use crate::state::AppState;
 use crate::store;
 
 pub async fn get_policy(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let policy = state
         .db
@@ -30,13 +27,11 @@ pub async fn get_policy(
 }
 
 pub async fn put_policy(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<Policy>,
+    caller: ApiResult<PoliciesAdmin>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
+    let caller = caller?;
     let policy = body
         .into_inner()
         .validated()
@@ -53,12 +48,9 @@ pub async fn put_policy(
 }
 
 pub async fn get_cross_tenant(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let settings = state
         .db
@@ -71,13 +63,11 @@ pub async fn get_cross_tenant(
 }
 
 pub async fn put_cross_tenant(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<CrossTenantAccess>,
+    caller: ApiResult<PoliciesAdmin>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
+    let caller = caller?;
     let settings = body
         .into_inner()
         .validated()

@@ -3,9 +3,9 @@
 //! go in sealed and never come back out.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
-use super::{ApiResult, Problem, caller, json};
+use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
 use crate::state::AppState;
@@ -22,12 +22,9 @@ fn sealer(state: &AppState) -> ApiResult<Sealer> {
 }
 
 pub async fn get_providers(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
     let tenant_id = caller.ctx.tenant.id.clone();
     let list = state.db.read(move |c| idps::list(c, &tenant_id)).await?;
     let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
@@ -41,13 +38,11 @@ pub async fn get_providers(
 }
 
 pub async fn post_provider(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<ProviderSpec>,
+    caller: ApiResult<PoliciesAdmin>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
+    let caller = caller?;
     let spec = body
         .into_inner()
         .validated_for(idps::ROLE_GUESTS, &state.settings.egress)
@@ -65,14 +60,13 @@ pub async fn post_provider(
 }
 
 pub async fn patch_provider(
+    body: web::Json<ProviderPatch>,
+    caller: ApiResult<PoliciesAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Json<ProviderPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_policies_admin()?;
+    let caller = caller?;
+    let (_, id) = path.into_inner();
     let sealer = sealer(&state)?;
     let (tenant_id, actor, patch, policy) = (
         caller.ctx.tenant.id.clone(),
@@ -98,13 +92,11 @@ pub async fn patch_provider(
 }
 
 pub async fn delete_provider(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_policies_admin()?;
+    let (_, id) = path.into_inner();
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     let removed = state
         .db
@@ -134,12 +126,9 @@ async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::
 }
 
 pub async fn get_federation(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
     Ok(json(
         StatusCode::OK,
         federation_view(&state, &caller.ctx.tenant.slug).await?,
@@ -147,13 +136,11 @@ pub async fn get_federation(
 }
 
 pub async fn put_federation(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     body: web::Json<ProviderSpec>,
+    caller: ApiResult<PoliciesAdmin>,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
+    let caller = caller?;
     let spec = body
         .into_inner()
         .validated_for(idps::ROLE_UPSTREAM, &state.settings.egress)
@@ -172,12 +159,9 @@ pub async fn put_federation(
 }
 
 pub async fn delete_federation(
+    caller: PoliciesAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
-    caller.require_policies_admin()?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     state
         .db

@@ -1,10 +1,12 @@
 //! `/api/v1/users`: list, read, block, unblock, remove.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiResult, CallerKind, Directory, Problem, caller, directory_json, json, user_json};
+use super::{
+    ApiResult, Caller, CallerKind, Directory, Problem, UsersAdmin, directory_json, json, user_json,
+};
 use crate::b2b::removal::{self, RemovalError};
 use crate::state::AppState;
 use crate::store;
@@ -18,12 +20,10 @@ pub struct UserQuery {
 /// Administrators see every field; members see directory entries; guests see
 /// what the collaboration policy's guest visibility allows.
 pub async fn get_users(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
     query: web::Query<UserQuery>,
+    caller: Caller,
+    state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(&state, &path, &req).await?;
     let directory = caller.directory(&state).await?;
     let filter = match query.user_type.as_deref() {
         None => None,
@@ -52,12 +52,11 @@ pub async fn get_users(
 }
 
 pub async fn get_user(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
+    let (_, id) = path.into_inner();
     let is_self = caller.user_id() == Some(id.as_str());
     let directory = caller.directory(&state).await?;
     let tenant_id = caller.ctx.tenant.id.clone();
@@ -83,14 +82,11 @@ enum Action {
 }
 
 async fn act(
+    caller: UsersAdmin,
     state: &AppState,
-    slug: &str,
     id: String,
-    req: &HttpRequest,
     action: Action,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller(state, slug, req).await?;
-    caller.require_users_admin()?;
     if matches!(&caller.kind, CallerKind::User { user, .. } if user.id == id) {
         return Err(Problem::bad_request("you cannot block or remove yourself"));
     }
@@ -110,41 +106,39 @@ async fn act(
 }
 
 pub async fn post_block(
+    caller: UsersAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    act(&state, &slug, id, &req, Action::Block).await
+    let (_, id) = path.into_inner();
+    act(caller, &state, id, Action::Block).await
 }
 
 pub async fn post_unblock(
+    caller: UsersAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    act(&state, &slug, id, &req, Action::Unblock).await
+    let (_, id) = path.into_inner();
+    act(caller, &state, id, Action::Unblock).await
 }
 
 pub async fn delete_user(
+    caller: UsersAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    act(&state, &slug, id, &req, Action::Remove).await
+    let (_, id) = path.into_inner();
+    act(caller, &state, id, Action::Remove).await
 }
 
 /// `POST /users/{id}/reset-redemption`: back to `pending_acceptance` with a new link.
 pub async fn post_reset_redemption(
+    caller: UsersAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_users_admin()?;
+    let (_, id) = path.into_inner();
     let (tenant, issuer, actor, lifetime) = (
         caller.ctx.tenant.clone(),
         caller.ctx.issuer.clone(),
@@ -178,14 +172,13 @@ pub struct UserPatch {
 
 /// `PATCH /users/{id}`: edit a guest's access end.
 pub async fn patch_user(
+    body: web::Json<UserPatch>,
+    caller: ApiResult<UsersAdmin>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Json<UserPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let caller = caller(&state, &slug, &req).await?;
-    caller.require_users_admin()?;
+    let caller = caller?;
+    let (_, id) = path.into_inner();
     let expires = body.into_inner().access_expires_at.map(|t| t.naive_utc());
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     let user = state
