@@ -1,5 +1,6 @@
-//! Checking an authorization request, in the order that decides how errors
-//! are shown: client, redirect URI (page), then everything else (redirect).
+//! Checking an authorization request (OIDC Core §3.1.2.2) as a pipeline of
+//! small checks, in the order that decides how errors are shown: client,
+//! redirect URI (page), then everything else (redirect).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -79,151 +80,242 @@ fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
     )
 }
 
+/// The request's parameters, each present at most once (RFC 6749 §3.1).
+struct Params(HashMap<String, String>);
+
+impl Params {
+    fn parse(ctx: &TenantContext, raw: &[u8]) -> AuthorizeResult<Params> {
+        let mut params = HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(raw) {
+            if params.insert(k.to_string(), v.to_string()).is_some() {
+                return Err(page(
+                    ctx,
+                    "The application sent a malformed sign-in request.",
+                    &format!("parameter {k} repeated"),
+                ));
+            }
+        }
+        Ok(Params(params))
+    }
+
+    /// A parameter; an empty value counts as absent.
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+/// A failure once the redirect URI is trusted: an error code and the
+/// private detail for the logs; it goes back to the client.
+type Check<T> = Result<T, (ErrorCode, String)>;
+
+/// The checks in the order that decides how errors are shown: the client
+/// and the redirect URI fail as a page, everything after goes back to the
+/// client with `state` and `iss`.
 pub async fn validate(
     state: &AppState,
     ctx: &TenantContext,
     raw: &[u8],
 ) -> AuthorizeResult<ValidRequest> {
-    // Each parameter at most once (RFC 6749 §3.1).
-    let mut params: HashMap<String, String> = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(raw) {
-        if params.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(page(
-                ctx,
-                "The application sent a malformed sign-in request.",
-                &format!("parameter {k} repeated"),
-            ));
-        }
+    let params = Params::parse(ctx, raw)?;
+    let client = check_client(state, ctx, &params).await?;
+    check_outbound(state, ctx, &client).await?;
+    let redirect_uri = check_redirect_uri(ctx, &client, &params)?;
+    let checked = check_request_object(&params)
+        .and_then(|()| check_response_type(&params))
+        .and_then(|()| check_response_mode(&params))
+        .and_then(|()| check_grant(&client))
+        .and_then(|()| check_the_rest(&params, &client));
+    match checked {
+        Ok(rest) => Ok(ValidRequest {
+            client,
+            redirect_uri,
+            scope: rest.scope,
+            state: params.get("state"),
+            nonce: params.get("nonce"),
+            challenge: rest.challenge,
+            prompt: rest.prompt,
+            max_age: rest.max_age,
+            login_hint: params.get("login_hint"),
+        }),
+        Err((code, detail)) => Err(AuthorizeError::Redirect {
+            redirect_uri,
+            code,
+            state: params.get("state"),
+            issuer: ctx.issuer.clone(),
+            detail,
+        }),
     }
-    let get = |name: &str| params.get(name).filter(|v| !v.is_empty()).cloned();
+}
 
-    // 1. The client.
+/// The client, registered with this tenant.
+async fn check_client(
+    state: &AppState,
+    ctx: &TenantContext,
+    params: &Params,
+) -> AuthorizeResult<Arc<Client>> {
     let unknown = "The application that sent you here is not registered with this organization.";
-    let client_id = get("client_id").ok_or_else(|| page(ctx, unknown, "missing client_id"))?;
-    let client = state
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page(ctx, unknown, "missing client_id"))?;
+    state
         .tenants
         .client(&ctx.tenant.id, &client_id)
         .await?
-        .ok_or_else(|| page(ctx, unknown, "unknown client_id"))?;
+        .ok_or_else(|| page(ctx, unknown, "unknown client_id"))
+}
 
-    // A sibling tenant signing in one of our users as its guest: our outbound
-    // settings decide whether our users may go there.
-    if let Some(slug) = state.tenants.slug_of_issuer(&client.client_id) {
-        let (tenant_id, resource, slug) = (
-            ctx.tenant.id.clone(),
-            client.client_id.clone(),
-            slug.to_owned(),
-        );
-        let allowed = state
-            .db
-            .read(move |c| {
-                Ok(crate::store::cross_tenant::get(c, &tenant_id)?
-                    .outbound
-                    .allows(&resource, Some(&slug)))
-            })
-            .await?;
-        if !allowed {
-            return Err(AuthorizeError::from(
-                PageError::new(
-                    StatusCode::FORBIDDEN,
-                    &ctx.tenant.display_name,
-                    "Not allowed by your organization",
-                    &format!(
-                        "{} does not allow its users to sign in to {} as guests. Contact your administrator.",
-                        ctx.tenant.display_name, client.name
-                    ),
-                )
-                .detail("outbound cross-tenant access blocked"),
-            ));
-        }
-    }
-
-    // 2. The redirect URI, exactly as registered.
-    let bad_redirect = "The application asked to return you to an address it has not registered.";
-    let redirect_uri = get("redirect_uri")
-        .and_then(|r| client.registered_redirect(&r).cloned())
-        .ok_or_else(|| page(ctx, bad_redirect, "redirect_uri missing or not registered"))?;
-
-    // 3. Everything else goes back to the client.
-    let state_param = get("state");
-    let fail = |code: ErrorCode, detail: String| AuthorizeError::Redirect {
-        redirect_uri: redirect_uri.clone(),
-        code,
-        state: state_param.clone(),
-        issuer: ctx.issuer.clone(),
-        detail,
+/// A sibling tenant signing in one of our users as its guest: our outbound
+/// settings decide whether our users may go there.
+async fn check_outbound(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+) -> AuthorizeResult<()> {
+    let Some(slug) = state.tenants.slug_of_issuer(&client.client_id) else {
+        return Ok(());
     };
-    if get("request").is_some() || get("request_uri").is_some() {
-        return Err(fail(
+    if crate::b2b::cross_tenant::outbound_allows(&state.db, &ctx.tenant, &client.client_id, slug)
+        .await?
+    {
+        return Ok(());
+    }
+    Err(AuthorizeError::from(
+        PageError::new(
+            StatusCode::FORBIDDEN,
+            &ctx.tenant.display_name,
+            "Not allowed by your organization",
+            &format!(
+                "{} does not allow its users to sign in to {} as guests. Contact your administrator.",
+                ctx.tenant.display_name, client.name
+            ),
+        )
+        .detail("outbound cross-tenant access blocked"),
+    ))
+}
+
+/// The redirect URI, exactly as registered (RFC 6749 §3.1.2.3).
+fn check_redirect_uri(
+    ctx: &TenantContext,
+    client: &Client,
+    params: &Params,
+) -> AuthorizeResult<RedirectUri> {
+    let bad_redirect = "The application asked to return you to an address it has not registered.";
+    params
+        .get("redirect_uri")
+        .and_then(|r| client.registered_redirect(&r).cloned())
+        .ok_or_else(|| page(ctx, bad_redirect, "redirect_uri missing or not registered"))
+}
+
+/// No request objects (OIDC Core §6): not supported here.
+fn check_request_object(params: &Params) -> Check<()> {
+    if params.get("request").is_some() || params.get("request_uri").is_some() {
+        return Err((
             ErrorCode::InvalidRequest,
             "request objects not supported".into(),
         ));
     }
-    match get("response_type").as_deref() {
-        Some("code") => {}
-        Some(other) => {
-            return Err(fail(
-                ErrorCode::UnsupportedResponseType,
-                format!("response_type {other}"),
-            ));
-        }
-        None => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "missing response_type".into(),
-            ));
-        }
+    Ok(())
+}
+
+/// `response_type=code` only (RFC 6749 §3.1.1).
+fn check_response_type(params: &Params) -> Check<()> {
+    match params.get("response_type").as_deref() {
+        Some("code") => Ok(()),
+        Some(other) => Err((
+            ErrorCode::UnsupportedResponseType,
+            format!("response_type {other}"),
+        )),
+        None => Err((ErrorCode::InvalidRequest, "missing response_type".into())),
     }
-    if let Some(mode) = get("response_mode")
-        && mode != "query"
-    {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            format!("response_mode {mode}"),
-        ));
+}
+
+/// `response_mode=query` or none (OAuth 2.0 Multiple Response Types §2.1).
+fn check_response_mode(params: &Params) -> Check<()> {
+    match params.get("response_mode") {
+        Some(mode) if mode != "query" => {
+            Err((ErrorCode::InvalidRequest, format!("response_mode {mode}")))
+        }
+        _ => Ok(()),
     }
+}
+
+/// The client is registered for the code flow.
+fn check_grant(client: &Client) -> Check<()> {
     if !client.allows(GrantType::AuthorizationCode) {
-        return Err(fail(
+        return Err((
             ErrorCode::UnauthorizedClient,
             "code flow not allowed".into(),
         ));
     }
-    let scope = ScopeSet::parse(&get("scope").unwrap_or_default())
-        .map_err(|e| fail(ErrorCode::InvalidScope, e))?;
-    let challenge = match get("code_challenge") {
-        Some(c) => Some(
-            CodeChallenge::parse(&c, get("code_challenge_method").as_deref())
-                .map_err(|e| fail(ErrorCode::InvalidRequest, e))?,
-        ),
-        None if client.client_type == ClientType::Public => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "public clients must use PKCE".into(),
-            ));
-        }
-        None => None,
-    };
-    let prompt = Prompt::parse(&get("prompt").unwrap_or_default())
-        .map_err(|e| fail(ErrorCode::InvalidRequest, e))?;
-    let max_age = get("max_age")
-        .map(|m| m.parse::<i64>().ok().filter(|m| *m >= 0))
-        .map(|m| m.ok_or_else(|| fail(ErrorCode::InvalidRequest, "max_age invalid".into())))
-        .transpose()?;
-    let over = |name: &str, limit: usize| get(name).is_some_and(|v| v.len() > limit);
-    if over("state", 2048) || over("nonce", 512) || over("login_hint", 320) {
-        return Err(fail(ErrorCode::InvalidRequest, "parameter too long".into()));
-    }
-    Ok(ValidRequest {
-        client,
-        redirect_uri,
+    Ok(())
+}
+
+/// What the remaining checks produce.
+struct Rest {
+    scope: ScopeSet,
+    challenge: Option<CodeChallenge>,
+    prompt: Prompt,
+    max_age: Option<i64>,
+}
+
+fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
+    let scope = check_scope(params)?;
+    let challenge = check_pkce(params, client)?;
+    let prompt = check_prompt(params)?;
+    let max_age = check_max_age(params)?;
+    check_lengths(params)?;
+    Ok(Rest {
         scope,
-        state: state_param.clone(),
-        nonce: get("nonce"),
         challenge,
         prompt,
         max_age,
-        login_hint: get("login_hint"),
     })
+}
+
+fn check_scope(params: &Params) -> Check<ScopeSet> {
+    ScopeSet::parse(&params.get("scope").unwrap_or_default())
+        .map_err(|e| (ErrorCode::InvalidScope, e))
+}
+
+/// PKCE (RFC 7636 §4.3): S256 when given; required of public clients.
+fn check_pkce(params: &Params, client: &Client) -> Check<Option<CodeChallenge>> {
+    match params.get("code_challenge") {
+        Some(c) => CodeChallenge::parse(&c, params.get("code_challenge_method").as_deref())
+            .map(Some)
+            .map_err(|e| (ErrorCode::InvalidRequest, e)),
+        None if client.client_type == ClientType::Public => Err((
+            ErrorCode::InvalidRequest,
+            "public clients must use PKCE".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+fn check_prompt(params: &Params) -> Check<Prompt> {
+    Prompt::parse(&params.get("prompt").unwrap_or_default())
+        .map_err(|e| (ErrorCode::InvalidRequest, e))
+}
+
+/// `max_age` (OIDC Core §3.1.2.1): a non-negative number of seconds.
+fn check_max_age(params: &Params) -> Check<Option<i64>> {
+    params
+        .get("max_age")
+        .map(|m| {
+            m.parse::<i64>()
+                .ok()
+                .filter(|m| *m >= 0)
+                .ok_or_else(|| (ErrorCode::InvalidRequest, "max_age invalid".to_owned()))
+        })
+        .transpose()
+}
+
+/// Bounds on what is stored with each pending request (anyone may send one).
+fn check_lengths(params: &Params) -> Check<()> {
+    let over = |name: &str, limit: usize| params.get(name).is_some_and(|v| v.len() > limit);
+    if over("state", 2048) || over("nonce", 512) || over("login_hint", 320) {
+        return Err((ErrorCode::InvalidRequest, "parameter too long".into()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
