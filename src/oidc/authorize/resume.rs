@@ -16,6 +16,8 @@ use crate::pages::{PageError, see_other};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, AuthRequest};
+use crate::store::sessions::Session;
+use crate::store::users::User;
 use crate::store::{self, StoreError, now};
 use crate::tokens::TenantContext;
 
@@ -61,6 +63,23 @@ pub async fn load_request(
     Ok((auth_request, client))
 }
 
+/// A saved request on its way to a code, with what every step needs.
+struct Pending<'a> {
+    state: &'a AppState,
+    ctx: &'a TenantContext,
+    ar: &'a AuthRequest,
+    redirect_uri: RedirectUri,
+    prompt: Prompt,
+    /// The tenant's base path, for the sign-in and consent pages.
+    base: String,
+}
+
+/// What a step decided: carry on with `T`, or answer with this response.
+enum Step<T> {
+    Next(T),
+    Respond(HttpResponse),
+}
+
 pub async fn resume(
     state: &AppState,
     ctx: &TenantContext,
@@ -68,169 +87,225 @@ pub async fn resume(
     ar: &AuthRequest,
     client: &Client,
 ) -> AuthorizeResult<HttpResponse> {
-    let redirect_uri = RedirectUri::parse(&ar.redirect_uri)
-        .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
-    let prompt = Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default();
-    let fail = |code: ErrorCode, detail: &str| AuthorizeError::Redirect {
-        redirect_uri: redirect_uri.clone(),
-        code,
-        state: ar.state.clone(),
-        issuer: ctx.issuer.clone(),
-        detail: detail.to_owned(),
+    let pending = Pending {
+        state,
+        ctx,
+        ar,
+        redirect_uri: RedirectUri::parse(&ar.redirect_uri)
+            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
+        prompt: Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default(),
+        base: routes::tenant_path(&ctx.tenant.slug),
     };
-    let base = routes::tenant_path(&ctx.tenant.slug);
+    let (session, user) = match pending.sign_in(req).await? {
+        Step::Next(signed_in) => signed_in,
+        Step::Respond(response) => return Ok(response),
+    };
+    if let Step::Respond(response) = pending.consent(client, &user).await? {
+        return Ok(response);
+    }
+    pending.check_assignment(client, &user).await?;
+    pending.issue_code(client, &session, &user).await
+}
 
-    // Sign-in.
-    let session = session::current(state, ctx, req).await?;
-    let user = match &session {
-        Some(s) => {
-            let (tenant_id, user_id) = (ctx.tenant.id.clone(), s.user_id.clone());
-            state
-                .db
-                .read(move |c| store::users::find(c, &tenant_id, &user_id))
-                .await?
-                .filter(|u| u.is_usable())
+impl Pending<'_> {
+    /// An error for the client, at its redirect URI (RFC 6749 §4.1.2.1).
+    fn fail(&self, code: ErrorCode, detail: &str) -> AuthorizeError {
+        AuthorizeError::Redirect {
+            redirect_uri: self.redirect_uri.clone(),
+            code,
+            state: self.ar.state.clone(),
+            issuer: self.ctx.issuer.clone(),
+            detail: detail.to_owned(),
         }
-        None => None,
-    };
-    let now = now();
-    let fresh_enough = |auth_time: chrono::NaiveDateTime| {
-        let reauth = prompt.login && auth_time < ar.created_at;
+    }
+
+    /// The signed-in user, if their session is fresh enough for `prompt`
+    /// and `max_age` (OIDC Core §3.1.2.3); else off to sign in.
+    async fn sign_in(&self, req: &HttpRequest) -> AuthorizeResult<Step<(Session, User)>> {
+        let (state, ctx) = (self.state, self.ctx);
+        let session = session::current(state, ctx, req).await?;
+        let user = match &session {
+            Some(s) => {
+                let (tenant_id, user_id) = (ctx.tenant.id.clone(), s.user_id.clone());
+                state
+                    .db
+                    .read(move |c| store::users::find(c, &tenant_id, &user_id))
+                    .await?
+                    .filter(|u| u.is_usable())
+            }
+            None => None,
+        };
+        match (session, user) {
+            (Some(s), Some(u)) if self.fresh_enough(s.auth_time) => Ok(Step::Next((s, u))),
+            _ if self.prompt.none => Err(self.fail(ErrorCode::LoginRequired, "no usable session")),
+            _ => self.to_sign_in(req).await.map(Step::Respond),
+        }
+    }
+
+    fn fresh_enough(&self, auth_time: chrono::NaiveDateTime) -> bool {
+        let ar = self.ar;
+        let reauth = self.prompt.login && auth_time < ar.created_at;
         // max_age=0 means "sign in again"; a sign-in made for this very
         // request always satisfies it, so the flow cannot loop.
         let too_old = ar.max_age.is_some_and(|max| {
             auth_time < ar.created_at
-                && (now - auth_time).num_milliseconds() >= max.saturating_mul(1000)
+                && (now() - auth_time).num_milliseconds() >= max.saturating_mul(1000)
         });
         !reauth && !too_old
-    };
-    let (session, user) = match (session, user) {
-        (Some(s), Some(u)) if fresh_enough(s.auth_time) => (s, u),
-        _ if prompt.none => return Err(fail(ErrorCode::LoginRequired, "no usable session")),
-        _ => {
-            // A federated tenant stores an upstream round trip each time.
-            if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
-                && !state
-                    .throttle
-                    .allow_anonymous(req.peer_addr().map(|a| a.ip()))
-            {
-                return Err(fail(
-                    ErrorCode::TemporarilyUnavailable,
-                    "too many sign-ins started from this IP",
-                ));
-            }
-            if let Some(upstream) = crate::b2b::federation::upstream_instead(state, ctx, ar).await {
-                return Ok(upstream?);
-            }
-            let login = format!("{base}{}?req={}", routes::LOGIN, ar.id);
-            return Ok(see_other(&login, Vec::new()));
-        }
-    };
+    }
 
-    // Consent, unless the tenant marked the app first-party.
-    let requested =
-        ScopeSet::parse(&ar.scope).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
-    if !client.first_party {
+    /// The sign-in page, or the upstream of a federated tenant.
+    async fn to_sign_in(&self, req: &HttpRequest) -> AuthorizeResult<HttpResponse> {
+        let (state, ctx) = (self.state, self.ctx);
+        // A federated tenant stores an upstream round trip each time.
+        if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
+            && !state
+                .throttle
+                .allow_anonymous(req.peer_addr().map(|a| a.ip()))
+        {
+            return Err(self.fail(
+                ErrorCode::TemporarilyUnavailable,
+                "too many sign-ins started from this IP",
+            ));
+        }
+        if let Some(upstream) = crate::b2b::federation::upstream_instead(state, ctx, self.ar).await
+        {
+            return Ok(upstream?);
+        }
+        let login = format!("{}{}?req={}", self.base, routes::LOGIN, self.ar.id);
+        Ok(see_other(&login, Vec::new()))
+    }
+
+    /// Consent (OIDC Core §3.1.2.4), unless the tenant marked the app
+    /// first-party or the user already granted every requested scope.
+    async fn consent(&self, client: &Client, user: &User) -> AuthorizeResult<Step<()>> {
+        let (ctx, ar) = (self.ctx, self.ar);
+        let requested = ScopeSet::parse(&ar.scope)
+            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+        if client.first_party {
+            return Ok(Step::Next(()));
+        }
         let (tenant_id, user_id, client_id) = (
             ctx.tenant.id.clone(),
             user.id.clone(),
             client.client_id.clone(),
         );
-        let consent = state
+        let consent = self
+            .state
             .db
             .read(move |c| codes::consented_scope(c, &tenant_id, &user_id, &client_id))
             .await?;
         let covered = consent.is_some_and(|(scope, granted_at)| {
             let covers = ScopeSet::parse(&scope).is_ok_and(|granted| requested.is_subset(&granted));
-            covers && !(prompt.consent && granted_at < ar.created_at)
+            covers && !(self.prompt.consent && granted_at < ar.created_at)
         });
-        if !covered {
-            if prompt.none {
-                return Err(fail(ErrorCode::ConsentRequired, "consent needed"));
-            }
-            let consent = format!("{base}{}?req={}", routes::CONSENT, ar.id);
-            return Ok(see_other(&consent, Vec::new()));
+        if covered {
+            return Ok(Step::Next(()));
         }
+        if self.prompt.none {
+            return Err(self.fail(ErrorCode::ConsentRequired, "consent needed"));
+        }
+        let consent = format!("{}{}?req={}", self.base, routes::CONSENT, ar.id);
+        Ok(Step::Respond(see_other(&consent, Vec::new())))
     }
 
-    // Apps that require assignment admit only assigned users (directly or by group).
-    if client.assignment_required {
+    /// Apps that require assignment admit only assigned users (directly or
+    /// by group); a refusal is audited.
+    async fn check_assignment(&self, client: &Client, user: &User) -> AuthorizeResult<()> {
+        if !client.assignment_required {
+            return Ok(());
+        }
+        let (state, ctx) = (self.state, self.ctx);
         let (tenant_id, app_id, user_id) =
             (ctx.tenant.id.clone(), client.id.clone(), user.id.clone());
         let assigned = state
             .db
             .read(move |c| store::groups::is_assigned(c, &tenant_id, &app_id, &user_id))
             .await?;
-        if !assigned {
-            let (tenant_id, who, app) = (
-                ctx.tenant.id.clone(),
-                user.email.clone(),
-                client.client_id.clone(),
-            );
-            state
-                .db
-                .write(move |c| {
-                    store::audit::record(
-                        c,
-                        &tenant_id,
-                        &who,
-                        "signin.refused",
-                        Some(&app),
-                        Some("not assigned"),
-                    )
-                })
-                .await?;
-            return Err(fail(
-                ErrorCode::AccessDenied,
-                "user not assigned to the application",
-            ));
+        if assigned {
+            return Ok(());
         }
+        let (tenant_id, who, app) = (
+            ctx.tenant.id.clone(),
+            user.email.clone(),
+            client.client_id.clone(),
+        );
+        state
+            .db
+            .write(move |c| {
+                store::audit::record(
+                    c,
+                    &tenant_id,
+                    &who,
+                    "signin.refused",
+                    Some(&app),
+                    Some("not assigned"),
+                )
+            })
+            .await?;
+        Err(self.fail(
+            ErrorCode::AccessDenied,
+            "user not assigned to the application",
+        ))
     }
 
-    // The code: single use, short-lived, stored as a hash, tied to a grant.
-    let code = random_token();
-    let row = AuthCode {
-        code_hash: token_hash(&code),
-        tenant_id: ctx.tenant.id.clone(),
-        grant_id: String::new(),
-        client_id: client.client_id.clone(),
-        user_id: user.id.clone(),
-        redirect_uri: ar.redirect_uri.clone(),
-        scope: ar.scope.clone(),
-        nonce: ar.nonce.clone(),
-        code_challenge: ar.code_challenge.clone(),
-        auth_time: session.auth_time,
-        amr: session.amr.clone(),
-        created_at: now,
-        expires_at: now + state.settings.lifetimes.code,
-        used_at: None,
-    };
-    let (tenant_id, request_id, session_id) =
-        (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());
-    let issued = state
-        .db
-        .write(move |c| {
-            if !codes::delete_request(c, &tenant_id, &request_id)? {
-                return Ok(false);
-            }
-            let grant_id = codes::create_grant(
-                c,
-                &tenant_id,
-                &row.client_id,
-                &row.user_id,
-                Some(&session_id),
-            )?;
-            codes::save_code(c, &AuthCode { grant_id, ..row })?;
-            Ok::<_, StoreError>(true)
-        })
-        .await?;
-    if !issued {
-        return Err(PageError::expired_request(&ctx.tenant.display_name).into());
+    /// The code (OIDC Core §3.1.2.5): single use, short-lived, stored as a
+    /// hash, tied to a grant; the request is used up with it.
+    async fn issue_code(
+        &self,
+        client: &Client,
+        session: &Session,
+        user: &User,
+    ) -> AuthorizeResult<HttpResponse> {
+        let (state, ctx, ar) = (self.state, self.ctx, self.ar);
+        let code = random_token();
+        let now = now();
+        let row = AuthCode {
+            code_hash: token_hash(&code),
+            tenant_id: ctx.tenant.id.clone(),
+            grant_id: String::new(),
+            client_id: client.client_id.clone(),
+            user_id: user.id.clone(),
+            redirect_uri: ar.redirect_uri.clone(),
+            scope: ar.scope.clone(),
+            nonce: ar.nonce.clone(),
+            code_challenge: ar.code_challenge.clone(),
+            auth_time: session.auth_time,
+            amr: session.amr.clone(),
+            created_at: now,
+            expires_at: now + state.settings.lifetimes.code,
+            used_at: None,
+        };
+        let (tenant_id, request_id, session_id) =
+            (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());
+        let issued = state
+            .db
+            .write(move |c| {
+                if !codes::delete_request(c, &tenant_id, &request_id)? {
+                    return Ok(false);
+                }
+                let grant_id = codes::create_grant(
+                    c,
+                    &tenant_id,
+                    &row.client_id,
+                    &row.user_id,
+                    Some(&session_id),
+                )?;
+                codes::save_code(c, &AuthCode { grant_id, ..row })?;
+                Ok::<_, StoreError>(true)
+            })
+            .await?;
+        if !issued {
+            return Err(PageError::expired_request(&ctx.tenant.display_name).into());
+        }
+        let mut params = vec![("code", code.as_str())];
+        if let Some(s) = &ar.state {
+            params.push(("state", s));
+        }
+        params.push(("iss", &ctx.issuer));
+        Ok(see_other(
+            &self.redirect_uri.with_query(&params),
+            Vec::new(),
+        ))
     }
-    let mut params = vec![("code", code.as_str())];
-    if let Some(s) = &ar.state {
-        params.push(("state", s));
-    }
-    params.push(("iss", &ctx.issuer));
-    Ok(see_other(&redirect_uri.with_query(&params), Vec::new()))
 }
