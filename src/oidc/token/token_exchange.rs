@@ -17,6 +17,7 @@ use super::super::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::domain::{Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
+use crate::store::users::User;
 use crate::store::{self, StoreError};
 use crate::tokens::TenantContext;
 use crate::tokens::claims::AccessTokenClaims;
@@ -98,6 +99,35 @@ fn verify_access_token(
         .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))
 }
 
+/// The two kinds of subject token accepted (RFC 8693 §3).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SubjectKind {
+    IdToken,
+    AccessToken,
+}
+
+impl SubjectKind {
+    fn parse(subject_token_type: &str) -> OAuthResult<SubjectKind> {
+        match subject_token_type {
+            ID_TOKEN_TYPE => Ok(SubjectKind::IdToken),
+            ACCESS_TOKEN_TYPE => Ok(SubjectKind::AccessToken),
+            other => Err(OAuthError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "subject_token_type {other:?} is not supported; use {ID_TOKEN_TYPE} or {ACCESS_TOKEN_TYPE}"
+                ),
+            )),
+        }
+    }
+}
+
+/// Who the subject token says the guest is at their home.
+struct HomeIdentity {
+    issuer: String,
+    subject: String,
+    auth_time: Option<i64>,
+}
+
 pub async fn exchange(
     state: &AppState,
     ctx: &TenantContext,
@@ -106,18 +136,43 @@ pub async fn exchange(
     subject_token_type: &str,
     requested: Option<ScopeSet>,
 ) -> OAuthResult<ExchangeResponse> {
-    let is_access_token = match subject_token_type {
-        ID_TOKEN_TYPE => false,
-        ACCESS_TOKEN_TYPE => true,
-        other => {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidRequest,
-                format!(
-                    "subject_token_type {other:?} is not supported; use {ID_TOKEN_TYPE} or {ACCESS_TOKEN_TYPE}"
-                ),
-            ));
-        }
+    let kind = SubjectKind::parse(subject_token_type)?;
+    let scope = check_scope(requested)?;
+    let (issuer, id_token_audience) = trusted_home(state, ctx, subject_token).await?;
+    let home = verify_subject(state, ctx, kind, subject_token, &issuer, id_token_audience).await?;
+    let auth_time = home.auth_time;
+    let (guest, grant_id) = admit_guest(state, ctx, client, home).await?;
+    let now = chrono::Utc::now().timestamp();
+    let lifetime = state.settings.lifetimes.access_token.num_seconds();
+    let access = AccessTokenClaims {
+        iss: ctx.issuer.clone(),
+        sub: guest.id.clone(),
+        aud: ctx.issuer.clone(),
+        client_id: client.client_id.clone(),
+        scope: scope.to_string(),
+        tid: ctx.tenant.id.clone(),
+        exp: now + lifetime,
+        iat: now,
+        jti: uuid::Uuid::new_v4().to_string(),
+        auth_time,
+        roles: Vec::new(),
+        gid: Some(grant_id),
     };
+    let access_token = ctx
+        .signing
+        .sign("at+jwt", &access)
+        .map_err(|e| OAuthError::new(ErrorCode::ServerError, format!("signing failed: {e}")))?;
+    Ok(ExchangeResponse {
+        access_token,
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        token_type: "Bearer",
+        expires_in: lifetime,
+        scope: scope.to_string(),
+    })
+}
+
+/// `openid` unless asked otherwise; never `offline_access`.
+fn check_scope(requested: Option<ScopeSet>) -> OAuthResult<ScopeSet> {
     let scope = requested.unwrap_or_else(|| ScopeSet::parse("openid").unwrap_or_default());
     if scope.contains(Scope::OfflineAccess) {
         return Err(OAuthError::new(
@@ -125,9 +180,18 @@ pub async fn exchange(
             "token exchange issues no refresh tokens",
         ));
     }
+    Ok(scope)
+}
 
-    // Only homes this tenant trusts: another tenant here, or a configured
-    // guest identity provider (whose ID tokens are for our client id there).
+/// The subject token's issuer, if it is a home this tenant trusts: another
+/// tenant here, or a configured guest identity provider (whose ID tokens are
+/// for our client id there). Returns the issuer and the audience an ID token
+/// from it must have.
+async fn trusted_home(
+    state: &AppState,
+    ctx: &TenantContext,
+    subject_token: &str,
+) -> OAuthResult<(String, String)> {
     let issuer =
         claimed_issuer(subject_token).ok_or_else(|| invalid_grant("subject token is not a JWT"))?;
     let untrusted = || invalid_grant(format!("untrusted issuer {issuer}"));
@@ -147,12 +211,22 @@ pub async fn exchange(
                 .client_id
         }
     };
+    Ok((issuer, id_token_audience))
+}
 
-    // Verify as a relying party would: the home's discovery and JWKS, issuer,
-    // audience, expiry, signature.
+/// Verifies the subject token as a relying party would: the home's
+/// discovery and JWKS, issuer, audience, expiry, signature.
+async fn verify_subject(
+    state: &AppState,
+    ctx: &TenantContext,
+    kind: SubjectKind,
+    subject_token: &str,
+    issuer: &str,
+    id_token_audience: String,
+) -> OAuthResult<HomeIdentity> {
     let http = crate::b2b::home::http(&state.settings)
         .map_err(|e| OAuthError::new(ErrorCode::ServerError, e.to_string()))?;
-    let issuer_url = IssuerUrl::new(issuer.clone()).map_err(|e| invalid_grant(e.to_string()))?;
+    let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| invalid_grant(e.to_string()))?;
     let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
         .await
         .map_err(|e| {
@@ -161,28 +235,40 @@ pub async fn exchange(
                 format!("home discovery: {e}"),
             )
         })?;
-    let (home_issuer, home_subject, auth_time) = if is_access_token {
-        let claims = verify_access_token(subject_token, &issuer, &ctx.issuer, metadata.jwks())?;
-        (issuer.clone(), claims.sub, claims.auth_time)
-    } else {
-        let verifier = CoreIdTokenVerifier::new_public_client(
-            ClientId::new(id_token_audience),
-            metadata.issuer().clone(),
-            metadata.jwks().clone(),
-        );
-        let id_token =
-            CoreIdToken::from_str(subject_token).map_err(|e| invalid_grant(e.to_string()))?;
-        let claims = id_token
-            .claims(&verifier, |_: Option<&Nonce>| Ok(()))
-            .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))?;
-        (
-            claims.issuer().to_string(),
-            claims.subject().to_string(),
-            claims.auth_time().map(|t| t.timestamp()),
-        )
-    };
+    if kind == SubjectKind::AccessToken {
+        let claims = verify_access_token(subject_token, issuer, &ctx.issuer, metadata.jwks())?;
+        return Ok(HomeIdentity {
+            issuer: issuer.to_owned(),
+            subject: claims.sub,
+            auth_time: claims.auth_time,
+        });
+    }
+    let verifier = CoreIdTokenVerifier::new_public_client(
+        ClientId::new(id_token_audience),
+        metadata.issuer().clone(),
+        metadata.jwks().clone(),
+    );
+    let id_token =
+        CoreIdToken::from_str(subject_token).map_err(|e| invalid_grant(e.to_string()))?;
+    let claims = id_token
+        .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+        .map_err(|e| invalid_grant(format!("subject token rejected: {e}")))?;
+    Ok(HomeIdentity {
+        issuer: claims.issuer().to_string(),
+        subject: claims.subject().to_string(),
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
+    })
+}
 
-    // The guest it maps to, under the same rules as an interactive sign-in.
+/// The guest the home identity maps to, under the same rules as an
+/// interactive sign-in (cross-tenant access, state, assignment), with a new
+/// grant for the token; audited.
+async fn admit_guest(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    home: HomeIdentity,
+) -> OAuthResult<(User, String)> {
     let (tenant_id, app_id, client_id, needs_assignment) = (
         ctx.tenant.id.clone(),
         client.id.clone(),
@@ -191,9 +277,14 @@ pub async fn exchange(
     );
     let home_slug = state
         .tenants
-        .slug_of_issuer(&home_issuer)
+        .slug_of_issuer(&home.issuer)
         .map(str::to_owned);
     let (tenant, resource_issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
+    let HomeIdentity {
+        issuer: home_issuer,
+        subject: home_subject,
+        ..
+    } = home;
     let outcome = state
         .db
         .write(move |c| {
@@ -229,33 +320,5 @@ pub async fn exchange(
             Ok::<_, StoreError>(Ok((guest, grant_id)))
         })
         .await?;
-    let (guest, grant_id) = outcome.map_err(invalid_grant)?;
-
-    let now = chrono::Utc::now().timestamp();
-    let lifetime = state.settings.lifetimes.access_token.num_seconds();
-    let access = AccessTokenClaims {
-        iss: ctx.issuer.clone(),
-        sub: guest.id.clone(),
-        aud: ctx.issuer.clone(),
-        client_id: client.client_id.clone(),
-        scope: scope.to_string(),
-        tid: ctx.tenant.id.clone(),
-        exp: now + lifetime,
-        iat: now,
-        jti: uuid::Uuid::new_v4().to_string(),
-        auth_time,
-        roles: Vec::new(),
-        gid: Some(grant_id),
-    };
-    let access_token = ctx
-        .signing
-        .sign("at+jwt", &access)
-        .map_err(|e| OAuthError::new(ErrorCode::ServerError, format!("signing failed: {e}")))?;
-    Ok(ExchangeResponse {
-        access_token,
-        issued_token_type: ACCESS_TOKEN_TYPE,
-        token_type: "Bearer",
-        expires_in: lifetime,
-        scope: scope.to_string(),
-    })
+    outcome.map_err(invalid_grant)
 }
