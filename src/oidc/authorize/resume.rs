@@ -70,8 +70,6 @@ struct Pending<'a> {
     ar: &'a AuthRequest,
     redirect_uri: RedirectUri,
     prompt: Prompt,
-    /// The tenant's base path, for the sign-in and consent pages.
-    base: String,
 }
 
 /// What a step decided: carry on with `T`, or answer with this response.
@@ -94,7 +92,6 @@ pub async fn resume(
         redirect_uri: RedirectUri::parse(&ar.redirect_uri)
             .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
         prompt: Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default(),
-        base: routes::tenant_path(&ctx.tenant.slug),
     };
     let (session, user) = match pending.sign_in(req).await? {
         Step::Next(signed_in) => signed_in,
@@ -172,7 +169,7 @@ impl Pending<'_> {
         {
             return Ok(upstream?);
         }
-        let login = format!("{}{}?req={}", self.base, routes::LOGIN, self.ar.id);
+        let login = routes::request_step(&ctx.tenant.slug, routes::LOGIN, &self.ar.id);
         Ok(see_other(&login, Vec::new()))
     }
 
@@ -205,7 +202,7 @@ impl Pending<'_> {
         if self.prompt.none {
             return Err(self.fail(ErrorCode::ConsentRequired, "consent needed"));
         }
-        let consent = format!("{}{}?req={}", self.base, routes::CONSENT, ar.id);
+        let consent = routes::request_step(&ctx.tenant.slug, routes::CONSENT, &ar.id);
         Ok(Step::Respond(see_other(&consent, Vec::new())))
     }
 
