@@ -8,8 +8,8 @@ use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
 use crate::state::AppState;
+use crate::store;
 use crate::store::invitations::Invitation;
-use crate::store::{self, StoreError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,10 +152,4 @@ pub async fn post_revoke(
         .write_as(move |c| removal::revoke_invitation(c, &tenant_id, &actor, &invitation.id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-impl From<diesel::result::Error> for Problem {
-    fn from(e: diesel::result::Error) -> Problem {
-        StoreError::from(e).into()
-    }
 }
