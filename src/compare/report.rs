@@ -98,40 +98,56 @@ impl Report {
     }
 }
 
+const MODES: [&str; 2] = [MODE_B2B, MODE_FEDERATED];
+
+/// One line of a two-column (B2B, federated) table.
+fn row(f: &mut fmt::Formatter<'_>, name: &str, cells: [String; 2]) -> fmt::Result {
+    writeln!(f, "| {name} | {} | {} |", cells[0], cells[1])
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let modes = [MODE_B2B, MODE_FEDERATED];
+        self.write_sign_ins(f)?;
+        writeln!(
+            f,
+            "\n| measure | {MODE_B2B} | {MODE_FEDERATED} |\n|---|---:|---:|"
+        )?;
+        self.write_latency_and_accounts(f)?;
+        self.write_onboarding(f)
+    }
+}
+
+impl Report {
+    /// Sign-ins by population and phase, one column per design.
+    fn write_sign_ins(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
             "Sign-ins succeeded/attempted ({} members, {} users per partner); \"IdP down\" = the federated upstream and Proseware's own IdP are down\n",
             self.members, self.partner_users
         )?;
         write!(f, "| population | phase |")?;
-        for m in modes {
+        for m in MODES {
             write!(f, " {m} |")?;
         }
         writeln!(f, "\n|---|---|---:|---:|")?;
         for population in [MEMBERS, PARTNER_DOWN, PARTNER_UP] {
             for phase in PHASES {
                 write!(f, "| {population} | {phase} |")?;
-                for m in modes {
+                for m in MODES {
                     write!(f, " {} |", self.cell(m, phase, population))?;
                 }
                 writeln!(f)?;
             }
         }
-        writeln!(
-            f,
-            "\n| measure | {MODE_B2B} | {MODE_FEDERATED} |\n|---|---:|---:|"
-        )?;
-        let row = |f: &mut fmt::Formatter<'_>, name: &str, cells: [String; 2]| {
-            writeln!(f, "| {name} | {} | {} |", cells[0], cells[1])
-        };
+        Ok(())
+    }
+
+    fn write_latency_and_accounts(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lat = |m: &str| Self::by_mode(&self.latency, m, |r| &r.mode);
         row(
             f,
             "sign-in latency, median (all up)",
-            modes.map(|m| {
+            MODES.map(|m| {
                 lat(m)
                     .map(|l| format!("{:.0} ms", l.median_ms))
                     .unwrap_or_default()
@@ -140,7 +156,7 @@ impl fmt::Display for Report {
         row(
             f,
             "sign-in latency, p95 (all up)",
-            modes.map(|m| {
+            MODES.map(|m| {
                 lat(m)
                     .map(|l| format!("{:.0} ms", l.p95_ms))
                     .unwrap_or_default()
@@ -149,13 +165,13 @@ impl fmt::Display for Report {
         row(
             f,
             "latency samples",
-            modes.map(|m| lat(m).map(|l| l.samples.to_string()).unwrap_or_default()),
+            MODES.map(|m| lat(m).map(|l| l.samples.to_string()).unwrap_or_default()),
         )?;
         let acc = |m: &str| Self::by_mode(&self.accounts, m, |r| &r.mode);
         row(
             f,
             "partner-user accounts the host manages",
-            modes.map(|m| {
+            MODES.map(|m| {
                 acc(m)
                     .map(|a| a.partner_user_objects.to_string())
                     .unwrap_or_default()
@@ -164,12 +180,15 @@ impl fmt::Display for Report {
         row(
             f,
             "partner-user credentials the host holds",
-            modes.map(|m| {
+            MODES.map(|m| {
                 acc(m)
                     .map(|a| a.partner_credentials.to_string())
                     .unwrap_or_default()
             }),
-        )?;
+        )
+    }
+
+    fn write_onboarding(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         type Figure = fn(&Onboarding) -> String;
         let figures: [(&str, Figure); 5] = [
             ("host configuration steps", |o| {
@@ -186,7 +205,7 @@ impl fmt::Display for Report {
         ];
         for what in ["set up two partners", "add one more partner"] {
             for (label, figure) in figures {
-                let cells = modes.map(|m| {
+                let cells = MODES.map(|m| {
                     self.onboarding
                         .iter()
                         .find(|o| o.mode == m && o.what == what)
