@@ -19,7 +19,7 @@ const EMAIL: &str = "megan@contoso.example";
 pub const SECRET_KEY: &str = "c2NhbGUtb3V0LXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc";
 
 /// The server processes; killed even when the test panics.
-struct Replicas(Vec<Child>);
+pub struct Replicas(pub Vec<Child>);
 
 impl Drop for Replicas {
     fn drop(&mut self) {
@@ -52,7 +52,7 @@ pub fn cli(db: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().unwrap().port()
 }
@@ -76,7 +76,7 @@ fn serve(db: &str, port: u16, public_url: &str) -> Child {
 }
 
 /// Polls /healthz until the replica answers 200 (at most ~15 s).
-async fn wait_healthy(http: &reqwest::Client, base: &str, child: &mut Child) {
+pub async fn wait_healthy(http: &reqwest::Client, base: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

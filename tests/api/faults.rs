@@ -1,0 +1,250 @@
+//! Portico under database faults, with real `portico` processes: the CLI
+//! writing while the server writes (SQLite), and replicas migrating one empty
+//! PostgreSQL database at once.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::helpers::{PASSWORD, fresh_database};
+use crate::scale_out::{Replicas, SECRET_KEY, cli, free_port, wait_healthy};
+
+const BIN: &str = env!("CARGO_BIN_EXE_portico");
+const ADMIN: &str = "admin@contoso.example";
+
+fn postgres_configured() -> bool {
+    matches!(std::env::var("PORTICO_TEST_PG_URL"), Ok(v) if !v.is_empty())
+}
+
+fn sqlite_in(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("portico.db").display())
+}
+
+fn spawn_serve(db: &str, port: u16, extra: &[&str]) -> Child {
+    let base = format!("http://127.0.0.1:{port}");
+    Command::new(BIN)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--public-url", &base, "--database-url", db])
+        .args(extra)
+        .env("PORTICO_SECRET_KEY", SECRET_KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("portico serve starts")
+}
+
+/// A running `portico serve` with a tenant, an admin who may invite through
+/// the CLI, and an app that may invite through the API.
+struct Served {
+    base: String,
+    db: String,
+    client_id: String,
+    client_secret: String,
+    /// Held for its `Drop`, which stops the server.
+    #[allow(dead_code)]
+    process: Replicas,
+}
+
+async fn serve(db: &str, extra: &[&str]) -> Served {
+    cli(
+        db,
+        &[
+            "tenant",
+            "create",
+            "contoso",
+            "--name",
+            "Contoso",
+            "--domain",
+            "contoso.example",
+        ],
+    );
+    cli(
+        db,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "contoso",
+            "--email",
+            ADMIN,
+            "--name",
+            "Ada",
+            "--password",
+            PASSWORD,
+            "--admin",
+        ],
+    );
+    let app = cli(
+        db,
+        &[
+            "app",
+            "create",
+            "--tenant",
+            "contoso",
+            "--name",
+            "Inviter",
+            "--grant",
+            "client_credentials",
+            "--permission",
+            "Invitations.Invite",
+            "--json",
+        ],
+    );
+    let app: serde_json::Value = serde_json::from_str(app.trim()).expect("app JSON");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut process = Replicas(vec![spawn_serve(db, port, extra)]);
+    wait_healthy(&reqwest::Client::new(), &base, &mut process.0[0]).await;
+    Served {
+        base,
+        db: db.to_owned(),
+        client_id: app["client_id"].as_str().unwrap().to_owned(),
+        client_secret: app["client_secret"].as_str().unwrap().to_owned(),
+        process,
+    }
+}
+
+impl Served {
+    fn token_form(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("client_secret", &self.client_secret)
+            .finish()
+    }
+
+    async fn token(&self) -> String {
+        let response: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/t/contoso/token", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(self.token_form())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token: {response}"))
+            .to_owned()
+    }
+
+    /// POST /api/v1/invitations; (status, body).
+    async fn invite(
+        &self,
+        http: &reqwest::Client,
+        token: &str,
+        email: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = http
+            .post(format!("{}/t/contoso/api/v1/invitations", self.base))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// `portico invite` through the CLI; returns the redemption link.
+    fn cli_invite(&self, email: &str) -> String {
+        let printed = cli(
+            &self.db,
+            &[
+                "invite",
+                "--tenant",
+                "contoso",
+                "--email",
+                email,
+                "--by",
+                ADMIN,
+                "--public-url",
+                &self.base,
+                "--json",
+            ],
+        );
+        let printed: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
+        printed["redeem_url"].as_str().unwrap().to_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cli_writer_racing_the_server_on_sqlite_never_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    // SQLite in either pass: its single writer lock is what is raced for.
+    let server = Arc::new(serve(&sqlite_in(&dir), &[]).await);
+    let token = Arc::new(server.token().await);
+    let racing = Arc::new(AtomicBool::new(true));
+    let written = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let mut writers = Vec::new();
+    for worker in 0..32 {
+        let (server, token, racing) = (server.clone(), token.clone(), racing.clone());
+        let (written, failures) = (written.clone(), failures.clone());
+        writers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut n = 0;
+            while racing.load(Ordering::Relaxed) {
+                n += 1;
+                let email = format!("api-{worker}-{n}@fabrikam.example");
+                match server.invite(&http, &token, &email).await {
+                    (201, _) => written.fetch_add(1, Ordering::Relaxed),
+                    (status, body) => {
+                        failures.lock().push(format!("{status} {body}"));
+                        0
+                    }
+                };
+            }
+        }));
+    }
+    while written.load(Ordering::Relaxed) < 32 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let before = written.load(Ordering::Relaxed);
+    let cli_server = server.clone();
+    let cli_run = tokio::task::spawn_blocking(move || {
+        for n in 0..20 {
+            cli_server.cli_invite(&format!("cli-{n}@fabrikam.example"));
+        }
+    })
+    .await;
+    let during = written.load(Ordering::Relaxed) - before;
+    racing.store(false, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    assert!(
+        cli_run.is_ok(),
+        "a CLI invitation failed while the server wrote (see its error above)"
+    );
+    let failures = failures.lock();
+    assert!(
+        failures.is_empty(),
+        "{} server writes failed while the CLI wrote: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(during > 0, "the server wrote while the CLI ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_started_together_on_an_empty_postgresql_database_all_start() {
+    if !postgres_configured() {
+        eprintln!("note: PORTICO_TEST_PG_URL is not set; skipping the simultaneous-start test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir);
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let mut replicas = Replicas(ports.iter().map(|p| spawn_serve(&db, *p, &[])).collect());
+    let http = reqwest::Client::new();
+    for (child, port) in replicas.0.iter_mut().zip(&ports) {
+        wait_healthy(&http, &format!("http://127.0.0.1:{port}"), child).await;
+    }
+}
