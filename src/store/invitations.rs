@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::invitations;
-use super::{DbConn, StoreResult, now};
+use super::schema::{invitations, users};
+use super::{DbConn, StoreError, StoreResult, now};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = invitations)]
@@ -41,10 +41,18 @@ impl Invitation {
     }
 }
 
+/// Stores a new invitation. The schema admits one pending invitation per
+/// guest; call [`revoke_pending_for_guest`] first in the same transaction.
 pub fn insert(conn: &mut DbConn, invitation: &Invitation) -> StoreResult<()> {
     diesel::insert_into(invitations::table)
         .values(invitation)
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| {
+            StoreError::unique_as(
+                e,
+                "another invitation for this guest was issued at the same time",
+            )
+        })?;
     Ok(())
 }
 
@@ -96,12 +104,15 @@ pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResul
     Ok(n == 1)
 }
 
-/// Revokes every pending invitation of a guest; returns how many.
+/// Revokes every pending invitation of a guest; returns how many. The guest
+/// is locked first, so concurrent invitations of one guest take turns and
+/// each withdraws the link the previous one issued.
 pub fn revoke_pending_for_guest(
     conn: &mut DbConn,
     tenant_id: &str,
     guest_id: &str,
 ) -> StoreResult<usize> {
+    lock_guest(conn, tenant_id, guest_id)?;
     Ok(diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
@@ -150,4 +161,19 @@ pub fn renew(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Holds the guest's row until the transaction ends (PostgreSQL). Statements
+/// after it see what the previous holder committed. A SQLite write
+/// transaction already holds the whole database (`BEGIN IMMEDIATE`).
+fn lock_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(guest_id))
+            .select(users::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
 }

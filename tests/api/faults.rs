@@ -1,11 +1,14 @@
 //! Portico under database faults, with real `portico` processes: the CLI
-//! writing while the server writes (SQLite), and replicas migrating one empty
-//! PostgreSQL database at once.
+//! writing while the server writes (SQLite), replicas migrating one empty
+//! PostgreSQL database at once, and concurrent invitations of one address.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use diesel_migrations::MigrationHarness;
+use portico::store::{Db, MIGRATIONS, invitations};
 
 use crate::helpers::{PASSWORD, fresh_database};
 use crate::scale_out::{Replicas, SECRET_KEY, cli, free_port, wait_healthy};
@@ -246,5 +249,134 @@ async fn replicas_started_together_on_an_empty_postgresql_database_all_start() {
     let http = reqwest::Client::new();
     for (child, port) in replicas.0.iter_mut().zip(&ports) {
         wait_healthy(&http, &format!("http://127.0.0.1:{port}"), child).await;
+    }
+}
+
+/// Pending invitations of `email` in the database.
+fn pending_for(db: &Db, email: &str) -> usize {
+    let tenant = portico::admin::provision::tenant(db, "contoso").unwrap();
+    db.read_blocking(|c| invitations::list(c, &tenant.id))
+        .unwrap()
+        .iter()
+        .filter(|i| i.email == email && i.status == "pending")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invitations_of_one_address_leave_exactly_one_live_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Arc::new(serve(&fresh_database(&dir), &[]).await);
+    let token = Arc::new(server.token().await);
+    let store = Db::connect(&server.db).unwrap();
+    let http = reqwest::Client::new();
+    for round in 0..6 {
+        // Even rounds create the guest; odd rounds invite the same one again.
+        let email = format!("guest{}@fabrikam.example", round / 2);
+        let mut api = Vec::new();
+        for _ in 0..24 {
+            let (server, token, email) = (server.clone(), token.clone(), email.clone());
+            api.push(tokio::spawn(async move {
+                server.invite(&reqwest::Client::new(), &token, &email).await
+            }));
+        }
+        let cli_server = server.clone();
+        let cli_email = email.clone();
+        let cli_run = tokio::task::spawn_blocking(move || {
+            (0..2)
+                .map(|_| cli_server.cli_invite(&cli_email))
+                .collect::<Vec<_>>()
+        });
+        let mut links = cli_run.await.expect("CLI invitations succeed");
+        for call in api {
+            let (status, body) = call.await.unwrap();
+            assert_eq!(status, 201, "round {round}: {body}");
+            links.push(body["redeem_url"].as_str().unwrap().to_owned());
+        }
+
+        assert_eq!(
+            pending_for(&store, &email),
+            1,
+            "round {round}: one pending invitation for {email}"
+        );
+        let mut live = 0;
+        for link in &links {
+            let status = http.get(link).send().await.unwrap().status().as_u16();
+            match status {
+                410 | 404 => {}
+                s if s < 500 => live += 1,
+                s => panic!("round {round}: {link} answered {s}"),
+            }
+        }
+        assert_eq!(live, 1, "round {round}: one of {} links opens", links.len());
+    }
+}
+
+#[test]
+fn the_migration_keeps_only_the_newest_pending_invitation_of_a_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&dir);
+    let db = Db::connect(&url).unwrap();
+    let tenant = portico::admin::provision::create_tenant(
+        &db,
+        "contoso",
+        "Contoso",
+        &[],
+        portico::tokens::keys::SigningAlg::Rs256,
+    )
+    .unwrap();
+    let inviter = portico::b2b::invitation::Inviter::App {
+        client_id: "cli".into(),
+        name: "CLI".into(),
+    };
+    let request = portico::b2b::invitation::InviteRequest {
+        email: "guest@fabrikam.example".into(),
+        target: portico::b2b::invitation::Target::Tenant,
+        redirect_url: None,
+        message: None,
+    };
+    let invited = db
+        .write_blocking(|c| {
+            portico::b2b::invitation::invite(
+                c,
+                &tenant,
+                "http://127.0.0.1/t/contoso",
+                &inviter,
+                &request,
+                chrono::TimeDelta::days(1),
+            )
+        })
+        .unwrap()
+        .invitation;
+
+    // The schema before the rule, holding three pending links for one guest.
+    let mut conn = db.conn_for_tests();
+    conn.revert_last_migration(MIGRATIONS).unwrap();
+    let copy = |id: &str, hours: i64| invitations::Invitation {
+        id: id.into(),
+        token_hash: format!("hash-{id}"),
+        created_at: invited.created_at + chrono::TimeDelta::hours(hours),
+        ..invited.clone()
+    };
+    let (older, newest) = (copy("older", -1), copy("newest", 1));
+    invitations::insert(&mut conn, &older).unwrap();
+    invitations::insert(&mut conn, &newest).unwrap();
+    drop(conn);
+    drop(db);
+
+    let db = Db::connect(&url).unwrap();
+    let all = db
+        .read_blocking(|c| invitations::list(c, &tenant.id))
+        .unwrap();
+    let status = |id: &str| {
+        let row = all.iter().find(|i| i.id == id).unwrap();
+        (row.status.clone(), row.revoked_at)
+    };
+    assert_eq!(status("newest"), ("pending".into(), None));
+    for id in [older.id.as_str(), invited.id.as_str()] {
+        assert_eq!(
+            status(id),
+            ("revoked".into(), Some(newest.created_at)),
+            "{id} is withdrawn as of the newest invitation"
+        );
     }
 }
