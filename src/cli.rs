@@ -93,6 +93,12 @@ enum Command {
         /// How long invitation links stay valid, in days.
         #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
         invitation_days: u32,
+        /// Seconds a client may take to send a request body after its headers.
+        #[arg(long, env = "PORTICO_REQUEST_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        request_body_timeout: u64,
+        /// Seconds a stopping server (SIGTERM) waits for requests in flight.
+        #[arg(long, env = "PORTICO_SHUTDOWN_GRACE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        shutdown_grace: u64,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -508,12 +514,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             smtp_url,
             invitation_days,
+            request_body_timeout,
+            shutdown_grace,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&bind, &public_url, &db_url)?;
             settings.smtp_url = smtp_url;
             settings.sealer = Some(global.sealer()?);
             settings.invitation_lifetime = chrono::TimeDelta::days(invitation_days.into());
+            settings.request_body_timeout = std::time::Duration::from_secs(request_body_timeout);
+            settings.shutdown_grace = std::time::Duration::from_secs(shutdown_grace);
             let db = Db::connect(&db_url)?;
             if demo {
                 println!("{}", demo::seed(&db, &settings.public_url)?);

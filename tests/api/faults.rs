@@ -1,14 +1,17 @@
-//! Portico under database faults, with real `portico` processes: the CLI
-//! writing while the server writes (SQLite), replicas migrating one empty
-//! PostgreSQL database at once, and concurrent invitations of one address.
+//! Portico under database and client faults, with real `portico` processes:
+//! the CLI writing while the server writes (SQLite), replicas migrating one
+//! empty PostgreSQL database at once, concurrent invitations of one address,
+//! stalled request bodies, and SIGTERM with requests in flight.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel_migrations::MigrationHarness;
 use portico::store::{Db, MIGRATIONS, invitations};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::{PASSWORD, fresh_database};
 use crate::scale_out::{Replicas, SECRET_KEY, cli, free_port, wait_healthy};
@@ -45,8 +48,6 @@ struct Served {
     db: String,
     client_id: String,
     client_secret: String,
-    /// Held for its `Drop`, which stops the server.
-    #[allow(dead_code)]
     process: Replicas,
 }
 
@@ -110,6 +111,11 @@ async fn serve(db: &str, extra: &[&str]) -> Served {
 }
 
 impl Served {
+    fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// The form body of a client_credentials token request.
     fn token_form(&self) -> String {
         url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -379,4 +385,118 @@ fn the_migration_keeps_only_the_newest_pending_invitation_of_a_guest() {
             "{id} is withdrawn as of the newest invitation"
         );
     }
+}
+
+/// Sends `head` then `body` on a new connection, and keeps it open.
+async fn send_partial(address: &str, head: &str, body: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream
+}
+
+fn token_request_head(address: &str, length: usize) -> String {
+    format!(
+        "POST /t/contoso/token HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stalled_and_trickled_request_bodies_are_cut_off_within_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&sqlite_in(&dir), &["--request-body-timeout", "1"]).await;
+    // Generous: three times the configured body timeout.
+    let bound = Duration::from_secs(3);
+    let mut clients = Vec::new();
+    for n in 0..40 {
+        let address = server.address();
+        clients.push(tokio::spawn(async move {
+            let head = token_request_head(&address, 1000);
+            let stream = send_partial(&address, &head, b"grant_type=").await;
+            let sent = Instant::now();
+            let (mut read, mut write) = stream.into_split();
+            // Every fourth client trickles a byte every 200 ms; the rest stall.
+            let trickle = (n % 4 == 0).then(|| {
+                tokio::spawn(async move {
+                    while write.write_all(b"x").await.is_ok() {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                })
+            });
+            let mut response = Vec::new();
+            // A reset counts as closed: the server drops the unread body.
+            let closed = tokio::time::timeout(bound, read.read_to_end(&mut response))
+                .await
+                .is_ok();
+            if let Some(t) = trickle {
+                t.abort();
+            }
+            let response = String::from_utf8_lossy(&response).into_owned();
+            (closed, sent.elapsed(), response)
+        }));
+    }
+    for client in clients {
+        let (closed, after, response) = client.await.unwrap();
+        assert!(closed, "connection still open after {after:?}");
+        assert!(!response.starts_with("HTTP/1.1 5"), "{response}");
+    }
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "the server still serves");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_completes_requests_in_flight_and_exits_within_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let grace = Duration::from_secs(3);
+    let mut server = serve(
+        &sqlite_in(&dir),
+        &["--request-body-timeout", "2", "--shutdown-grace", "3"],
+    )
+    .await;
+    let address = server.address();
+    let form = server.token_form();
+    let (first, rest) = form.split_at(form.len() / 2);
+    let mut in_flight = send_partial(
+        &address,
+        &token_request_head(&address, form.len()),
+        first.as_bytes(),
+    )
+    .await;
+    let _stalled = send_partial(&address, &token_request_head(&address, 100), b"").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = server.process.0[0].id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    in_flight.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(grace, in_flight.read_to_end(&mut response))
+        .await
+        .expect("the in-flight request is answered")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 200") && response.contains("access_token"),
+        "the request in flight at SIGTERM completes: {response}"
+    );
+
+    // Generous: three times the grace period, for a loaded machine.
+    let child = &mut server.process.0[0];
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < 3 * grace,
+            "still running {:?} after SIGTERM",
+            signalled.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "clean exit after SIGTERM: {status}");
 }
