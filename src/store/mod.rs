@@ -76,8 +76,10 @@ impl ManageConnection for Manager {
             Backend::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(r2d2::Error::ConnectionError)?;
+                // FULL: with WAL, every commit is on disk before it is
+                // acknowledged, so an invitation or a block survives power loss.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;

@@ -1,15 +1,17 @@
 //! Portico under database and client faults, with real `portico` processes:
 //! the CLI writing while the server writes (SQLite), replicas migrating one
 //! empty PostgreSQL database at once, concurrent invitations of one address,
-//! stalled request bodies, and SIGTERM with requests in flight.
+//! stalled request bodies, SIGTERM with requests in flight, and commits that
+//! are on disk before they are acknowledged.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
 use diesel_migrations::MigrationHarness;
-use portico::store::{Db, MIGRATIONS, invitations};
+use portico::store::{Db, DbConn, MIGRATIONS, invitations};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -499,4 +501,36 @@ async fn sigterm_completes_requests_in_flight_and_exits_within_the_grace_period(
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "clean exit after SIGTERM: {status}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Synchronous {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    synchronous: i32,
+}
+
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+#[test]
+fn sqlite_commits_are_on_disk_before_they_are_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&sqlite_in(&dir)).unwrap();
+    let mut pooled = db.conn_for_tests();
+    let DbConn::Sqlite(conn) = &mut *pooled else {
+        unreachable!("a SQLite URL opens SQLite")
+    };
+    let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+    // 2 = FULL: with WAL, the log is synced at every commit, not only at
+    // checkpoints, so an acknowledged write survives power loss.
+    let sync: Synchronous = diesel::sql_query("PRAGMA synchronous")
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(sync.synchronous, 2, "PRAGMA synchronous = FULL");
 }
