@@ -54,49 +54,21 @@ struct Served {
 }
 
 async fn serve(db: &str, extra: &[&str]) -> Served {
-    cli(
-        db,
-        &[
-            "tenant",
-            "create",
-            "contoso",
-            "--name",
-            "Contoso",
-            "--domain",
-            "contoso.example",
-        ],
+    // Provisioned through the CLI, as an operator would.
+    let run = |line: &str, more: &[&str]| {
+        let args: Vec<&str> = line.split(' ').chain(more.iter().copied()).collect();
+        cli(db, &args)
+    };
+    run(
+        "tenant create contoso --name Contoso --domain contoso.example",
+        &[],
     );
-    cli(
-        db,
-        &[
-            "user",
-            "create",
-            "--tenant",
-            "contoso",
-            "--email",
-            ADMIN,
-            "--name",
-            "Ada",
-            "--password",
-            PASSWORD,
-            "--admin",
-        ],
-    );
-    let app = cli(
-        db,
-        &[
-            "app",
-            "create",
-            "--tenant",
-            "contoso",
-            "--name",
-            "Inviter",
-            "--grant",
-            "client_credentials",
-            "--permission",
-            "Invitations.Invite",
-            "--json",
-        ],
+    let admin = ["--email", ADMIN, "--password", PASSWORD];
+    run("user create --tenant contoso --name Ada --admin", &admin);
+    let app = run(
+        "app create --tenant contoso --name Inviter --grant client_credentials \
+         --permission Invitations.Invite --json",
+        &[],
     );
     let app: serde_json::Value = serde_json::from_str(app.trim()).expect("app JSON");
     let port = free_port();
@@ -127,16 +99,11 @@ impl Served {
     }
 
     async fn token(&self) -> String {
-        let response: serde_json::Value = reqwest::Client::new()
+        let request = reqwest::Client::new()
             .post(format!("{}/t/contoso/token", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(self.token_form())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .body(self.token_form());
+        let response: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
         response["access_token"]
             .as_str()
             .unwrap_or_else(|| panic!("no access token: {response}"))
