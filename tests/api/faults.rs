@@ -4,7 +4,7 @@
 //! stalled request bodies, SIGTERM with requests in flight, and commits that
 //! are on disk before they are acknowledged.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -16,9 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{PASSWORD, fresh_database};
-use crate::scale_out::{Replicas, SECRET_KEY, cli, free_port, wait_healthy};
+use crate::scale_out::{Replicas, cli, free_port, serve_with, wait_healthy};
 
-const BIN: &str = env!("CARGO_BIN_EXE_portico");
 const ADMIN: &str = "admin@contoso.example";
 
 fn postgres_configured() -> bool {
@@ -30,17 +29,7 @@ fn sqlite_in(dir: &tempfile::TempDir) -> String {
 }
 
 fn spawn_serve(db: &str, port: u16, extra: &[&str]) -> Child {
-    let base = format!("http://127.0.0.1:{port}");
-    Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .args(["--public-url", &base, "--database-url", db])
-        .args(extra)
-        .env("PORTICO_SECRET_KEY", SECRET_KEY)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("portico serve starts")
+    serve_with(db, port, &format!("http://127.0.0.1:{port}"), extra)
 }
 
 /// A running `portico serve` with a tenant, an admin who may invite through

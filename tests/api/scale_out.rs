@@ -58,6 +58,11 @@ pub fn free_port() -> u16 {
 }
 
 fn serve(db: &str, port: u16, public_url: &str) -> Child {
+    serve_with(db, port, public_url, &[])
+}
+
+/// `portico serve` on `port`, with more flags.
+pub fn serve_with(db: &str, port: u16, public_url: &str, extra: &[&str]) -> Child {
     Command::new(BIN)
         .args([
             "serve",
@@ -67,6 +72,7 @@ fn serve(db: &str, port: u16, public_url: &str) -> Child {
             public_url,
         ])
         .args(["--database-url", db])
+        .args(extra)
         .env("PORTICO_SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
