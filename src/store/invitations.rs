@@ -88,6 +88,7 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Invitation>> 
 
 /// Marks a pending, unexpired invitation redeemed; false when it no longer is.
 pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    lock_guest_of(conn, tenant_id, id)?;
     let at = now();
     let n = diesel::update(
         invitations::table
@@ -127,6 +128,7 @@ pub fn revoke_pending_for_guest(
 }
 
 pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    lock_guest_of(conn, tenant_id, id)?;
     let n = diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
@@ -161,6 +163,24 @@ pub fn renew(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Locks the guest an invitation is for. Paths that change an invitation and
+/// then its guest (redemption, revocation) take the guest first, as inviting
+/// does, so that two of them never wait for each other in opposite order.
+fn lock_guest_of(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<()> {
+    if let DbConn::Postgres(_) = conn {
+        let guest = invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::id.eq(id))
+            .select(invitations::guest_user_id)
+            .first::<String>(conn)
+            .optional()?;
+        if let Some(guest) = guest {
+            lock_guest(conn, tenant_id, &guest)?;
+        }
+    }
+    Ok(())
 }
 
 /// Holds the guest's row until the transaction ends (PostgreSQL). Statements
