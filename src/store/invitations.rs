@@ -184,7 +184,8 @@ fn lock_guest_of(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<()
 }
 
 /// Holds the guest's row until the transaction ends (PostgreSQL). Statements
-/// after it see what the previous holder committed. A SQLite write
+/// after it see what the previous holder committed. `NO KEY`: rows that only
+/// reference the guest (sessions, grants) are not held up. A SQLite write
 /// transaction already holds the whole database (`BEGIN IMMEDIATE`).
 fn lock_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult<()> {
     if let DbConn::Postgres(pg) = conn {
@@ -192,7 +193,7 @@ fn lock_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::id.eq(guest_id))
             .select(users::id)
-            .for_update()
+            .for_no_key_update()
             .load::<String>(pg)?;
     }
     Ok(())
