@@ -106,6 +106,12 @@ enum Command {
             value_name = "ISSUER=HOST[:PORT]"
         )]
         idp_endpoint_hosts: Vec<crate::b2b::egress::EndpointHost>,
+        /// Seconds a client may take to send a request body after its headers.
+        #[arg(long, env = "PORTICO_REQUEST_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        request_body_timeout: u64,
+        /// Seconds a stopping server (SIGTERM) waits for requests in flight.
+        #[arg(long, env = "PORTICO_SHUTDOWN_GRACE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        shutdown_grace: u64,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -557,6 +563,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             invitation_days,
             private,
             idp_endpoint_hosts,
+            request_body_timeout,
+            shutdown_grace,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{bind}"));
             let mut settings = Settings::new(&bind, &public_url, &db_url)?;
@@ -567,6 +575,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             settings.sealer = Some(global.sealer()?);
             settings.invitation_lifetime = chrono::TimeDelta::days(invitation_days.into());
+            settings.request_body_timeout = std::time::Duration::from_secs(request_body_timeout);
+            settings.shutdown_grace = std::time::Duration::from_secs(shutdown_grace);
             let db = Db::connect(&db_url)?;
             if demo {
                 println!("{}", demo::seed(&db, &settings.public_url)?);

@@ -86,6 +86,11 @@ pub struct Settings {
     pub egress: crate::b2b::egress::EgressPolicy,
     /// Seals stored upstream client secrets; `None` when no key is configured.
     pub sealer: Option<crate::crypto::Sealer>,
+    /// How long a client may take to send a request body once its headers
+    /// are in (slow and stalled uploads are cut off, their connection closed).
+    pub request_body_timeout: Duration,
+    /// How long a stopping server (SIGTERM) waits for requests in flight.
+    pub shutdown_grace: Duration,
 }
 
 impl Settings {
@@ -111,6 +116,8 @@ impl Settings {
             upstream_timeout: Duration::from_secs(10),
             egress: crate::b2b::egress::EgressPolicy::default(),
             sealer: None,
+            request_body_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
         })
     }
 

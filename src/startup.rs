@@ -1,11 +1,19 @@
 //! `Application::build` binds first (port 0 works) and mounts every route:
 //! the only place routes are listed.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, Server, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::ConnectionType;
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::admin::{api, portal};
@@ -39,6 +47,7 @@ impl Application {
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}", listener.local_addr()?);
         }
+        let grace = settings.shutdown_grace.as_secs();
         let state = AppState::new(settings, db)?;
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -52,8 +61,10 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(form_error))
                 .wrap(from_fn(ops::metrics::observe))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(from_fn(bound_body))
                 .configure(mount)
         })
+        .shutdown_timeout(grace)
         .listen(listener)?
         .run();
         let mailer = crate::b2b::mailer::Mailer::new(
@@ -96,6 +107,74 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Bounds the time a client may take to send its request body (actix bounds
+/// the headers): a slow or stalled upload fails its extractor with a payload
+/// error. A connection whose body was not read to its end is closed after the
+/// response rather than left waiting for the rest.
+async fn bound_body(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.request_body_timeout);
+    let (_, payload) = req.parts_mut();
+    let finished = match (limit, &payload) {
+        (Some(limit), Payload::H1 { .. } | Payload::Stream { .. }) => {
+            let finished = Rc::new(Cell::new(false));
+            let body = DeadlineBody {
+                inner: payload.take(),
+                deadline: Box::pin(tokio::time::sleep(limit)),
+                finished: finished.clone(),
+            };
+            *payload = Payload::Stream {
+                payload: Box::pin(body),
+            };
+            Some(finished)
+        }
+        _ => None,
+    };
+    let mut response = next.call(req).await?;
+    if finished.is_some_and(|f| !f.get()) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(response)
+}
+
+/// A request body that fails once its deadline passes while it waits for data.
+struct DeadlineBody {
+    inner: Payload,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// Set when the body was read to its end.
+    finished: Rc<Cell<bool>>,
+}
+
+impl futures_core::Stream for DeadlineBody {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(None) => {
+                this.finished.set(true);
+                Poll::Ready(None)
+            }
+            // Only data still missing counts: a body already received is never
+            // late, however long the handler took before reading it.
+            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the request body did not arrive in time",
+                )))))
+            }
+            other => other,
+        }
     }
 }
 

@@ -203,30 +203,7 @@ pub fn invite(
             ("app", Some(app.id), Some(app.name))
         }
     };
-    let guest = match store::users::find_by_email(conn, &tenant.id, email.as_str())? {
-        Some(u) if u.user_type != "guest" => {
-            return Err(InviteError::AlreadyMember(email.to_string()));
-        }
-        Some(u) if u.external_state.as_deref() == Some("accepted") => {
-            return Err(InviteError::AlreadyGuest(email.to_string()));
-        }
-        // A block stands until an administrator lifts it.
-        Some(u) if !u.is_active() => return Err(InviteError::Blocked(email.to_string())),
-        Some(pending) => {
-            // A new invitation replaces the old links of a still-pending guest.
-            invitations::revoke_pending_for_guest(conn, &tenant.id, &pending.id)?;
-            pending
-        }
-        None => {
-            let name = email
-                .as_str()
-                .split('@')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            store::users::create_guest(conn, &tenant.id, email.as_str(), &name, &inviter.actor())?
-        }
-    };
+    let guest = invitee(conn, tenant, &email, inviter)?;
     let draft = Draft {
         kind,
         target_id,
@@ -235,6 +212,52 @@ pub fn invite(
         message,
     };
     issue(conn, tenant, issuer, inviter, &guest, draft, lifetime)
+}
+
+/// The guest an invitation is for: a still-pending guest, whose old links the
+/// new invitation replaces, or a new one.
+fn invitee(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    email: &Email,
+    inviter: &Inviter,
+) -> Result<crate::store::users::User, InviteError> {
+    // A second pass only when a concurrent invitation created the guest first.
+    for _ in 0..2 {
+        match store::users::find_by_email(conn, &tenant.id, email.as_str())? {
+            Some(u) if u.user_type != "guest" => {
+                return Err(InviteError::AlreadyMember(email.to_string()));
+            }
+            Some(u) if u.external_state.as_deref() == Some("accepted") => {
+                return Err(InviteError::AlreadyGuest(email.to_string()));
+            }
+            // A block stands until an administrator lifts it.
+            Some(u) if !u.is_active() => return Err(InviteError::Blocked(email.to_string())),
+            Some(pending) => {
+                invitations::revoke_pending_for_guest(conn, &tenant.id, &pending.id)?;
+                return Ok(pending);
+            }
+            None => {
+                let name = email.as_str().split('@').next().unwrap_or_default();
+                // In a savepoint, so that losing the race to a concurrent
+                // invitation (PostgreSQL) leaves this transaction usable.
+                let created = diesel::Connection::transaction(conn, |c| {
+                    store::users::create_guest(
+                        c,
+                        &tenant.id,
+                        email.as_str(),
+                        name,
+                        &inviter.actor(),
+                    )
+                });
+                match created {
+                    Err(StoreError::Conflict(_)) => continue,
+                    other => return Ok(other?),
+                }
+            }
+        }
+    }
+    Err(StoreError::Conflict("the guest changed while being invited; try again").into())
 }
 
 /// What an invitation offers, before it is issued.

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::invitations;
-use super::{DbConn, StoreResult, now};
+use super::schema::{invitations, users};
+use super::{DbConn, StoreError, StoreResult, now};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = invitations)]
@@ -41,10 +41,18 @@ impl Invitation {
     }
 }
 
+/// Stores a new invitation. The schema admits one pending invitation per
+/// guest; call [`revoke_pending_for_guest`] first in the same transaction.
 pub fn insert(conn: &mut DbConn, invitation: &Invitation) -> StoreResult<()> {
     diesel::insert_into(invitations::table)
         .values(invitation)
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| {
+            StoreError::unique_as(
+                e,
+                "another invitation for this guest was issued at the same time",
+            )
+        })?;
     Ok(())
 }
 
@@ -80,6 +88,7 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Invitation>> 
 
 /// Marks a pending, unexpired invitation redeemed; false when it no longer is.
 pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    lock_guest_of(conn, tenant_id, id)?;
     let at = now();
     let n = diesel::update(
         invitations::table
@@ -96,12 +105,15 @@ pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResul
     Ok(n == 1)
 }
 
-/// Revokes every pending invitation of a guest; returns how many.
+/// Revokes every pending invitation of a guest; returns how many. The guest
+/// is locked first, so concurrent invitations of one guest take turns and
+/// each withdraws the link the previous one issued.
 pub fn revoke_pending_for_guest(
     conn: &mut DbConn,
     tenant_id: &str,
     guest_id: &str,
 ) -> StoreResult<usize> {
+    lock_guest(conn, tenant_id, guest_id)?;
     Ok(diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
@@ -116,6 +128,7 @@ pub fn revoke_pending_for_guest(
 }
 
 pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+    lock_guest_of(conn, tenant_id, id)?;
     let n = diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
@@ -150,4 +163,38 @@ pub fn renew(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Locks the guest an invitation is for. Paths that change an invitation and
+/// then its guest (redemption, revocation) take the guest first, as inviting
+/// does, so that two of them never wait for each other in opposite order.
+fn lock_guest_of(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<()> {
+    if let DbConn::Postgres(_) = conn {
+        let guest = invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::id.eq(id))
+            .select(invitations::guest_user_id)
+            .first::<String>(conn)
+            .optional()?;
+        if let Some(guest) = guest {
+            lock_guest(conn, tenant_id, &guest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Holds the guest's row until the transaction ends (PostgreSQL). Statements
+/// after it see what the previous holder committed. `NO KEY`: rows that only
+/// reference the guest (sessions, grants) are not held up. A SQLite write
+/// transaction already holds the whole database (`BEGIN IMMEDIATE`).
+fn lock_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(guest_id))
+            .select(users::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
 }

@@ -22,9 +22,12 @@ pub mod users;
 
 use std::sync::Arc;
 
-use diesel::connection::SimpleConnection;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use parking_lot::Mutex;
 
@@ -73,8 +76,10 @@ impl ManageConnection for Manager {
             Backend::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(r2d2::Error::ConnectionError)?;
+                // FULL: with WAL, every commit is on disk before it is
+                // acknowledged, so an invitation or a block survives power loss.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
@@ -155,12 +160,67 @@ pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The pool, plus (for SQLite) one in-process writer lock: SQLite admits one
-/// writer at a time, and serialising here avoids `SQLITE_BUSY` on lock upgrades.
+/// How many more times a SQLite write is tried when `BEGIN IMMEDIATE` still
+/// finds the database locked after the busy timeout (another process writing).
+const BUSY_RETRIES: u32 = 5;
+
+/// The PostgreSQL advisory lock that serialises migrations across replicas.
+const MIGRATION_LOCK: i64 = 0x0070_6f72_7469_636f; // "portico" in ASCII
+
+/// The pool, plus (for SQLite) the writers' turn: SQLite admits one writer at
+/// a time, and SQLite's busy handler only polls, so a CLI waiting to write
+/// could starve behind a busy server. Writers here queue instead.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
-    writer: Option<Arc<Mutex<()>>>,
+    writer: Option<Arc<WriterTurn>>,
+}
+
+/// One turn to write a SQLite database: an in-process mutex, then an advisory
+/// lock on `<database>-writer` that every `portico` process (server and CLI)
+/// takes, waiting in the kernel rather than polling.
+struct WriterTurn {
+    file: Mutex<Option<std::fs::File>>,
+}
+
+impl WriterTurn {
+    fn new(path: &str) -> WriterTurn {
+        let lock_path = format!("{path}-writer");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .inspect_err(|e| {
+                tracing::warn!(path = lock_path, error = %e, "no writer lock file; relying on SQLite's busy timeout")
+            })
+            .ok();
+        WriterTurn {
+            file: Mutex::new(file),
+        }
+    }
+
+    fn take(&self) -> Turn<'_> {
+        let file = self.file.lock();
+        // Without the lock (an unsupported file system), BEGIN IMMEDIATE and
+        // the busy timeout still keep writers apart, only less fairly.
+        let locked = file.as_ref().is_some_and(|f| f.lock().is_ok());
+        Turn { file, locked }
+    }
+}
+
+/// Held for one write transaction; gives the turn back when dropped.
+struct Turn<'a> {
+    file: parking_lot::MutexGuard<'a, Option<std::fs::File>>,
+    locked: bool,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let (true, Some(file)) = (self.locked, self.file.as_ref()) {
+            let _ = file.unlock();
+        }
+    }
 }
 
 impl Db {
@@ -176,24 +236,47 @@ impl Db {
         // How long a request waits for a connection. A PostgreSQL server that
         // went away must not hold every request for long: after a second the
         // answer is 503 (the pool keeps reconnecting in the background).
-        let (size, writer, wait) = match backend {
-            Backend::Sqlite(_) => (8, Some(Arc::new(Mutex::new(()))), 10),
+        let (size, writer, wait) = match &backend {
+            Backend::Sqlite(path) => (8, Some(Arc::new(WriterTurn::new(path))), 10),
             Backend::Postgres(_) => (16, None, 1),
         };
         let pool = Pool::builder()
             .max_size(size)
-            .connection_timeout(std::time::Duration::from_secs(wait))
+            .connection_timeout(Duration::from_secs(wait))
             .build(Manager(backend.clone()))?;
         let db = Db { pool, writer };
-        db.migrate()?;
+        db.migrate(&backend)?;
         Ok(db)
     }
 
-    fn migrate(&self) -> anyhow::Result<()> {
-        let _guard = self.writer.as_ref().map(|w| w.lock());
-        let mut conn = self.pool.get()?;
-        conn.run_pending_migrations(MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    /// Applies pending migrations while holding the database's write lock, so
+    /// processes starting together take turns: on PostgreSQL a session-level
+    /// advisory lock on a connection of its own (closing it releases the lock
+    /// whatever happens), on SQLite one `BEGIN IMMEDIATE` transaction.
+    fn migrate(&self, backend: &Backend) -> anyhow::Result<()> {
+        let failed = |e| anyhow::anyhow!("migrations failed: {e}");
+        match backend {
+            Backend::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)?;
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                conn.run_pending_migrations(MIGRATIONS).map_err(failed)?;
+            }
+            Backend::Sqlite(_) => {
+                // Checked first without the write lock: a CLI command then
+                // does not queue behind a busy server for nothing.
+                if !self
+                    .conn()?
+                    .has_pending_migration(MIGRATIONS)
+                    .map_err(failed)?
+                {
+                    return Ok(());
+                }
+                self.write_blocking(|c| -> anyhow::Result<()> {
+                    c.run_pending_migrations(MIGRATIONS).map_err(failed)?;
+                    Ok(())
+                })?;
+            }
+        }
         Ok(())
     }
 
@@ -215,16 +298,29 @@ impl Db {
         f(&mut *self.conn()?)
     }
 
-    /// Runs `f` in one transaction, blocking the calling thread. Any error
-    /// type that can carry a database error works, so domain errors roll back.
+    /// Runs `f` in one write transaction, blocking the calling thread. Any
+    /// error type that can carry a database error works, so domain errors roll
+    /// back.
     pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
-        let _guard = self.writer.as_ref().map(|w| w.lock());
-        conn.transaction(f)
+        let _turn = self.writer.as_ref().map(|w| w.take());
+        begin_write(conn)?;
+        match f(conn) {
+            Ok(value) => {
+                <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                Ok(value)
+            }
+            Err(error) => {
+                match <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                    Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
+                    Err(rollback) => Err(rollback.into()),
+                }
+            }
+        }
     }
 
     /// Runs `f` on a pooled connection off the async runtime.
@@ -267,6 +363,39 @@ impl Db {
         self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
             .await
             .is_ok()
+    }
+}
+
+/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads first must upgrade its lock later, and SQLite
+/// refuses that at once (no busy wait) when another process wrote meanwhile.
+/// Taking the lock up front makes the busy timeout apply, and a begin that
+/// still finds the database busy is tried again: nothing has run yet.
+fn begin_write(conn: &mut DbConn) -> QueryResult<()> {
+    let DbConn::Sqlite(sqlite) = conn else {
+        return <DbConn as Connection>::TransactionManager::begin_transaction(conn);
+    };
+    let mut retries = 0;
+    loop {
+        match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+            Err(e) if is_busy(&e) && retries < BUSY_RETRIES => {
+                retries += 1;
+                tracing::warn!(retries, "SQLite database busy; trying the write again");
+                std::thread::sleep(Duration::from_millis(50 << retries));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// SQLITE_BUSY as diesel reports it.
+fn is_busy(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.contains("database is locked") || message.contains("busy")
+        }
+        _ => false,
     }
 }
 

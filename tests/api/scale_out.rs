@@ -17,7 +17,7 @@ const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 const EMAIL: &str = "megan@contoso.example";
 
 /// The server processes; killed even when the test panics.
-struct Replicas(Vec<Child>);
+pub struct Replicas(pub Vec<Child>);
 
 impl Drop for Replicas {
     fn drop(&mut self) {
@@ -34,6 +34,11 @@ struct Web {
 }
 
 fn serve(db: &str, port: u16, public_url: &str) -> Child {
+    serve_with(db, port, public_url, &[])
+}
+
+/// `portico serve` on `port`, with more flags.
+pub fn serve_with(db: &str, port: u16, public_url: &str, extra: &[&str]) -> Child {
     Command::new(BIN)
         .args([
             "serve",
@@ -43,6 +48,7 @@ fn serve(db: &str, port: u16, public_url: &str) -> Child {
             public_url,
         ])
         .args(["--database-url", db])
+        .args(extra)
         .env("PORTICO_SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -52,7 +58,7 @@ fn serve(db: &str, port: u16, public_url: &str) -> Child {
 }
 
 /// Polls /healthz until the replica answers 200 (at most ~15 s).
-async fn wait_healthy(http: &reqwest::Client, base: &str, child: &mut Child) {
+pub async fn wait_healthy(http: &reqwest::Client, base: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
