@@ -237,7 +237,10 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
         .service(get(&t("/admin"), portal::dashboard::get_admin))
-        .service(get(&t(portal::SIGNED_IN_PATH), portal::auth::get_signed_in))
+        .service(get(
+            &t(crate::oidc::routes::ADMIN_SIGNED_IN),
+            portal::auth::get_signed_in,
+        ))
         .service(post(&t("/admin/policy"), portal::settings::post_policy))
         .service(post(
             &t("/admin/cross-tenant"),

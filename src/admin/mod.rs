@@ -1,5 +1,5 @@
-//! Administration: provisioning used by the CLI and `--demo` (and later the
-//! admin API and portal), with the same rules on every path.
+//! Administration: the JSON admin API, the portal pages, and provisioning
+//! used by the CLI and `--demo`, with the same rules on every path.
 
 pub mod api;
 pub mod demo;

@@ -52,7 +52,7 @@ fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
     req.peer_addr().map(|a| a.ip())
 }
 
-pub use crate::pages::tenant_page;
+use crate::pages::tenant_page;
 
 pub async fn get_login(
     state: web::Data<AppState>,

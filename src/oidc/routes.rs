@@ -30,6 +30,10 @@ pub const ADVERTISED: &[(&str, &str)] = &[
     ("end_session_endpoint", LOGOUT),
 ];
 
+/// Where the admin portal's sign-in returns (its built-in client's one
+/// redirect URI, `oidc::clients::PORTAL_CLIENT_ID`).
+pub const ADMIN_SIGNED_IN: &str = "/admin/signed-in";
+
 /// The tenant's base path, `/t/{slug}`, for cookies and links.
 pub fn tenant_path(slug: &str) -> String {
     format!("/t/{slug}")

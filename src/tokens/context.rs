@@ -12,6 +12,7 @@ use parking_lot::RwLock;
 
 use super::keys::{self, SigningAlg, SigningKey};
 use crate::domain::TenantSlug;
+use crate::oidc::clients;
 use crate::store::apps::Client;
 use crate::store::tenants::Tenant;
 use crate::store::{self, Db, StoreError, StoreResult};
@@ -252,11 +253,9 @@ impl TenantDirectory {
             .db
             .read(move |conn| match store::apps::find(conn, &t, &c)? {
                 Some(client) => Ok(Some(client)),
-                None if c == crate::admin::portal::PORTAL_CLIENT_ID => {
-                    portal_client(conn, &t, &public_url)
-                }
+                None if c == clients::PORTAL_CLIENT_ID => clients::portal(conn, &t, &public_url),
                 None => match &sibling {
-                    Some(slug) => sibling_client(conn, &t, &c, slug),
+                    Some(slug) => clients::sibling(conn, &t, &c, slug),
                     None => Ok(None),
                 },
             })
@@ -286,72 +285,4 @@ impl TenantDirectory {
     pub fn cached_clients(&self) -> usize {
         self.clients.read().len()
     }
-}
-
-/// Another tenant of this server acting as a relying party of this one (to
-/// sign in its guests whose home is here): its client id is its issuer URL,
-/// it is public (PKCE), and its only redirect URI is its `/callback/home`.
-fn sibling_client(
-    conn: &mut store::DbConn,
-    tenant_id: &str,
-    client_id: &str,
-    slug: &str,
-) -> StoreResult<Option<Client>> {
-    let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
-        return Ok(None);
-    };
-    if sibling.id == tenant_id {
-        return Ok(None);
-    }
-    let callback = crate::domain::RedirectUri::parse(&format!(
-        "{client_id}{}",
-        crate::oidc::routes::HOME_CALLBACK
-    ))
-    .map_err(StoreError::Corrupt)?;
-    Ok(Some(Client {
-        id: sibling.id.clone(),
-        tenant_id: tenant_id.to_owned(),
-        client_id: client_id.to_owned(),
-        name: sibling.display_name,
-        client_type: crate::domain::ClientType::Public,
-        secret_hash: None,
-        redirect_uris: vec![callback],
-        post_logout_redirect_uris: Vec::new(),
-        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
-        permissions: Vec::new(),
-        first_party: false,
-        assignment_required: false,
-    }))
-}
-
-/// The admin portal of this server: a first-party public client whose only
-/// redirect URI is the tenant's `/admin/signed-in`.
-fn portal_client(
-    conn: &mut store::DbConn,
-    tenant_id: &str,
-    public_url: &str,
-) -> StoreResult<Option<Client>> {
-    let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
-        return Ok(None);
-    };
-    let callback = crate::domain::RedirectUri::parse(&format!(
-        "{}{}",
-        crate::oidc::routes::issuer_url(public_url, &slug),
-        crate::admin::portal::SIGNED_IN_PATH
-    ))
-    .map_err(StoreError::Corrupt)?;
-    Ok(Some(Client {
-        id: crate::admin::portal::PORTAL_CLIENT_ID.to_owned(),
-        tenant_id: tenant_id.to_owned(),
-        client_id: crate::admin::portal::PORTAL_CLIENT_ID.to_owned(),
-        name: "Portico admin portal".to_owned(),
-        client_type: crate::domain::ClientType::Public,
-        secret_hash: None,
-        redirect_uris: vec![callback],
-        post_logout_redirect_uris: Vec::new(),
-        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
-        permissions: Vec::new(),
-        first_party: true,
-        assignment_required: false,
-    }))
 }

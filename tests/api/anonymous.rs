@@ -313,14 +313,14 @@ async fn a_stranger_asking_for_a_guests_passcode_neither_cancels_it_nor_locks_th
 fn portal_authorize(app: &TestApp, slug: &str, state: &str) -> String {
     let mut url = url::Url::parse(&format!("{}/authorize", app.issuer(slug))).unwrap();
     url.query_pairs_mut()
-        .append_pair("client_id", portico::admin::portal::PORTAL_CLIENT_ID)
+        .append_pair("client_id", portico::oidc::clients::PORTAL_CLIENT_ID)
         .append_pair("response_type", "code")
         .append_pair(
             "redirect_uri",
             &format!(
                 "{}{}",
                 app.issuer(slug),
-                portico::admin::portal::SIGNED_IN_PATH
+                portico::oidc::routes::ADMIN_SIGNED_IN
             ),
         )
         .append_pair("scope", "openid")

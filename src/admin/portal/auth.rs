@@ -6,12 +6,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::{PORTAL_CLIENT_ID, SIGNED_IN_PATH};
 use crate::b2b::invitation::Inviter;
 use crate::crypto::random_token;
-use crate::login::pages::tenant_page;
 use crate::login::{csrf, session};
+use crate::oidc::clients::PORTAL_CLIENT_ID;
 use crate::oidc::routes;
+use crate::oidc::routes::ADMIN_SIGNED_IN;
+use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
 use crate::store;
@@ -78,7 +79,7 @@ fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
         .append_pair("client_id", PORTAL_CLIENT_ID)
         .append_pair("response_type", "code")
         .append_pair("scope", "openid")
-        .append_pair("redirect_uri", &format!("{}{SIGNED_IN_PATH}", ctx.issuer))
+        .append_pair("redirect_uri", &format!("{}{ADMIN_SIGNED_IN}", ctx.issuer))
         .append_pair("state", &random_token())
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");

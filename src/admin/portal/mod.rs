@@ -15,10 +15,6 @@ use crate::oidc::routes;
 use crate::pages::see_other;
 use crate::tokens::TenantContext;
 
-/// The portal's client id in every tenant (see `TenantDirectory::client`).
-pub const PORTAL_CLIENT_ID: &str = "portico-portal";
-pub const SIGNED_IN_PATH: &str = "/admin/signed-in";
-
 /// A form that carries nothing but its CSRF token (the buttons on a row).
 #[derive(Deserialize)]
 pub struct ActionForm {

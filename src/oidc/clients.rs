@@ -1,0 +1,77 @@
+//! The clients every tenant has without registering them (RFC 6749 §2):
+//! the admin portal of this server, and each other tenant here acting as a
+//! relying party of this one to sign in its guests. The tenant directory
+//! serves them like registered apps.
+
+use super::routes;
+use crate::store::apps::Client;
+use crate::store::{self, StoreError, StoreResult};
+
+/// The portal's client id in every tenant.
+pub const PORTAL_CLIENT_ID: &str = "portico-portal";
+
+/// Another tenant of this server acting as a relying party of this one (to
+/// sign in its guests whose home is here): its client id is its issuer URL,
+/// it is public (PKCE), and its only redirect URI is its `/callback/home`.
+pub fn sibling(
+    conn: &mut store::DbConn,
+    tenant_id: &str,
+    client_id: &str,
+    slug: &str,
+) -> StoreResult<Option<Client>> {
+    let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
+        return Ok(None);
+    };
+    if sibling.id == tenant_id {
+        return Ok(None);
+    }
+    let callback =
+        crate::domain::RedirectUri::parse(&format!("{client_id}{}", routes::HOME_CALLBACK))
+            .map_err(StoreError::Corrupt)?;
+    Ok(Some(Client {
+        id: sibling.id.clone(),
+        tenant_id: tenant_id.to_owned(),
+        client_id: client_id.to_owned(),
+        name: sibling.display_name,
+        client_type: crate::domain::ClientType::Public,
+        secret_hash: None,
+        redirect_uris: vec![callback],
+        post_logout_redirect_uris: Vec::new(),
+        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
+        permissions: Vec::new(),
+        first_party: false,
+        assignment_required: false,
+    }))
+}
+
+/// The admin portal of this server: a first-party public client whose only
+/// redirect URI is the tenant's `/admin/signed-in`.
+pub fn portal(
+    conn: &mut store::DbConn,
+    tenant_id: &str,
+    public_url: &str,
+) -> StoreResult<Option<Client>> {
+    let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
+        return Ok(None);
+    };
+    let callback = crate::domain::RedirectUri::parse(&format!(
+        "{}{}",
+        routes::issuer_url(public_url, &slug),
+        routes::ADMIN_SIGNED_IN
+    ))
+    .map_err(StoreError::Corrupt)?;
+    Ok(Some(Client {
+        id: PORTAL_CLIENT_ID.to_owned(),
+        tenant_id: tenant_id.to_owned(),
+        client_id: PORTAL_CLIENT_ID.to_owned(),
+        name: "Portico admin portal".to_owned(),
+        client_type: crate::domain::ClientType::Public,
+        secret_hash: None,
+        redirect_uris: vec![callback],
+        post_logout_redirect_uris: Vec::new(),
+        grant_types: vec![crate::domain::GrantType::AuthorizationCode],
+        permissions: Vec::new(),
+        first_party: true,
+        assignment_required: false,
+    }))
+}
