@@ -287,12 +287,6 @@ pub fn create_app_with_known_secret(
     )
 }
 
-impl From<diesel::result::Error> for ProvisionError {
-    fn from(e: diesel::result::Error) -> Self {
-        ProvisionError::Store(e.into())
-    }
-}
-
 pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResult<()> {
     let tenant = tenant(db, slug)?;
     db.write_blocking(|c| -> ProvisionResult<()> {

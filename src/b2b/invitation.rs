@@ -410,9 +410,3 @@ pub fn resend(
         redeem_url: link,
     })
 }
-
-impl From<diesel::result::Error> for InviteError {
-    fn from(e: diesel::result::Error) -> Self {
-        InviteError::Store(e.into())
-    }
-}

@@ -359,9 +359,3 @@ pub enum ProviderError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
-
-impl From<diesel::result::Error> for ProviderError {
-    fn from(e: diesel::result::Error) -> Self {
-        ProviderError::Store(e.into())
-    }
-}

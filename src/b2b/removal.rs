@@ -120,9 +120,3 @@ pub fn revoke_invitation(
     )?;
     Ok(())
 }
-
-impl From<diesel::result::Error> for RemovalError {
-    fn from(e: diesel::result::Error) -> Self {
-        RemovalError::Store(e.into())
-    }
-}

@@ -303,21 +303,22 @@ impl Db {
     /// back.
     pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
         let _turn = self.writer.as_ref().map(|w| w.take());
-        begin_write(conn)?;
+        begin_write(conn).map_err(StoreError::from)?;
         match f(conn) {
             Ok(value) => {
-                <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                <DbConn as Connection>::TransactionManager::commit_transaction(conn)
+                    .map_err(StoreError::from)?;
                 Ok(value)
             }
             Err(error) => {
                 match <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
                     Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
-                    Err(rollback) => Err(rollback.into()),
+                    Err(rollback) => Err(StoreError::from(rollback).into()),
                 }
             }
         }
@@ -349,7 +350,7 @@ impl Db {
     pub async fn write_as<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();

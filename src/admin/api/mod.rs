@@ -151,13 +151,6 @@ impl From<RemovalError> for Problem {
     }
 }
 
-/// Only for `Db::write_as`, whose transaction needs it.
-impl From<diesel::result::Error> for Problem {
-    fn from(e: diesel::result::Error) -> Problem {
-        StoreError::from(e).into()
-    }
-}
-
 pub type ApiResult<T> = Result<T, Problem>;
 
 pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
