@@ -31,7 +31,7 @@ pub fn inviter_from_user(
         id: user.id.clone(),
         name: user.display_name.clone(),
         roles: store::users::roles(conn, &tenant.id, &user.id)?,
-        is_guest: user.user_type == "guest",
+        is_guest: user.is_guest(),
     })
 }
 

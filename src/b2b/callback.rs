@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
 use super::redemption;
+use crate::domain::ExternalState;
 use crate::login::session;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, see_other, tenant_page};
@@ -203,7 +204,7 @@ async fn guest_for(
             "Access removed",
             format!("Your access to {name} has been removed. Contact the person who invited you."),
         )),
-        Some(g) if g.external_state.as_deref() != Some("accepted") => Some((
+        Some(g) if g.external_state != Some(ExternalState::Accepted) => Some((
             "pending",
             "Invitation not accepted",
             "Your invitation has not been accepted yet. Open the link in your invitation email first.".to_owned(),
@@ -267,9 +268,7 @@ async fn unredeemed_guest(
         .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
         .await?;
     Ok(guest.filter(|g| {
-        g.user_type == "guest"
-            && g.home_issuer.is_none()
-            && g.external_state.as_deref() != Some("accepted")
+        g.is_guest() && g.home_issuer.is_none() && g.external_state != Some(ExternalState::Accepted)
     }))
 }
 

@@ -69,7 +69,7 @@ pub async fn route(
     };
     let (home, passcode_to) = match user {
         // Members continue to the password step.
-        Some(user) if user.user_type != "guest" => return Ok(None),
+        Some(user) if !user.is_guest() => return Ok(None),
         // A guest in any state: the home it redeemed with, or (not redeemed
         // yet) the one its invitation would be redeemed with.
         Some(guest) => {

@@ -3,7 +3,7 @@
 //! one transaction, and the redemption link is returned to the inviter.
 
 use crate::crypto::{random_token, token_hash};
-use crate::domain::Email;
+use crate::domain::{Email, ExternalState, InvitationStatus, TargetKind};
 use crate::oidc::routes;
 use crate::store::invitations::{self, Invitation};
 use crate::store::tenants::Tenant;
@@ -123,10 +123,14 @@ pub fn redirect_allowed(
 }
 
 fn target_description(tenant: &Tenant, inv: &Invitation) -> String {
-    match (inv.target_kind.as_str(), &inv.target_name) {
-        ("group", Some(name)) => format!("the group {name} in {}", tenant.display_name),
-        ("app", Some(name)) => format!("the application {name} of {}", tenant.display_name),
-        _ => tenant.display_name.clone(),
+    match (inv.target_kind, &inv.target_name) {
+        (TargetKind::Group, Some(name)) => format!("the group {name} in {}", tenant.display_name),
+        (TargetKind::App, Some(name)) => {
+            format!("the application {name} of {}", tenant.display_name)
+        }
+        (TargetKind::Tenant, _) | (TargetKind::Group | TargetKind::App, None) => {
+            tenant.display_name.clone()
+        }
     }
 }
 
@@ -191,16 +195,16 @@ pub fn invite(
         return Err(InviteError::MayNotGrant);
     }
     let (kind, target_id, target_name) = match &request.target {
-        Target::Tenant => ("tenant", None, None),
+        Target::Tenant => (TargetKind::Tenant, None, None),
         Target::Group(name) => {
             let group = store::groups::find_by_name(conn, &tenant.id, name)?
                 .ok_or(InviteError::NoTarget("group"))?;
-            ("group", Some(group.id), Some(group.name))
+            (TargetKind::Group, Some(group.id), Some(group.name))
         }
         Target::App(client_id) => {
             let app = store::apps::find(conn, &tenant.id, client_id)?
                 .ok_or(InviteError::NoTarget("application"))?;
-            ("app", Some(app.id), Some(app.name))
+            (TargetKind::App, Some(app.id), Some(app.name))
         }
     };
     let guest = invitee(conn, tenant, &email, inviter)?;
@@ -225,10 +229,10 @@ fn invitee(
     // A second pass only when a concurrent invitation created the guest first.
     for _ in 0..2 {
         match store::users::find_by_email(conn, &tenant.id, email.as_str())? {
-            Some(u) if u.user_type != "guest" => {
+            Some(u) if !u.is_guest() => {
                 return Err(InviteError::AlreadyMember(email.to_string()));
             }
-            Some(u) if u.external_state.as_deref() == Some("accepted") => {
+            Some(u) if u.external_state == Some(ExternalState::Accepted) => {
                 return Err(InviteError::AlreadyGuest(email.to_string()));
             }
             // A block stands until an administrator lifts it.
@@ -262,7 +266,7 @@ fn invitee(
 
 /// What an invitation offers, before it is issued.
 struct Draft {
-    kind: &'static str,
+    kind: TargetKind,
     target_id: Option<String>,
     target_name: Option<String>,
     redirect_url: Option<String>,
@@ -286,7 +290,7 @@ fn issue(
         tenant_id: tenant.id.clone(),
         email: guest.email.clone(),
         guest_user_id: guest.id.clone(),
-        target_kind: draft.kind.into(),
+        target_kind: draft.kind,
         target_id: draft.target_id,
         target_name: draft.target_name,
         invited_by: inviter.actor(),
@@ -294,7 +298,7 @@ fn issue(
         redirect_url: draft.redirect_url,
         message: draft.message,
         token_hash: token_hash(&token),
-        status: "pending".into(),
+        status: InvitationStatus::Pending,
         created_at: at,
         expires_at: at + lifetime,
         redeemed_at: None,
@@ -329,7 +333,7 @@ pub fn reset_redemption(
     guest: &crate::store::users::User,
     lifetime: chrono::TimeDelta,
 ) -> Result<Invited, InviteError> {
-    if guest.user_type != "guest" {
+    if !guest.is_guest() {
         return Err(InviteError::Invalid(
             "only guests can have their redemption reset".into(),
         ));
@@ -347,7 +351,7 @@ pub fn reset_redemption(
         Some(&guest.id),
     )?;
     let draft = Draft {
-        kind: "tenant",
+        kind: TargetKind::Tenant,
         target_id: None,
         target_name: None,
         redirect_url: None,
@@ -368,13 +372,13 @@ pub fn resend(
 ) -> Result<Invited, InviteError> {
     let mut invitation =
         invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
-    if invitation.status != "pending" {
+    if invitation.status != InvitationStatus::Pending {
         return Err(InviteError::NotPending);
     }
     if !store::policies::get(conn, &tenant.id)?.may_invite(inviter) {
         return Err(InviteError::Forbidden);
     }
-    if invitation.target_kind != "tenant" && !inviter.may_grant_access() {
+    if invitation.target_kind != TargetKind::Tenant && !inviter.may_grant_access() {
         return Err(InviteError::MayNotGrant);
     }
     if store::users::find(conn, &tenant.id, &invitation.guest_user_id)?

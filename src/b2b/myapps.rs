@@ -52,7 +52,7 @@ pub async fn get_myapps(
     let page = MyAppsPage {
         tenant_name: &ctx.tenant.display_name,
         user_email: &user.email,
-        is_guest: user.user_type == "guest",
+        is_guest: user.is_guest(),
         apps,
     };
     Ok(render(StatusCode::OK, &page, Vec::new()))

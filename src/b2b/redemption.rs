@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::home::{self, Home, HomeIdentity, Purpose, Upstream};
 use crate::crypto::token_hash;
-use crate::domain::Email;
+use crate::domain::{EffectiveStatus, Email, IdentitySource, TargetKind};
 use crate::login::csrf;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -66,20 +66,20 @@ async fn pending_invitation(
             notice(ctx, StatusCode::NOT_FOUND, "Invitation not found", "This invitation link is not valid. Check that you opened the whole link from your email.")
         })?;
     match invitation.effective_status() {
-        "pending" => Ok(invitation),
-        "redeemed" => Err(notice(
+        EffectiveStatus::Pending => Ok(invitation),
+        EffectiveStatus::Redeemed => Err(notice(
             ctx,
             StatusCode::GONE,
             "Invitation already accepted",
             "This invitation has already been used. If it was you, sign in to the application you were invited to.",
         )),
-        "revoked" => Err(notice(
+        EffectiveStatus::Revoked => Err(notice(
             ctx,
             StatusCode::GONE,
             "Invitation withdrawn",
             "This invitation was withdrawn by the organization that sent it.",
         )),
-        _ => Err(notice(
+        EffectiveStatus::Expired => Err(notice(
             ctx,
             StatusCode::GONE,
             "Invitation expired",
@@ -125,10 +125,10 @@ pub async fn get_invite(
         tenant_name: &ctx.tenant.display_name,
         inviter: &invitation.inviter_name,
         email: &invitation.email,
-        target: match (invitation.target_kind.as_str(), &invitation.target_name) {
-            ("group", Some(n)) => Some(format!("the group {n}")),
-            ("app", Some(n)) => Some(format!("the application {n}")),
-            _ => None,
+        target: match (invitation.target_kind, &invitation.target_name) {
+            (TargetKind::Group, Some(n)) => Some(format!("the group {n}")),
+            (TargetKind::App, Some(n)) => Some(format!("the application {n}")),
+            (TargetKind::Tenant, _) | (TargetKind::Group | TargetKind::App, None) => None,
         },
         message: invitation.message.as_deref(),
         home_name: home.display_name(),
@@ -187,7 +187,10 @@ pub async fn post_invite(
 /// Why a completed home sign-in could not redeem the invitation.
 #[derive(Debug)]
 pub enum Refusal {
-    NotPending(&'static str),
+    /// The invitation is no longer pending (never `EffectiveStatus::Pending`).
+    NotPending(EffectiveStatus),
+    /// The invitation no longer exists (told as expired, as before).
+    Gone,
     WrongAccount {
         signed_in_as: String,
         invited: String,
@@ -218,23 +221,25 @@ pub async fn complete(
         .slug_of_issuer(&identity.issuer)
         .map(str::to_owned);
     let source = if identity.issuer == home::MAIL_IDP {
-        "email_passcode"
+        IdentitySource::EmailPasscode
     } else if state.tenants.slug_of_issuer(&identity.issuer).is_some() {
-        "home_tenant"
+        IdentitySource::HomeTenant
     } else {
-        "external_idp"
+        IdentitySource::ExternalIdp
     };
     let outcome = state
         .db
         .write(move |c| {
             let Some(mut invitation) = store::invitations::find(c, &tenant_id, &id)? else {
-                return Ok(Err(Refusal::NotPending("gone")));
+                return Ok(Err(Refusal::Gone));
             };
             match invitation.effective_status() {
-                "pending" => {}
-                "redeemed" => return Ok(Err(Refusal::NotPending("redeemed"))),
-                "revoked" => return Ok(Err(Refusal::NotPending("revoked"))),
-                _ => return Ok(Err(Refusal::NotPending("expired"))),
+                EffectiveStatus::Pending => {}
+                seen @ (EffectiveStatus::Redeemed
+                | EffectiveStatus::Revoked
+                | EffectiveStatus::Expired) => {
+                    return Ok(Err(Refusal::NotPending(seen)));
+                }
             }
             let policy = store::policies::get(c, &tenant_id)?;
             let domain = invitation
@@ -272,7 +277,7 @@ pub async fn complete(
                 return Ok(Err(Refusal::Blocked));
             }
             if !store::invitations::mark_redeemed(c, &tenant_id, &invitation.id)? {
-                return Ok(Err(Refusal::NotPending("redeemed")));
+                return Ok(Err(Refusal::NotPending(EffectiveStatus::Redeemed)));
             }
             store::users::accept_guest(
                 c,
@@ -292,18 +297,18 @@ pub async fn complete(
                     Some(ends),
                 )?;
             }
-            match (invitation.target_kind.as_str(), &invitation.target_id) {
-                ("group", Some(group)) => {
+            match (invitation.target_kind, &invitation.target_id) {
+                (TargetKind::Group, Some(group)) => {
                     store::groups::add_member(c, &tenant_id, group, &invitation.guest_user_id)?
                 }
-                ("app", Some(app)) => store::groups::assign_app(
+                (TargetKind::App, Some(app)) => store::groups::assign_app(
                     c,
                     &tenant_id,
                     app,
                     "user",
                     &invitation.guest_user_id,
                 )?,
-                _ => {}
+                (TargetKind::Tenant, _) | (TargetKind::Group | TargetKind::App, None) => {}
             }
             store::audit::record(
                 c,
@@ -389,19 +394,20 @@ pub fn refusal_page(ctx: &TenantContext, refusal: &Refusal) -> PageError {
             "Invitation no longer allowed",
             "This organization no longer accepts guests from your organization's domain. Nothing was changed.",
         ),
-        Refusal::NotPending("redeemed") => notice(
+        Refusal::NotPending(EffectiveStatus::Redeemed) => notice(
             ctx,
             StatusCode::GONE,
             "Invitation already accepted",
             "This invitation has already been used. Nothing was changed.",
         ),
-        Refusal::NotPending("revoked") => notice(
+        Refusal::NotPending(EffectiveStatus::Revoked) => notice(
             ctx,
             StatusCode::GONE,
             "Invitation withdrawn",
             "This invitation was withdrawn. Nothing was changed.",
         ),
-        Refusal::NotPending(_) => notice(
+        Refusal::NotPending(EffectiveStatus::Expired | EffectiveStatus::Pending)
+        | Refusal::Gone => notice(
             ctx,
             StatusCode::GONE,
             "Invitation expired",

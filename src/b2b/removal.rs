@@ -2,6 +2,7 @@
 //! takes effect at once. Sessions end, grants are revoked (refresh tokens die,
 //! introspection reports access tokens inactive), and it is audited.
 
+use crate::domain::UserStatus;
 use crate::store::users::User;
 use crate::store::{self, DbConn, StoreError};
 
@@ -41,7 +42,7 @@ pub fn block(
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
-    store::users::set_status(conn, tenant_id, &user.id, "blocked")?;
+    store::users::set_status(conn, tenant_id, &user.id, UserStatus::Blocked)?;
     cut_off(conn, tenant_id, &user.id)?;
     store::audit::record(
         conn,
@@ -60,7 +61,7 @@ pub fn unblock(
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
-    store::users::set_status(conn, tenant_id, &user.id, "active")?;
+    store::users::set_status(conn, tenant_id, &user.id, UserStatus::Active)?;
     store::audit::record(
         conn,
         tenant_id,

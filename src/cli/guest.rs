@@ -91,7 +91,9 @@ pub(super) fn run(db_url: &str, command: GuestCommand) -> anyhow::Result<()> {
 
 fn list(db: &Db, tenant: &str, json: bool) -> anyhow::Result<()> {
     let tenant = provision::tenant(db, tenant)?;
-    let guests = db.read_blocking(|c| crate::store::users::list(c, &tenant.id, Some("guest")))?;
+    let guests = db.read_blocking(|c| {
+        crate::store::users::list(c, &tenant.id, Some(crate::domain::UserType::Guest))
+    })?;
     if json {
         let list: Vec<_> = guests.iter().map(guest_json).collect();
         println!("{}", serde_json::json!({ "guests": list }));
@@ -105,7 +107,7 @@ fn list(db: &Db, tenant: &str, json: bool) -> anyhow::Result<()> {
                 "{:<36} {:<32} {:<20} {:<8} {}",
                 g.id,
                 g.email,
-                g.external_state.as_deref().unwrap_or("-"),
+                g.external_state.map_or("-", |e| e.as_str()),
                 g.status,
                 g.home_issuer.as_deref().unwrap_or("-")
             );

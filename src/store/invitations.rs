@@ -4,16 +4,38 @@ use diesel::prelude::*;
 
 use super::schema::{invitations, users};
 use super::{DbConn, StoreError, StoreResult, now};
+use crate::domain::{EffectiveStatus, InvitationStatus, TargetKind, UnknownValue};
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+/// An `invitations` row as stored: status and target kind as text.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invitations)]
+struct InvitationRow {
+    id: String,
+    tenant_id: String,
+    email: String,
+    guest_user_id: String,
+    target_kind: String,
+    target_id: Option<String>,
+    target_name: Option<String>,
+    invited_by: String,
+    inviter_name: String,
+    redirect_url: Option<String>,
+    message: Option<String>,
+    token_hash: String,
+    status: String,
+    created_at: chrono::NaiveDateTime,
+    expires_at: chrono::NaiveDateTime,
+    redeemed_at: Option<chrono::NaiveDateTime>,
+    revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Invitation {
     pub id: String,
     pub tenant_id: String,
     pub email: String,
     pub guest_user_id: String,
-    /// `tenant`, `group` or `app`.
-    pub target_kind: String,
+    pub target_kind: TargetKind,
     pub target_id: Option<String>,
     pub target_name: Option<String>,
     pub invited_by: String,
@@ -22,8 +44,8 @@ pub struct Invitation {
     pub message: Option<String>,
     #[serde(skip)]
     pub token_hash: String,
-    /// `pending`, `redeemed` or `revoked`; `expired` is derived from `expires_at`.
-    pub status: String,
+    /// As stored; `expired` is derived from `expires_at` by [`Invitation::effective_status`].
+    pub status: InvitationStatus,
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub redeemed_at: Option<chrono::NaiveDateTime>,
@@ -32,20 +54,75 @@ pub struct Invitation {
 
 impl Invitation {
     /// The status a person sees: a pending invitation past its expiry is `expired`.
-    pub fn effective_status(&self) -> &str {
-        if self.status == "pending" && self.expires_at <= now() {
-            "expired"
-        } else {
-            &self.status
+    pub fn effective_status(&self) -> EffectiveStatus {
+        EffectiveStatus::of(self.status, self.expires_at <= now())
+    }
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StoreError;
+
+    fn try_from(row: InvitationRow) -> Result<Invitation, StoreError> {
+        let corrupt = |e: UnknownValue| StoreError::Corrupt(e.to_string());
+        Ok(Invitation {
+            target_kind: row.target_kind.parse().map_err(corrupt)?,
+            status: row.status.parse().map_err(corrupt)?,
+            id: row.id,
+            tenant_id: row.tenant_id,
+            email: row.email,
+            guest_user_id: row.guest_user_id,
+            target_id: row.target_id,
+            target_name: row.target_name,
+            invited_by: row.invited_by,
+            inviter_name: row.inviter_name,
+            redirect_url: row.redirect_url,
+            message: row.message,
+            token_hash: row.token_hash,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            redeemed_at: row.redeemed_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+impl From<&Invitation> for InvitationRow {
+    fn from(i: &Invitation) -> InvitationRow {
+        InvitationRow {
+            id: i.id.clone(),
+            tenant_id: i.tenant_id.clone(),
+            email: i.email.clone(),
+            guest_user_id: i.guest_user_id.clone(),
+            target_kind: i.target_kind.as_str().to_owned(),
+            target_id: i.target_id.clone(),
+            target_name: i.target_name.clone(),
+            invited_by: i.invited_by.clone(),
+            inviter_name: i.inviter_name.clone(),
+            redirect_url: i.redirect_url.clone(),
+            message: i.message.clone(),
+            token_hash: i.token_hash.clone(),
+            status: i.status.as_str().to_owned(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            redeemed_at: i.redeemed_at,
+            revoked_at: i.revoked_at,
         }
     }
 }
+
+fn to_invitation(row: Option<InvitationRow>) -> StoreResult<Option<Invitation>> {
+    row.map(Invitation::try_from).transpose()
+}
+
+const PENDING: &str = InvitationStatus::Pending.as_str();
+const REDEEMED: &str = InvitationStatus::Redeemed.as_str();
+const REVOKED: &str = InvitationStatus::Revoked.as_str();
 
 /// Stores a new invitation. The schema admits one pending invitation per
 /// guest; call [`revoke_pending_for_guest`] first in the same transaction.
 pub fn insert(conn: &mut DbConn, invitation: &Invitation) -> StoreResult<()> {
     diesel::insert_into(invitations::table)
-        .values(invitation)
+        .values(InvitationRow::from(invitation))
         .execute(conn)
         .map_err(|e| {
             StoreError::unique_as(
@@ -61,29 +138,36 @@ pub fn find_by_token_hash(
     tenant_id: &str,
     hash: &str,
 ) -> StoreResult<Option<Invitation>> {
-    Ok(invitations::table
-        .filter(invitations::tenant_id.eq(tenant_id))
-        .filter(invitations::token_hash.eq(hash))
-        .select(Invitation::as_select())
-        .first(conn)
-        .optional()?)
+    to_invitation(
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::token_hash.eq(hash))
+            .select(InvitationRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<Invitation>> {
-    Ok(invitations::table
-        .filter(invitations::tenant_id.eq(tenant_id))
-        .filter(invitations::id.eq(id))
-        .select(Invitation::as_select())
-        .first(conn)
-        .optional()?)
+    to_invitation(
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::id.eq(id))
+            .select(InvitationRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Invitation>> {
-    Ok(invitations::table
+    invitations::table
         .filter(invitations::tenant_id.eq(tenant_id))
         .order(invitations::created_at.desc())
-        .select(Invitation::as_select())
-        .load(conn)?)
+        .select(InvitationRow::as_select())
+        .load::<InvitationRow>(conn)?
+        .into_iter()
+        .map(Invitation::try_from)
+        .collect()
 }
 
 /// Marks a pending, unexpired invitation redeemed; false when it no longer is.
@@ -94,11 +178,11 @@ pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResul
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
             .filter(invitations::id.eq(id))
-            .filter(invitations::status.eq("pending"))
+            .filter(invitations::status.eq(PENDING))
             .filter(invitations::expires_at.gt(at)),
     )
     .set((
-        invitations::status.eq("redeemed"),
+        invitations::status.eq(REDEEMED),
         invitations::redeemed_at.eq(at),
     ))
     .execute(conn)?;
@@ -118,10 +202,10 @@ pub fn revoke_pending_for_guest(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
             .filter(invitations::guest_user_id.eq(guest_id))
-            .filter(invitations::status.eq("pending")),
+            .filter(invitations::status.eq(PENDING)),
     )
     .set((
-        invitations::status.eq("revoked"),
+        invitations::status.eq(REVOKED),
         invitations::revoked_at.eq(now()),
     ))
     .execute(conn)?)
@@ -133,10 +217,10 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool>
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
             .filter(invitations::id.eq(id))
-            .filter(invitations::status.eq("pending")),
+            .filter(invitations::status.eq(PENDING)),
     )
     .set((
-        invitations::status.eq("revoked"),
+        invitations::status.eq(REVOKED),
         invitations::revoked_at.eq(now()),
     ))
     .execute(conn)?;
@@ -155,7 +239,7 @@ pub fn renew(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant_id))
             .filter(invitations::id.eq(id))
-            .filter(invitations::status.eq("pending")),
+            .filter(invitations::status.eq(PENDING)),
     )
     .set((
         invitations::token_hash.eq(token_hash),

@@ -4,30 +4,115 @@ use diesel::prelude::*;
 
 use super::schema::{user_roles, users};
 use super::{DbConn, StoreError, StoreResult, new_id, now};
+use crate::domain::{ExternalState, IdentitySource, UnknownValue, UserStatus, UserType};
 
+/// A `users` row as stored: the kinds and states as text.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    tenant_id: String,
+    user_type: String,
+    email: String,
+    display_name: String,
+    password_hash: Option<String>,
+    status: String,
+    external_state: Option<String>,
+    home_issuer: Option<String>,
+    home_subject: Option<String>,
+    identity_source: String,
+    access_expires_at: Option<chrono::NaiveDateTime>,
+    invited_by: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Clone, Debug)]
 pub struct User {
     pub id: String,
     pub tenant_id: String,
-    pub user_type: String,
+    pub user_type: UserType,
     pub email: String,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub status: String,
-    pub external_state: Option<String>,
+    pub status: UserStatus,
+    /// A guest's redemption state; `None` for members.
+    pub external_state: Option<ExternalState>,
     pub home_issuer: Option<String>,
     pub home_subject: Option<String>,
-    pub identity_source: String,
+    pub identity_source: IdentitySource,
     pub access_expires_at: Option<chrono::NaiveDateTime>,
     pub invited_by: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
 }
 
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<User, StoreError> {
+        let corrupt = |e: UnknownValue| StoreError::Corrupt(e.to_string());
+        Ok(User {
+            user_type: row.user_type.parse().map_err(corrupt)?,
+            status: row.status.parse().map_err(corrupt)?,
+            external_state: row
+                .external_state
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            identity_source: row.identity_source.parse().map_err(corrupt)?,
+            id: row.id,
+            tenant_id: row.tenant_id,
+            email: row.email,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            home_issuer: row.home_issuer,
+            home_subject: row.home_subject,
+            access_expires_at: row.access_expires_at,
+            invited_by: row.invited_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<&User> for UserRow {
+    fn from(user: &User) -> UserRow {
+        UserRow {
+            id: user.id.clone(),
+            tenant_id: user.tenant_id.clone(),
+            user_type: user.user_type.as_str().to_owned(),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            password_hash: user.password_hash.clone(),
+            status: user.status.as_str().to_owned(),
+            external_state: user.external_state.map(|e| e.as_str().to_owned()),
+            home_issuer: user.home_issuer.clone(),
+            home_subject: user.home_subject.clone(),
+            identity_source: user.identity_source.as_str().to_owned(),
+            access_expires_at: user.access_expires_at,
+            invited_by: user.invited_by.clone(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+fn to_user(row: Option<UserRow>) -> StoreResult<Option<User>> {
+    row.map(User::try_from).transpose()
+}
+
 impl User {
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        match self.status {
+            UserStatus::Active => true,
+            UserStatus::Blocked => false,
+        }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        self.user_type == UserType::Guest
     }
 
     /// Active, and (for guests with an end date) not past it.
@@ -47,11 +132,7 @@ impl User {
     }
 
     pub fn user_type_claim(&self) -> &'static str {
-        if self.user_type == "guest" {
-            "Guest"
-        } else {
-            "Member"
-        }
+        self.user_type.claim()
     }
 }
 
@@ -66,22 +147,22 @@ pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> 
     let user = User {
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
-        user_type: "member".into(),
+        user_type: UserType::Member,
         email: new.email.to_owned(),
         display_name: new.display_name.to_owned(),
         password_hash: Some(new.password_hash.to_owned()),
-        status: "active".into(),
+        status: UserStatus::Active,
         external_state: None,
         home_issuer: None,
         home_subject: None,
-        identity_source: "local".into(),
+        identity_source: IdentitySource::Local,
         access_expires_at: None,
         invited_by: None,
         created_at: at,
         updated_at: at,
     };
     diesel::insert_into(users::table)
-        .values(&user)
+        .values(UserRow::from(&user))
         .execute(conn)
         .map_err(|e| {
             StoreError::unique_as(e, "a user with this email already exists in the tenant")
@@ -90,21 +171,25 @@ pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> 
 }
 
 pub fn find_by_email(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreResult<Option<User>> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant_id))
-        .filter(users::email.eq(email))
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
+    to_user(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::email.eq(email))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn find(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Option<User>> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant_id))
-        .filter(users::id.eq(user_id))
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
+    to_user(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::id.eq(user_id))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn grant_role(
@@ -150,22 +235,22 @@ pub fn create_guest(
     let user = User {
         id: new_id(),
         tenant_id: tenant_id.to_owned(),
-        user_type: "guest".into(),
+        user_type: UserType::Guest,
         email: email.to_owned(),
         display_name: display_name.to_owned(),
         password_hash: None,
-        status: "active".into(),
-        external_state: Some("pending_acceptance".into()),
+        status: UserStatus::Active,
+        external_state: Some(ExternalState::PendingAcceptance),
         home_issuer: None,
         home_subject: None,
-        identity_source: "home_tenant".into(),
+        identity_source: IdentitySource::HomeTenant,
         access_expires_at: None,
         invited_by: Some(invited_by.to_owned()),
         created_at: at,
         updated_at: at,
     };
     diesel::insert_into(users::table)
-        .values(&user)
+        .values(UserRow::from(&user))
         .execute(conn)
         .map_err(|e| {
             StoreError::unique_as(e, "a user with this email already exists in the tenant")
@@ -180,20 +265,20 @@ pub fn accept_guest(
     user_id: &str,
     home_issuer: &str,
     home_subject: &str,
-    identity_source: &str,
+    identity_source: IdentitySource,
     display_name: Option<&str>,
 ) -> StoreResult<()> {
     let n = diesel::update(
         users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::id.eq(user_id))
-            .filter(users::user_type.eq("guest")),
+            .filter(users::user_type.eq(UserType::Guest.as_str())),
     )
     .set((
-        users::external_state.eq("accepted"),
+        users::external_state.eq(ExternalState::Accepted.as_str()),
         users::home_issuer.eq(home_issuer),
         users::home_subject.eq(home_subject),
-        users::identity_source.eq(identity_source),
+        users::identity_source.eq(identity_source.as_str()),
         users::updated_at.eq(now()),
     ))
     .execute(conn)
@@ -233,7 +318,7 @@ pub fn upsert_federated(
     let existing = match find_by_home(conn, tenant_id, profile.issuer, profile.subject)? {
         Some(user) => Some(user),
         None => find_by_email(conn, tenant_id, profile.email)?
-            .filter(|u| u.user_type == "member" && u.home_issuer.is_none()),
+            .filter(|u| u.user_type == UserType::Member && u.home_issuer.is_none()),
     };
     let Some(user) = existing else {
         if find_by_email(conn, tenant_id, profile.email)?.is_some() {
@@ -244,27 +329,27 @@ pub fn upsert_federated(
         let user = User {
             id: new_id(),
             tenant_id: tenant_id.to_owned(),
-            user_type: "member".into(),
+            user_type: UserType::Member,
             email: profile.email.to_owned(),
             display_name: profile.display_name.to_owned(),
             password_hash: None,
-            status: "active".into(),
+            status: UserStatus::Active,
             external_state: None,
             home_issuer: Some(profile.issuer.to_owned()),
             home_subject: Some(profile.subject.to_owned()),
-            identity_source: "federated".into(),
+            identity_source: IdentitySource::Federated,
             access_expires_at: None,
             invited_by: None,
             created_at: at,
             updated_at: at,
         };
         diesel::insert_into(users::table)
-            .values(&user)
+            .values(UserRow::from(&user))
             .execute(conn)
             .map_err(|e| StoreError::unique_as(e, "this upstream account already exists"))?;
         return Ok((user, true));
     };
-    if user.user_type != "member" {
+    if user.user_type != UserType::Member {
         return Err(StoreError::Conflict(
             "the upstream account is linked to a guest",
         ));
@@ -279,7 +364,7 @@ pub fn upsert_federated(
         users::display_name.eq(profile.display_name),
         users::home_issuer.eq(profile.issuer),
         users::home_subject.eq(profile.subject),
-        users::identity_source.eq("federated"),
+        users::identity_source.eq(IdentitySource::Federated.as_str()),
         // The upstream is now the only way in: no password is kept here.
         users::password_hash.eq(None::<String>),
         users::updated_at.eq(at),
@@ -298,39 +383,52 @@ pub fn find_by_home(
     issuer: &str,
     subject: &str,
 ) -> StoreResult<Option<User>> {
-    Ok(users::table
-        .filter(users::tenant_id.eq(tenant_id))
-        .filter(users::home_issuer.eq(issuer))
-        .filter(users::home_subject.eq(subject))
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
+    to_user(
+        users::table
+            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::home_issuer.eq(issuer))
+            .filter(users::home_subject.eq(subject))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str, user_type: Option<&str>) -> StoreResult<Vec<User>> {
+pub fn list(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user_type: Option<UserType>,
+) -> StoreResult<Vec<User>> {
     let mut query = users::table
         .filter(users::tenant_id.eq(tenant_id))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .order(users::email)
         .into_boxed();
     if let Some(t) = user_type {
-        query = query.filter(users::user_type.eq(t.to_owned()));
+        query = query.filter(users::user_type.eq(t.as_str()));
     }
-    Ok(query.load(conn)?)
+    query
+        .load::<UserRow>(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
 }
 
 pub fn set_status(
     conn: &mut DbConn,
     tenant_id: &str,
     user_id: &str,
-    status: &str,
+    status: UserStatus,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::id.eq(user_id)),
     )
-    .set((users::status.eq(status), users::updated_at.eq(now())))
+    .set((
+        users::status.eq(status.as_str()),
+        users::updated_at.eq(now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -370,13 +468,13 @@ pub fn reset_guest(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreRe
         users::table
             .filter(users::tenant_id.eq(tenant_id))
             .filter(users::id.eq(user_id))
-            .filter(users::user_type.eq("guest")),
+            .filter(users::user_type.eq(UserType::Guest.as_str())),
     )
     .set((
-        users::external_state.eq("pending_acceptance"),
+        users::external_state.eq(ExternalState::PendingAcceptance.as_str()),
         users::home_issuer.eq(None::<String>),
         users::home_subject.eq(None::<String>),
-        users::status.eq("active"),
+        users::status.eq(UserStatus::Active.as_str()),
         users::updated_at.eq(now()),
     ))
     .execute(conn)?;

@@ -2,6 +2,7 @@
 //! with fantoccini, signs in (email, password, consent) and lands on the
 //! app's redirect URI with a code that redeems.
 
+use portico::domain::ExternalState;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -299,7 +300,7 @@ async fn a_guest_redeems_with_a_mailed_passcode_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let guest = b.guest(kim);
-    assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+    assert_eq!(guest.external_state, Some(ExternalState::Accepted));
     assert_eq!(guest.home_issuer.as_deref(), Some("mail"));
 
     browser.close().await.expect("close the WebDriver session");

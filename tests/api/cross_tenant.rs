@@ -3,6 +3,7 @@
 
 use portico::b2b::cross_tenant::{Access, CrossTenantAccess};
 use portico::b2b::invitation::Target;
+use portico::domain::ExternalState;
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
@@ -39,8 +40,8 @@ async fn an_inbound_block_refuses_redemption_and_later_sign_ins() {
     };
     assert!(page.contains("does not accept guests"), "{page}");
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 
     // Lifted: redemption works; blocked again: sign-in is refused.
@@ -70,8 +71,8 @@ async fn the_home_refuses_to_sign_its_user_in_where_outbound_settings_block() {
         "{page}"
     );
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 
     // Named by slug, the outbound block holds too; lifted, redemption works.

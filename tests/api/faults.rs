@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
 use diesel_migrations::MigrationHarness;
+use portico::domain::InvitationStatus;
 use portico::store::{Db, DbConn, MIGRATIONS, invitations};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -224,7 +225,7 @@ fn pending_for(db: &Db, email: &str) -> usize {
     db.read_blocking(|c| invitations::list(c, &tenant.id))
         .unwrap()
         .iter()
-        .filter(|i| i.email == email && i.status == "pending")
+        .filter(|i| i.email == email && i.status == InvitationStatus::Pending)
         .count()
 }
 
@@ -336,13 +337,13 @@ fn the_migration_keeps_only_the_newest_pending_invitation_of_a_guest() {
         .unwrap();
     let status = |id: &str| {
         let row = all.iter().find(|i| i.id == id).unwrap();
-        (row.status.clone(), row.revoked_at)
+        (row.status, row.revoked_at)
     };
-    assert_eq!(status("newest"), ("pending".into(), None));
+    assert_eq!(status("newest"), (InvitationStatus::Pending, None));
     for id in [older.id.as_str(), invited.id.as_str()] {
         assert_eq!(
             status(id),
-            ("revoked".into(), Some(newest.created_at)),
+            (InvitationStatus::Revoked, Some(newest.created_at)),
             "{id} is withdrawn as of the newest invitation"
         );
     }

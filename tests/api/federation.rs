@@ -3,6 +3,7 @@
 //! are provisioned just in time, and an unreachable or hanging upstream fails
 //! clearly and recovers without a restart.
 
+use portico::domain::IdentitySource;
 use std::time::Duration;
 
 use diesel::RunQueryDsl;
@@ -123,7 +124,7 @@ async fn federated_members_sign_in_upstream_and_are_provisioned_and_updated_just
     assert_eq!(id["sub"], member.id);
     assert_eq!(id["idp"], f.upstream_issuer());
     assert_eq!(id["user_type"], "Member");
-    assert_eq!(member.identity_source, "federated");
+    assert_eq!(member.identity_source, IdentitySource::Federated);
     assert!(member.password_hash.is_none());
     assert_eq!(member.display_name, "Test User");
 
@@ -436,5 +437,5 @@ async fn a_federated_tenant_never_accepts_a_local_password_and_links_existing_me
     assert_eq!(carol.id, carol_before.id);
     assert!(carol_before.password_hash.is_some());
     assert!(carol.password_hash.is_none());
-    assert_eq!(carol.identity_source, "federated");
+    assert_eq!(carol.identity_source, IdentitySource::Federated);
 }

@@ -2,6 +2,7 @@
 //! relying party, must refuse each forgery and leave the invitation pending.
 //! The fake home is a real HTTP server speaking just enough OIDC.
 
+use portico::domain::ExternalState;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -176,13 +177,13 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         let guest = b.guest(GUEST);
         if forgery == Forgery::None {
             assert_eq!(status, 303, "the genuine token redeems");
-            assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+            assert_eq!(guest.external_state, Some(ExternalState::Accepted));
             assert_eq!(guest.home_issuer.as_deref(), Some(base.as_str()));
         } else {
             assert_eq!(status, 403, "{forgery:?} must be refused");
             assert_eq!(
-                guest.external_state.as_deref(),
-                Some("pending_acceptance"),
+                guest.external_state,
+                Some(ExternalState::PendingAcceptance),
                 "{forgery:?} changed state"
             );
         }

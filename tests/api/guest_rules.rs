@@ -4,6 +4,7 @@
 use diesel::RunQueryDsl;
 use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::{InviteError, InviteRequest, Target};
+use portico::domain::{ExternalState, UserType};
 use portico::store;
 
 use crate::helpers::b2b::{GUEST, b2b, introspect, refresh_status};
@@ -22,8 +23,8 @@ async fn redeeming_with_another_account_is_refused_and_changes_nothing() {
         "{page}"
     );
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
     // The right person can still use the link afterwards.
     let (_, landing) = b.redeem(&link, GUEST).await;
@@ -63,10 +64,8 @@ async fn expired_and_revoked_links_get_a_clear_page_and_change_nothing() {
     assert_eq!(page.status(), 410);
     assert!(page.text().await.unwrap().contains("withdrawn"));
     assert_eq!(
-        b.guest("second@proseware.example")
-            .external_state
-            .as_deref(),
-        Some("pending_acceptance")
+        b.guest("second@proseware.example").external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 }
 
@@ -271,7 +270,7 @@ async fn members_and_accepted_guests_cannot_be_invited_twice_and_guests_cannot_i
     let users = b
         .app
         .db
-        .read_blocking(|c| store::users::list(c, &tenant.id, Some("guest")))
+        .read_blocking(|c| store::users::list(c, &tenant.id, Some(UserType::Guest)))
         .unwrap();
     assert_eq!(
         users

@@ -5,6 +5,7 @@
 use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::Target;
+use portico::domain::{ExternalState, UserType};
 use portico::store;
 
 use crate::helpers::b2b::{GUEST, b2b, introspect, refresh_status};
@@ -24,8 +25,8 @@ async fn a_guest_is_invited_redeems_at_home_signs_in_and_is_removed() {
     // The guest object exists at once, pending, without a password.
     let guest = b.guest(GUEST);
     assert_eq!(
-        (guest.user_type.as_str(), guest.external_state.as_deref()),
-        ("guest", Some("pending_acceptance"))
+        (guest.user_type, guest.external_state),
+        (UserType::Guest, Some(ExternalState::PendingAcceptance))
     );
     assert!(guest.password_hash.is_none());
 
@@ -51,7 +52,7 @@ async fn a_guest_is_invited_redeems_at_home_signs_in_and_is_removed() {
         "{page}"
     );
     let guest = b.guest(GUEST);
-    assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+    assert_eq!(guest.external_state, Some(ExternalState::Accepted));
     assert_eq!(guest.home_issuer, Some(b.app.issuer("proseware")));
     drop(browser);
 

@@ -5,6 +5,7 @@ use diesel::RunQueryDsl;
 use portico::admin::guests;
 use portico::b2b::invitation::{InviteError, InviteRequest, Target};
 use portico::b2b::policy::{DomainMode, Policy, WhoCanInvite};
+use portico::domain::ExternalState;
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
@@ -125,8 +126,8 @@ async fn denied_domains_are_refused_at_invitation_and_at_redemption() {
     };
     assert!(page.contains("no longer accepts"), "{page}");
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 
     // An allowlist works the other way round.
@@ -341,7 +342,7 @@ async fn reset_redemption_keeps_the_object_and_its_access_but_needs_a_new_accept
     let new_link = reset["redeem_url"].as_str().unwrap().to_owned();
     let after = b.guest(GUEST);
     assert_eq!(after.id, before.id, "the object id is kept");
-    assert_eq!(after.external_state.as_deref(), Some("pending_acceptance"));
+    assert_eq!(after.external_state, Some(ExternalState::PendingAcceptance));
     assert!(after.home_issuer.is_none() && after.home_subject.is_none());
     assert_eq!(
         refresh_status(&b, &refresh).await,

@@ -3,6 +3,7 @@
 
 use crate::helpers::b2b::{GUEST, b2b};
 use crate::helpers::{Landing, PASSWORD, drive, hidden};
+use portico::domain::{ExternalState, UserStatus};
 
 fn portal(b: &crate::helpers::b2b::B2b) -> String {
     format!("{}/admin", b.app.issuer("contoso"))
@@ -54,8 +55,8 @@ async fn a_member_signs_in_to_the_portal_and_invites_a_guest() {
         "plain-text mail carries the message as typed"
     );
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 
     // Without the CSRF token nothing happens.
@@ -121,8 +122,8 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
         "{reset_page}"
     );
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
     let response = browser
         .post(format!("{}/guests/{}/block", portal(&b), guest.id))
@@ -131,7 +132,7 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(b.guest(GUEST).status, "blocked");
+    assert_eq!(b.guest(GUEST).status, UserStatus::Blocked);
     let response = browser
         .post(format!("{}/guests/{}/remove", portal(&b), guest.id))
         .form(&[("csrf_token", csrf.as_str())])

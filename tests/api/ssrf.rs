@@ -9,6 +9,7 @@
 //! any connection (the connect-time DNS filter is unit-tested in
 //! `src/b2b/egress.rs` with fixed DNS answers).
 
+use portico::domain::ExternalState;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -319,8 +320,8 @@ async fn a_jwks_uri_on_another_host_is_never_fetched_and_the_guest_sees_a_clear_
         elsewhere.calls()
     );
     assert_eq!(
-        b.guest(ANN).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(ANN).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 }
 

@@ -7,6 +7,7 @@
 use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::{InviteError, Target};
 use portico::b2b::policy::{Policy, WhoCanInvite};
+use portico::domain::{ExternalState, UserStatus};
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
@@ -250,7 +251,7 @@ async fn a_block_on_a_pending_guest_stands_until_an_administrator_lifts_it() {
         body["detail"].as_str().unwrap().contains("blocked"),
         "{body}"
     );
-    assert_eq!(b.guest(OUTSIDER).status, "blocked");
+    assert_eq!(b.guest(OUTSIDER).status, UserStatus::Blocked);
 
     // The old link cannot be redeemed while blocked, nor resent.
     let invitations = call(
@@ -279,7 +280,7 @@ async fn a_block_on_a_pending_guest_stands_until_an_administrator_lifts_it() {
         )
     });
     assert!(matches!(resent, Err(InviteError::Blocked(_))), "{resent:?}");
-    assert_eq!(b.guest(OUTSIDER).status, "blocked");
+    assert_eq!(b.guest(OUTSIDER).status, UserStatus::Blocked);
 
     // Unblocked by an administrator: inviting works again.
     guests::act_on_guest(
@@ -305,8 +306,8 @@ async fn a_blocked_pending_guest_cannot_redeem_an_outstanding_link() {
     };
     assert!(page.contains("blocked"), "{page}");
     assert_eq!(
-        b.guest(GUEST).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(GUEST).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 }
 

@@ -76,7 +76,7 @@ impl Caller {
                 id: user.id.clone(),
                 name: user.display_name.clone(),
                 roles: roles.clone(),
-                is_guest: user.user_type == "guest",
+                is_guest: user.is_guest(),
             },
         }
     }
@@ -133,7 +133,7 @@ impl Caller {
             CallerKind::App { .. } => Err(Problem::forbidden(
                 "this app lacks the Users.ReadWrite permission",
             )),
-            CallerKind::User { user, .. } if user.user_type != "guest" => Ok(Directory::Everyone),
+            CallerKind::User { user, .. } if !user.is_guest() => Ok(Directory::Everyone),
             CallerKind::User { .. } => Ok(match visibility {
                 GuestVisibility::SameAsMembers => Directory::Everyone,
                 GuestVisibility::Limited => Directory::Own { groups: true },

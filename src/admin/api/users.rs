@@ -8,6 +8,7 @@ use super::{
     ApiResult, Caller, CallerKind, Directory, Problem, UsersAdmin, directory_json, json, user_json,
 };
 use crate::b2b::removal::{self, RemovalError};
+use crate::domain::UserType;
 use crate::state::AppState;
 use crate::store;
 
@@ -25,15 +26,15 @@ pub async fn get_users(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let directory = caller.directory(&state).await?;
-    let filter = match query.user_type.as_deref() {
+    let filter = match query.user_type.as_deref().map(str::parse::<UserType>) {
         None => None,
-        Some(t @ ("guest" | "member")) => Some(t.to_owned()),
-        Some(_) => return Err(Problem::bad_request("type must be guest or member")),
+        Some(Ok(t)) => Some(t),
+        Some(Err(_)) => return Err(Problem::bad_request("type must be guest or member")),
     };
     let tenant_id = caller.ctx.tenant.id.clone();
     let users = state
         .db
-        .read(move |c| store::users::list(c, &tenant_id, filter.as_deref()))
+        .read(move |c| store::users::list(c, &tenant_id, filter))
         .await?;
     let listed: Vec<serde_json::Value> = match directory {
         Directory::Admin => users.iter().map(user_json).collect(),

@@ -59,7 +59,7 @@ pub(super) async fn portal_user(
             id: user.id.clone(),
             name: user.display_name.clone(),
             roles,
-            is_guest: user.user_type == "guest",
+            is_guest: user.is_guest(),
         },
     }))
 }

@@ -103,7 +103,7 @@ pub(super) async fn page(
                 store::groups::list(c, &tenant_id)?,
                 store::apps::list(c, &tenant_id)?,
                 store::invitations::list(c, &tenant_id)?,
-                store::users::list(c, &tenant_id, Some("guest"))?,
+                store::users::list(c, &tenant_id, Some(crate::domain::UserType::Guest))?,
                 (
                     store::cross_tenant::get(c, &tenant_id)?,
                     store::idps::list(c, &tenant_id)?,
@@ -148,7 +148,7 @@ fn invitation_rows(user: &PortalUser, invitations: &[Invitation]) -> Vec<Invitat
         .map(|i| InvitationRow {
             id: i.id.clone(),
             email: i.email.clone(),
-            status: i.effective_status().to_owned(),
+            status: i.effective_status().as_str().to_owned(),
             inviter: i.inviter_name.clone(),
             expires: i.expires_at.format("%Y-%m-%d").to_string(),
             manageable: user.is_admin || i.invited_by == actor,
@@ -168,7 +168,10 @@ fn guest_rows(guests: Vec<User>, invitations: &[Invitation]) -> Vec<GuestRow> {
             status: g.access_state().to_owned(),
             id: g.id,
             email: g.email,
-            state: g.external_state.unwrap_or_default(),
+            state: g
+                .external_state
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
             home: match g.home_issuer.as_deref() {
                 Some(crate::b2b::home::MAIL_IDP) => "one-time passcode by email".into(),
                 Some(issuer) => issuer.to_owned(),

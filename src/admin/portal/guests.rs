@@ -51,7 +51,7 @@ pub async fn post_guest_action(
         .db
         .write_as(move |c| {
             let guest = store::users::find(c, &tenant_id, &id)?
-                .filter(|u| u.user_type == "guest")
+                .filter(|u| u.is_guest())
                 .ok_or(RemovalError::NoUser)?;
             match act.as_str() {
                 "block" => removal::block(c, &tenant_id, &actor, &guest),
@@ -97,7 +97,7 @@ async fn reset_redemption(
         .db
         .write_as(move |c| {
             let guest = store::users::find(c, &tenant.id, &id)?
-                .filter(|u| u.user_type == "guest")
+                .filter(|u| u.is_guest())
                 .ok_or(InviteError::NotFound)?;
             invitation::reset_redemption(c, &tenant, &issuer, &inviter, &guest, lifetime)
         })

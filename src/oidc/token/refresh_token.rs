@@ -65,10 +65,7 @@ pub async fn exchange(
                 _ => return Ok(Outcome::Refused("user missing, blocked or expired".into())),
             };
             // A guest stays subject to both organizations' cross-tenant settings.
-            if let Some(home) = user
-                .home_issuer
-                .as_deref()
-                .filter(|_| user.user_type == "guest")
+            if let Some(home) = user.home_issuer.as_deref().filter(|_| user.is_guest())
                 && !crate::b2b::cross_tenant::guest_may_enter(
                     c,
                     &tenant,

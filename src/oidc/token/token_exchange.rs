@@ -14,7 +14,7 @@ use openidconnect::{ClientId, IssuerUrl, JsonWebKey, Nonce};
 use serde::Serialize;
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::domain::{Scope, ScopeSet};
+use crate::domain::{ExternalState, Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::users::User;
@@ -302,7 +302,7 @@ async fn admit_guest(
             )? {
                 return Ok(Err("cross-tenant access settings block this organization"));
             }
-            if guest.external_state.as_deref() != Some("accepted") || !guest.is_usable() {
+            if guest.external_state != Some(ExternalState::Accepted) || !guest.is_usable() {
                 return Ok(Err("guest pending, blocked or expired"));
             }
             if needs_assignment && !store::groups::is_assigned(c, &tenant_id, &app_id, &guest.id)? {

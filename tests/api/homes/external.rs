@@ -2,6 +2,7 @@
 
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self};
+use portico::domain::{ExternalState, IdentitySource};
 use portico::store;
 
 use crate::helpers::b2b::{B2b, b2b};
@@ -45,9 +46,9 @@ async fn a_guest_of_an_external_oidc_provider_redeems_and_signs_in_through_it() 
     };
     assert!(page.contains("My apps"), "{page}");
     let guest = b.guest(ANN);
-    assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+    assert_eq!(guest.external_state, Some(ExternalState::Accepted));
     assert_eq!(guest.home_issuer, Some(ext.server.issuer("northwind")));
-    assert_eq!(guest.identity_source, "external_idp");
+    assert_eq!(guest.identity_source, IdentitySource::ExternalIdp);
 
     // Later sign-in to a Contoso app goes to the same provider; `idp` says so.
     let tokens = b
@@ -92,8 +93,8 @@ async fn redeem_is_refused(b: &B2b, ext: &External, as_email: &str, expected: &s
     };
     assert!(page.contains(expected), "{page}");
     assert_eq!(
-        b.guest(ANN).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(ANN).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 }
 

@@ -2,6 +2,7 @@
 
 use portico::b2b::invitation::Target;
 use portico::b2b::policy::Policy;
+use portico::domain::{ExternalState, IdentitySource};
 use portico::store;
 use reqwest::StatusCode;
 
@@ -78,9 +79,9 @@ async fn a_guest_without_an_organization_redeems_and_signs_in_with_a_mailed_pass
             .ends_with("/myapps")
     );
     let guest = b.guest(KIM);
-    assert_eq!(guest.external_state.as_deref(), Some("accepted"));
+    assert_eq!(guest.external_state, Some(ExternalState::Accepted));
     assert_eq!(guest.home_issuer.as_deref(), Some("mail"));
-    assert_eq!(guest.identity_source, "email_passcode");
+    assert_eq!(guest.identity_source, IdentitySource::EmailPasscode);
 
     // The code is single use.
     let again = submit_code(&browser, &page_url, &csrf, &code).await;
@@ -202,8 +203,8 @@ async fn passcodes_are_attempt_limited_expire_and_stay_in_the_browser_that_asked
     let r = submit_code(&browser, &page_url, &csrf, &code).await;
     assert_eq!(r.status(), 410);
     assert_eq!(
-        b.guest(KIM).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(KIM).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 
     // A fresh code (after the resend gap) that has expired is refused too.
@@ -229,8 +230,8 @@ async fn passcodes_are_attempt_limited_expire_and_stay_in_the_browser_that_asked
     let r = submit_code(&browser, &page_url, &csrf, &code).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(
-        b.guest(KIM).external_state.as_deref(),
-        Some("pending_acceptance")
+        b.guest(KIM).external_state,
+        Some(ExternalState::PendingAcceptance)
     );
 }
 
