@@ -18,6 +18,10 @@ use crate::crypto::{dummy_password_hash, verify_password};
 #[error("too many password checks in progress; try again shortly")]
 pub struct Busy;
 
+/// What a person is told when their check could not be taken on now.
+pub const BUSY_MESSAGE: &str =
+    "Too many sign-ins are being checked right now. Try again in a few seconds.";
+
 impl Busy {
     /// The page for a browser whose check could not be taken on now.
     pub fn page(&self, tenant_name: &str) -> crate::pages::PageError {
@@ -25,7 +29,7 @@ impl Busy {
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
             tenant_name,
             "Busy",
-            "Too many sign-ins are being checked right now. Try again in a few seconds.",
+            BUSY_MESSAGE,
         )
     }
 }

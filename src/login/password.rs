@@ -114,11 +114,11 @@ pub async fn post_password(
             .inc();
         let mut busy = retry(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Too many sign-ins are being checked right now. Try again in a few seconds.",
+            super::hashing::BUSY_MESSAGE,
         );
         busy.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from_static("2"),
+            crate::store::RETRY_AFTER_SECONDS.into(),
         );
         return Ok(busy);
     };

@@ -155,7 +155,8 @@ impl StoreError {
     }
 }
 
-/// Seconds a client is told to wait (Retry-After) while the database is away.
+/// Seconds a client is told to wait (Retry-After) when a request cannot be
+/// taken on now: the database is away, or the password-check queue is full.
 pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 pub type StoreResult<T> = Result<T, StoreError>;
