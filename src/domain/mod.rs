@@ -1,6 +1,7 @@
 //! Domain values, parsed once at the edge: slugs, emails, scopes, redirect
 //! URIs, PKCE; who invites, the collaboration policy and cross-tenant access.
 
+mod authn;
 mod client;
 pub mod cross_tenant;
 mod email;
@@ -14,6 +15,7 @@ mod slug;
 mod text_enum;
 mod user;
 
+pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
 pub use client::{ClientType, GrantType, Permission};
 pub use email::{Email, domain_list};
 pub use invitation::{EffectiveStatus, InvitationStatus, TargetKind};
