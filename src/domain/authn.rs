@@ -60,7 +60,8 @@ impl Amr {
     pub fn add(&mut self, method: AuthMethod) {
         if !self.0.contains(&method) {
             self.0.push(method);
-            self.0.sort_by_key(|m| AuthMethod::ALL.iter().position(|a| a == m));
+            self.0
+                .sort_by_key(|m| AuthMethod::ALL.iter().position(|a| a == m));
         }
     }
 
@@ -284,13 +285,36 @@ mod tests {
 
     #[test]
     fn any_demand_raises_the_bar_to_two_factors() {
-        let none = Demands { policy: false, app: false, enrolled: false, requested: None };
+        let none = Demands {
+            policy: false,
+            app: false,
+            enrolled: false,
+            requested: None,
+        };
         assert_eq!(none.required_acr(), Acr::SingleFactor);
-        assert_eq!(Demands { app: true, ..none }.required_acr(), Acr::MultiFactor);
-        assert_eq!(Demands { enrolled: true, ..none }.required_acr(), Acr::MultiFactor);
-        let phr = Demands { policy: true, requested: Some(Acr::PhishingResistant), ..none };
+        assert_eq!(
+            Demands { app: true, ..none }.required_acr(),
+            Acr::MultiFactor
+        );
+        assert_eq!(
+            Demands {
+                enrolled: true,
+                ..none
+            }
+            .required_acr(),
+            Acr::MultiFactor
+        );
+        let phr = Demands {
+            policy: true,
+            requested: Some(Acr::PhishingResistant),
+            ..none
+        };
         assert_eq!(phr.required_acr(), Acr::PhishingResistant);
-        let weak = Demands { policy: true, requested: Some(Acr::SingleFactor), ..none };
+        let weak = Demands {
+            policy: true,
+            requested: Some(Acr::SingleFactor),
+            ..none
+        };
         assert_eq!(weak.required_acr(), Acr::MultiFactor);
     }
 }

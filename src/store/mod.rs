@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod attempts;
 pub mod audit;
+pub mod auth_policy;
 pub mod codes;
 pub mod cross_tenant;
 pub mod flows;

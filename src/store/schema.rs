@@ -78,6 +78,7 @@ diesel::table! {
         first_party -> Bool,
         assignment_required -> Bool,
         created_at -> Timestamp,
+        require_mfa -> Bool,
     }
 }
 
@@ -106,6 +107,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        complete -> Bool,
     }
 }
 
@@ -124,6 +126,7 @@ diesel::table! {
         login_hint -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        acr_values -> Nullable<Text>,
     }
 }
 
@@ -336,6 +339,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    authentication_policies (tenant_id) {
+        tenant_id -> Text,
+        mfa_required -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -364,5 +376,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_passcodes,
     sign_in_attempts,
     collaboration_policies,
+    authentication_policies,
     cross_tenant_access,
 );
