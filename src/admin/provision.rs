@@ -1,7 +1,7 @@
 //! Provisioning tenants, users, apps and keys. Each operation is one
 //! transaction and is audited.
 
-use crate::domain::{ClientType, Email, GrantType, Permission, RedirectUri, TenantSlug};
+use crate::domain::{ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantSlug};
 use crate::store::apps::{Client, NewApp};
 use crate::store::tenants::Tenant;
 use crate::store::users::{NewMember, User};
@@ -112,7 +112,7 @@ pub fn create_member(
             },
         )?;
         if admin {
-            store::users::grant_role(c, &tenant.id, &user.id, "admin")?;
+            store::users::grant_role(c, &tenant.id, &user.id, Role::Admin)?;
         }
         store::audit::record(
             c,

@@ -9,6 +9,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderSpec};
 use portico::crypto::token_hash;
+use portico::domain::IdpRole;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
@@ -208,7 +209,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         name_claim: "name".into(),
         email_verified_trusted: false,
     }
-    .validated("upstream")
+    .validated(IdpRole::Upstream)
     .unwrap();
     b.app
         .db

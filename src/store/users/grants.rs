@@ -2,18 +2,19 @@
 
 use diesel::prelude::*;
 
+use crate::domain::Role;
 use crate::store::schema::user_roles;
-use crate::store::{DbConn, StoreResult};
+use crate::store::{DbConn, StoreError, StoreResult};
 
 pub fn grant_role(
     conn: &mut DbConn,
     tenant_id: &str,
     user_id: &str,
-    role: &str,
+    role: Role,
 ) -> StoreResult<()> {
     let exists: i64 = user_roles::table
         .filter(user_roles::user_id.eq(user_id))
-        .filter(user_roles::role.eq(role))
+        .filter(user_roles::role.eq(role.as_str()))
         .count()
         .get_result(conn)?;
     if exists == 0 {
@@ -21,17 +22,21 @@ pub fn grant_role(
             .values((
                 user_roles::user_id.eq(user_id),
                 user_roles::tenant_id.eq(tenant_id),
-                user_roles::role.eq(role),
+                user_roles::role.eq(role.as_str()),
             ))
             .execute(conn)?;
     }
     Ok(())
 }
 
-pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
-    Ok(user_roles::table
+pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<Role>> {
+    let stored: Vec<String> = user_roles::table
         .filter(user_roles::tenant_id.eq(tenant_id))
         .filter(user_roles::user_id.eq(user_id))
         .select(user_roles::role)
-        .load(conn)?)
+        .load(conn)?;
+    stored
+        .iter()
+        .map(|r| r.parse().map_err(|e| StoreError::Corrupt(format!("{e}"))))
+        .collect()
 }
