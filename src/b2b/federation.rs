@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
 use super::home::{self, HomeError, HomeIdentity, Purpose, Upstream};
-use crate::domain::{AuthMode, RedirectUri};
+use crate::domain::{AuditAction, AuthMode, RedirectUri};
 use crate::oidc::error::ErrorCode;
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
@@ -151,9 +151,9 @@ pub async fn provision(
                 },
             )?;
             let action = if created {
-                "member.provisioned"
+                AuditAction::MemberProvisioned
             } else {
-                "member.updated_from_upstream"
+                AuditAction::MemberUpdatedFromUpstream
             };
             store::audit::record(
                 c,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::egress::EgressPolicy;
 use crate::crypto::Sealer;
-use crate::domain::{AuthMode, IdpRole};
+use crate::domain::{AuditAction, AuthMode, IdpRole};
 use crate::store::idps::IdentityProvider;
 use crate::store::{self, DbConn, StoreError, StoreResult, new_id, now};
 
@@ -206,7 +206,7 @@ fn audit(
     conn: &mut DbConn,
     tenant_id: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     idp: &IdentityProvider,
 ) -> StoreResult<()> {
     let detail = serde_json::to_string(&ProviderView::from(idp)).unwrap_or_default();
@@ -244,7 +244,7 @@ pub fn add_guest_provider(
     check_domains_free(conn, tenant_id, &spec.domains, None)?;
     let row = spec.into_row(sealer, tenant_id, IdpRole::Guests);
     store::idps::insert(conn, &row)?;
-    audit(conn, tenant_id, actor, "idp.added", &row)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpAdded, &row)?;
     Ok(row)
 }
 
@@ -263,7 +263,7 @@ pub fn federate(
     let row = spec.into_row(sealer, tenant_id, IdpRole::Upstream);
     store::idps::insert(conn, &row)?;
     store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Federated)?;
-    audit(conn, tenant_id, actor, "tenant.federated", &row)?;
+    audit(conn, tenant_id, actor, AuditAction::TenantFederated, &row)?;
     Ok(row)
 }
 
@@ -274,7 +274,7 @@ pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResul
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
     store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Local)?;
-    store::audit::record(conn, tenant_id, actor, "tenant.local", None, None)
+    store::audit::record(conn, tenant_id, actor, AuditAction::TenantLocal, None, None)
 }
 
 /// Removes a guest home. Guests who redeemed with it can no longer sign in
@@ -290,7 +290,7 @@ pub fn remove_guest_provider(
         return Ok(false);
     };
     store::idps::delete(conn, tenant_id, id)?;
-    audit(conn, tenant_id, actor, "idp.removed", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpRemoved, &idp)?;
     Ok(true)
 }
 
@@ -348,7 +348,7 @@ pub fn update_guest_provider(
     idp.name_claim = spec.name_claim;
     idp.email_verified_trusted = spec.email_verified_trusted;
     store::idps::update(conn, &idp)?;
-    audit(conn, tenant_id, actor, "idp.updated", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpUpdated, &idp)?;
     Ok(Some(idp))
 }
 

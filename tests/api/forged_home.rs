@@ -2,7 +2,7 @@
 //! relying party, must refuse each forgery and leave the invitation pending.
 //! The fake home is a real HTTP server speaking just enough OIDC.
 
-use portico::domain::ExternalState;
+use portico::domain::{ExternalState, FlowPurpose};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -150,7 +150,7 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         let flow = store::flows::HomeFlow {
             state_hash: token_hash(&state),
             tenant_id: tenant.id.clone(),
-            purpose: "redeem".into(),
+            purpose: FlowPurpose::Redeem,
             home_issuer: base.clone(),
             nonce: "good-nonce".into(),
             pkce_verifier: "v".repeat(43),

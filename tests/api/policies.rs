@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 use portico::admin::guests;
 use portico::b2b::invitation::{InviteError, InviteRequest, Target};
 use portico::b2b::policy::{DomainMode, Policy, WhoCanInvite};
-use portico::domain::{ExternalState, Role};
+use portico::domain::{AuditAction, ExternalState, Role};
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
@@ -295,7 +295,7 @@ async fn the_policy_api_needs_policies_readwrite_and_audits_changes() {
     assert_eq!(
         audit
             .iter()
-            .filter(|e| e.action == "policy.updated")
+            .filter(|e| e.action == AuditAction::PolicyUpdated)
             .count(),
         1
     );

@@ -234,7 +234,7 @@ impl Pending<'_> {
                     c,
                     &tenant_id,
                     &who,
-                    "signin.refused",
+                    crate::domain::AuditAction::SignInRefused,
                     Some(&app),
                     Some("not assigned"),
                 )
