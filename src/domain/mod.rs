@@ -3,6 +3,7 @@
 
 mod client;
 pub mod cross_tenant;
+pub mod egress;
 mod email;
 mod invitation;
 mod inviter;
