@@ -179,7 +179,7 @@ pub async fn send(
     };
     let row = Passcode {
         id: new_id(),
-        tenant_id: ctx.tenant.id.clone(),
+        tenant_id: ctx.tenant.id.to_string(),
         email: email.to_owned(),
         code_hash,
         invitation_id,
@@ -198,21 +198,22 @@ pub async fn send(
             ctx.tenant.display_name
         ),
     );
+    let tenant_id = ctx.tenant.id.clone();
     let sent = state
         .db
         .write(move |c| {
             // Checked again where it is written: two requests at once from
             // one browser get one code.
-            let recent = store::passcodes::sent_since(c, &row.tenant_id, &row.email, hour_ago)?;
+            let recent = store::passcodes::sent_since(c, &tenant_id, &row.email, hour_ago)?;
             if !within_quota(&recent, &row.browser_hash, at) {
                 return Ok::<_, StoreError>(false);
             }
-            store::passcodes::retire_for_browser(c, &row.tenant_id, &row.email, &row.browser_hash)?;
+            store::passcodes::retire_for_browser(c, &tenant_id, &row.email, &row.browser_hash)?;
             store::passcodes::insert(c, &row)?;
-            store::outbox::enqueue(c, &row.tenant_id, &row.email, &subject, &body)?;
+            store::outbox::enqueue(c, &tenant_id, &row.email, &subject, &body)?;
             store::audit::record(
                 c,
-                &row.tenant_id,
+                &tenant_id,
                 "system",
                 "passcode.sent",
                 Some(&row.email),

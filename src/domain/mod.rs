@@ -12,6 +12,7 @@ pub mod policy;
 mod redirect;
 mod scope;
 mod slug;
+mod tenant_id;
 mod text_enum;
 mod user;
 
@@ -23,5 +24,6 @@ pub use pkce::{CodeChallenge, verify_pkce};
 pub use redirect::RedirectUri;
 pub use scope::{Scope, ScopeSet};
 pub use slug::TenantSlug;
+pub use tenant_id::TenantId;
 pub use text_enum::UnknownValue;
 pub use user::{ExternalState, IdentitySource, UserStatus, UserType};

@@ -1,5 +1,6 @@
 //! Tenants and their verified email domains.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{tenant_domains, tenants};
@@ -8,7 +9,8 @@ use super::{DbConn, StoreError, StoreResult, new_id, now};
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
 pub struct Tenant {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: TenantId,
     pub slug: String,
     pub display_name: String,
     pub auth_mode: String,
@@ -18,7 +20,7 @@ pub struct Tenant {
 
 pub fn create(conn: &mut DbConn, slug: &str, display_name: &str) -> StoreResult<Tenant> {
     let tenant = Tenant {
-        id: new_id(),
+        id: TenantId::from(new_id()),
         slug: slug.to_owned(),
         display_name: display_name.to_owned(),
         auth_mode: "local".into(),
@@ -26,7 +28,7 @@ pub fn create(conn: &mut DbConn, slug: &str, display_name: &str) -> StoreResult<
         created_at: now(),
     };
     diesel::insert_into(tenants::table)
-        .values(&tenant)
+        .values(tenant.clone())
         .execute(conn)
         .map_err(|e| StoreError::unique_as(e, "a tenant with this slug already exists"))?;
     Ok(tenant)
@@ -41,22 +43,22 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> StoreResult<Option<Tenant>
 }
 
 /// The slug of the tenant with this id.
-pub fn slug_of(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<String>> {
+pub fn slug_of(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Option<String>> {
     Ok(tenants::table
-        .filter(tenants::id.eq(tenant_id))
+        .filter(tenants::id.eq(tenant_id.as_str()))
         .select(tenants::slug)
         .first(conn)
         .optional()?)
 }
 
-pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResult<()> {
+pub fn add_domain(conn: &mut DbConn, tenant_id: &TenantId, domain: &str) -> StoreResult<()> {
     let owner: Option<String> = tenant_domains::table
         .filter(tenant_domains::domain.eq(domain))
         .select(tenant_domains::tenant_id)
         .first(conn)
         .optional()?;
     match owner {
-        Some(owner) if owner == tenant_id => Ok(()),
+        Some(owner) if owner == tenant_id.as_str() => Ok(()),
         Some(_) => Err(StoreError::Conflict(
             "this domain belongs to another tenant",
         )),
@@ -64,7 +66,7 @@ pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResu
             diesel::insert_into(tenant_domains::table)
                 .values((
                     tenant_domains::domain.eq(domain),
-                    tenant_domains::tenant_id.eq(tenant_id),
+                    tenant_domains::tenant_id.eq(tenant_id.as_str()),
                     tenant_domains::created_at.eq(now()),
                 ))
                 .execute(conn)?;
@@ -73,16 +75,16 @@ pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResu
     }
 }
 
-pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreResult<()> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &TenantId, alg: &str) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id.as_str())))
         .set(tenants::signing_alg.eq(alg))
         .execute(conn)?;
     Ok(())
 }
 
 /// `local` (passwords here) or `federated` (all member sign-in upstream).
-pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &str, mode: &str) -> StoreResult<()> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &TenantId, mode: &str) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id.as_str())))
         .set(tenants::auth_mode.eq(mode))
         .execute(conn)?;
     Ok(())

@@ -1,5 +1,6 @@
 //! Users of one tenant (members now; guests share the table) and their roles.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{user_roles, users};
@@ -142,11 +143,15 @@ pub struct NewMember<'a> {
     pub password_hash: &'a str,
 }
 
-pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> StoreResult<User> {
+pub fn create_member(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    new: NewMember<'_>,
+) -> StoreResult<User> {
     let at = now();
     let user = User {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         user_type: UserType::Member,
         email: new.email.to_owned(),
         display_name: new.display_name.to_owned(),
@@ -170,10 +175,14 @@ pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> 
     Ok(user)
 }
 
-pub fn find_by_email(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreResult<Option<User>> {
+pub fn find_by_email(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    email: &str,
+) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::email.eq(email))
             .select(UserRow::as_select())
             .first(conn)
@@ -181,10 +190,10 @@ pub fn find_by_email(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreRe
     )
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Option<User>> {
+pub fn find(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .select(UserRow::as_select())
             .first(conn)
@@ -194,7 +203,7 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Op
 
 pub fn grant_role(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     role: &str,
 ) -> StoreResult<()> {
@@ -207,7 +216,7 @@ pub fn grant_role(
         diesel::insert_into(user_roles::table)
             .values((
                 user_roles::user_id.eq(user_id),
-                user_roles::tenant_id.eq(tenant_id),
+                user_roles::tenant_id.eq(tenant_id.as_str()),
                 user_roles::role.eq(role),
             ))
             .execute(conn)?;
@@ -215,9 +224,9 @@ pub fn grant_role(
     Ok(())
 }
 
-pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
+pub fn roles(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Vec<String>> {
     Ok(user_roles::table
-        .filter(user_roles::tenant_id.eq(tenant_id))
+        .filter(user_roles::tenant_id.eq(tenant_id.as_str()))
         .filter(user_roles::user_id.eq(user_id))
         .select(user_roles::role)
         .load(conn)?)
@@ -226,7 +235,7 @@ pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<V
 /// Creates a guest in `pending_acceptance`: no password, identity elsewhere.
 pub fn create_guest(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email: &str,
     display_name: &str,
     invited_by: &str,
@@ -234,7 +243,7 @@ pub fn create_guest(
     let at = now();
     let user = User {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         user_type: UserType::Guest,
         email: email.to_owned(),
         display_name: display_name.to_owned(),
@@ -261,7 +270,7 @@ pub fn create_guest(
 /// Links a pending guest to its home identity and marks it accepted.
 pub fn accept_guest(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     home_issuer: &str,
     home_subject: &str,
@@ -270,7 +279,7 @@ pub fn accept_guest(
 ) -> StoreResult<()> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .filter(users::user_type.eq(UserType::Guest.as_str())),
     )
@@ -289,7 +298,7 @@ pub fn accept_guest(
     if let Some(name) = display_name.filter(|n| !n.trim().is_empty()) {
         diesel::update(
             users::table
-                .filter(users::tenant_id.eq(tenant_id))
+                .filter(users::tenant_id.eq(tenant_id.as_str()))
                 .filter(users::id.eq(user_id)),
         )
         .set(users::display_name.eq(name.trim()))
@@ -311,7 +320,7 @@ pub struct UpstreamProfile<'a> {
 /// same address, or created (then the flag is true). Guests are never matched.
 pub fn upsert_federated(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     profile: UpstreamProfile<'_>,
 ) -> StoreResult<(User, bool)> {
     let at = now();
@@ -328,7 +337,7 @@ pub fn upsert_federated(
         }
         let user = User {
             id: new_id(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             user_type: UserType::Member,
             email: profile.email.to_owned(),
             display_name: profile.display_name.to_owned(),
@@ -356,7 +365,7 @@ pub fn upsert_federated(
     }
     diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(&user.id)),
     )
     .set((
@@ -379,13 +388,13 @@ pub fn upsert_federated(
 
 pub fn find_by_home(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     issuer: &str,
     subject: &str,
 ) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::home_issuer.eq(issuer))
             .filter(users::home_subject.eq(subject))
             .select(UserRow::as_select())
@@ -396,11 +405,11 @@ pub fn find_by_home(
 
 pub fn list(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_type: Option<UserType>,
 ) -> StoreResult<Vec<User>> {
     let mut query = users::table
-        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::tenant_id.eq(tenant_id.as_str()))
         .select(UserRow::as_select())
         .order(users::email)
         .into_boxed();
@@ -416,13 +425,13 @@ pub fn list(
 
 pub fn set_status(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     status: UserStatus,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .set((
@@ -433,10 +442,10 @@ pub fn set_status(
     Ok(n == 1)
 }
 
-pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<bool> {
+pub fn delete(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<bool> {
     let n = diesel::delete(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .execute(conn)?;
@@ -445,13 +454,13 @@ pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<
 
 pub fn set_access_expiry(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     expires_at: Option<chrono::NaiveDateTime>,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .set((
@@ -463,10 +472,10 @@ pub fn set_access_expiry(
 }
 
 /// Clears a guest's home link and puts it back to `pending_acceptance`.
-pub fn reset_guest(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<()> {
+pub fn reset_guest(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<()> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .filter(users::user_type.eq(UserType::Guest.as_str())),
     )

@@ -198,7 +198,10 @@ fn fake_idp() -> Arc<FakeIdp> {
         jwks_uri: Mutex::new(format!("{base}/jwks")),
         token_endpoint: Mutex::new(format!("{base}/token")),
         base,
-        key: SigningKey::from_row(&generated.into_row("fake")).unwrap(),
+        key: SigningKey::from_row(
+            &generated.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
         jwks,
         nonce: Mutex::new(String::new()),
         claims: Mutex::new(serde_json::json!({"email": ALICE, "email_verified": true})),

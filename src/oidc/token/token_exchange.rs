@@ -150,7 +150,7 @@ pub async fn exchange(
         aud: ctx.issuer.clone(),
         client_id: client.client_id.clone(),
         scope: scope.to_string(),
-        tid: ctx.tenant.id.clone(),
+        tid: ctx.tenant.id.to_string(),
         exp: now + lifetime,
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
