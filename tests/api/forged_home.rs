@@ -90,8 +90,14 @@ fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let home = Arc::new(FakeHome {
         base,
-        published: SigningKey::from_row(&good.into_row("fake")).unwrap(),
-        unpublished: SigningKey::from_row(&bad.into_row("fake")).unwrap(),
+        published: SigningKey::from_row(
+            &good.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
+        unpublished: SigningKey::from_row(
+            &bad.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
         jwks,
         forgery: Mutex::new(Forgery::None),
         audience: audience.to_owned(),
@@ -149,7 +155,7 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         let at = store::now();
         let flow = store::flows::HomeFlow {
             state_hash: token_hash(&state),
-            tenant_id: tenant.id.clone(),
+            tenant_id: tenant.id.to_string(),
             purpose: FlowPurpose::Redeem,
             home_issuer: base.clone(),
             nonce: "good-nonce".into(),
