@@ -61,7 +61,7 @@ pub async fn get_home_callback(
     req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let query = query.into_inner();
     let (Some(code), Some(flow_state)) = (query.code, query.state) else {
         let detail = query.error.unwrap_or_else(|| "missing code".into());

@@ -348,7 +348,7 @@ pub async fn get_passcode(
     req: HttpRequest,
 ) -> PageResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     let row = for_browser(&state, &ctx, &req, &id).await?;
     Ok(page_response(
         &state,
@@ -367,7 +367,7 @@ pub async fn post_passcode(
     form: web::Form<CodeForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
@@ -458,7 +458,7 @@ pub async fn post_resend(
     form: web::Form<ResendForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }

@@ -116,7 +116,7 @@ pub async fn get_invite(
     req: HttpRequest,
 ) -> PageResult<HttpResponse> {
     let (slug, token) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     let invitation = pending_invitation(&state, &ctx, &token).await?;
     let home = home_of(&state, &ctx, &invitation.email).await?;
     let base = routes::tenant_path(&ctx.tenant.slug);
@@ -150,7 +150,7 @@ pub async fn post_invite(
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, token) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }

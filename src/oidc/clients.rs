@@ -8,6 +8,24 @@ use crate::domain::TenantId;
 use crate::store::apps::Client;
 use crate::store::{self, StoreError, StoreResult};
 
+/// The built-in client `client_id` names in this tenant, if any: the portal,
+/// or another tenant here by its issuer URL (the tenant directory's
+/// [`Protocol::built_in_client`](crate::tokens::Protocol)).
+pub fn built_in(
+    conn: &mut store::DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    public_url: &str,
+) -> StoreResult<Option<Client>> {
+    if client_id == PORTAL_CLIENT_ID {
+        return portal(conn, tenant_id, public_url);
+    }
+    match crate::tokens::context::sibling_slug(public_url, client_id) {
+        Some(slug) => sibling(conn, tenant_id, client_id, slug),
+        None => Ok(None),
+    }
+}
+
 /// The portal's client id in every tenant.
 pub const PORTAL_CLIENT_ID: &str = "portico-portal";
 

@@ -169,7 +169,7 @@ async fn authenticate(state: &AppState, slug: &str, req: &HttpRequest) -> ApiRes
         .ok_or_else(|| Problem::not_found("tenant"))?;
     let token = access::bearer_token(req)
         .ok_or_else(|| unauthorized("a bearer access token is required"))?;
-    let claims = access::validate(state, &ctx, token)
+    let claims = access::validate(&state.db, &state.tenants, &ctx, token)
         .await
         .map_err(|e| match e {
             AccessError::Invalid(_) => {

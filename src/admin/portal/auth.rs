@@ -95,7 +95,7 @@ pub(super) async fn form_caller(
     req: &HttpRequest,
     csrf_token: &str,
 ) -> PageResult<Result<(std::sync::Arc<TenantContext>, PortalUser), HttpResponse>> {
-    let ctx = tenant_page(state, slug).await?;
+    let ctx = tenant_page(&state.tenants, slug).await?;
     if !csrf::verify(req, csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
@@ -109,7 +109,7 @@ pub async fn get_signed_in(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     Ok(see_other(
         &format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)),
         Vec::new(),
