@@ -7,6 +7,7 @@ pub mod compare;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod guard;
 pub mod login;
 pub mod oidc;
 pub mod ops;

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::login::hashing::PasswordHasher;
-use crate::login::throttle::Throttle;
-use crate::ops::metrics::Metrics;
+use crate::guard::hashing::PasswordHasher;
+use crate::guard::throttle::Throttle;
 use crate::store::Db;
+use crate::telemetry::metrics::Metrics;
 use crate::tokens::{Protocol, TenantDirectory};
 
 pub struct AppState {

@@ -1,10 +1,9 @@
-//! The browser side of sign-in: sessions, CSRF, throttling, and the askama pages.
+//! The browser side of sign-in: sessions, CSRF, device cookies, consent, and
+//! the askama pages (the throttles and the hashing pool are in `guard/`).
 
 pub mod consent;
 pub mod csrf;
 pub mod device;
-pub mod hashing;
 pub mod pages;
 pub mod password;
 pub mod session;
-pub mod throttle;

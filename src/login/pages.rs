@@ -65,7 +65,7 @@ pub async fn get_login(
     if ctx.tenant.auth_mode.signs_in_upstream() && !state.throttle.allow_anonymous(client_ip(&req))
     {
         // Each visit would store another upstream round trip.
-        return Err(super::throttle::busy(&ctx.tenant.display_name));
+        return Err(crate::guard::throttle::busy(&ctx.tenant.display_name));
     }
     if let Some(upstream) =
         crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await
@@ -101,7 +101,7 @@ pub async fn post_login(
     // What follows may store a home round trip, mail a passcode or write an
     // audit row for someone nobody has authenticated: bounded per IP.
     if !state.throttle.allow_anonymous(client_ip(&req)) {
-        return Err(super::throttle::busy(&ctx.tenant.display_name));
+        return Err(crate::guard::throttle::busy(&ctx.tenant.display_name));
     }
     if let Some(upstream) =
         crate::b2b::federation::upstream_instead(&state, &ctx, &auth_request).await

@@ -114,7 +114,7 @@ pub async fn post_password(
             .inc();
         let mut busy = retry(
             StatusCode::SERVICE_UNAVAILABLE,
-            super::hashing::BUSY_MESSAGE,
+            crate::guard::hashing::BUSY_MESSAGE,
         );
         busy.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,

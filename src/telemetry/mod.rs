@@ -1,4 +1,7 @@
-//! Structured logs through `tracing`: pretty for people, JSON for collectors.
+//! Structured logs through `tracing`: pretty for people, JSON for collectors;
+//! the Prometheus metrics (`metrics.rs`).
+
+pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 
