@@ -16,6 +16,8 @@ pub struct AppState {
     pub throttle: Throttle,
     pub hasher: PasswordHasher,
     pub metrics: Metrics,
+    /// The WebAuthn relying party (`None` when the public URL has no domain name).
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
                 settings.throttling.password_hash_queue,
             ),
             metrics,
+            webauthn: crate::login::passkey::relying_party(&settings.public_url),
             settings,
             db,
         }))

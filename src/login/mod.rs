@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod device;
 pub mod hashing;
 pub mod pages;
+pub mod passkey;
 pub mod password;
 pub mod session;
 pub mod throttle;
