@@ -332,7 +332,8 @@ pub fn credential_id(bytes: &[u8]) -> String {
 /// Options as the browser gets them, adjusted for this server's policy:
 /// discoverable credentials preferred (so a passkey can later sign in
 /// without a name), no hint that only a security key will do, and a modal
-/// prompt rather than the autofill (conditional) one.
+/// prompt rather than the autofill (conditional) one; user verification
+/// stays "preferred" for registration and a second factor.
 pub fn for_browser(options: &impl Serialize) -> PasskeyResult<serde_json::Value> {
     let mut value = serde_json::to_value(options)
         .map_err(|e| PasskeyError::from(PageError::server("Portico", e.to_string())))?;
@@ -344,6 +345,12 @@ pub fn for_browser(options: &impl Serialize) -> PasskeyResult<serde_json::Value>
     }
     if let Some(public_key) = value.get_mut("publicKey").and_then(|v| v.as_object_mut()) {
         public_key.remove("hints");
+    }
+    // credProtect level 2 (CTAP 2.1 §12.1): a discoverable passkey is found
+    // without its id only after user verification; level 3 would demand
+    // verification for every use, which browsers refuse next to "preferred".
+    if let Some(policy) = value.pointer_mut("/publicKey/extensions/credentialProtectionPolicy") {
+        *policy = "userVerificationOptionalWithCredentialIDList".into();
     }
     if let Some(root) = value.as_object_mut() {
         root.remove("mediation");

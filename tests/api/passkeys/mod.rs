@@ -97,6 +97,15 @@ async fn megan_with_a_passkey() -> Registered {
         options["publicKey"]["authenticatorSelection"]["residentKey"],
         "preferred"
     );
+    // Level 3 next to userVerification "preferred" makes Chromium refuse.
+    assert_eq!(
+        options["publicKey"]["extensions"]["credentialProtectionPolicy"],
+        "userVerificationOptionalWithCredentialIDList"
+    );
+    assert_eq!(
+        options["publicKey"]["authenticatorSelection"]["userVerification"],
+        "preferred"
+    );
     let mut key = SoftKey::new(&app.base);
     let credential = key.create(&options);
     let (status, body) = post_json(
