@@ -5,6 +5,7 @@
 
 mod authenticator;
 mod browser;
+mod refusals;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -267,67 +268,6 @@ async fn a_passkey_is_the_second_factor_of_a_password_sign_in() {
     )
     .await;
     assert_eq!(amr_of(&id_token), ["hwk", "mfa", "pwd", "user"]);
-}
-
-#[tokio::test]
-async fn assertions_with_a_wrong_origin_rp_id_signature_challenge_or_counter_are_refused() {
-    let mut r = megan_with_a_passkey().await;
-    let (browser, csrf, req, _) = at_sign_in(&r).await;
-    let refused = |(status, body): (StatusCode, Value)| {
-        assert_eq!(status, 401, "{body}");
-        assert_eq!(body["error"], "The passkey could not be verified.");
-    };
-
-    // One honest sign-in first: the stored counter is now 1.
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let accepted = r.key.get(&options);
-    let (status, body) = finish(&r, &browser, &csrf, SIGNIN_FINISH, accepted.clone()).await;
-    assert_eq!(status, 200, "{body}");
-
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let mut wrong = r.key.honest(&options);
-    wrong.origin = "http://evil.example".into();
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
-
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let mut wrong = r.key.honest(&options);
-    wrong.rp_id = "evil.example".into();
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
-
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let mut wrong = r.key.honest(&options);
-    wrong.tamper_signature = true;
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
-
-    let stale = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let _current = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let wrong = r.key.honest(&stale);
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
-
-    // The accepted assertion again, against a new challenge: a replay.
-    start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, accepted).await);
-
-    // A counter that did not move forward: a cloned authenticator?
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let mut wrong = r.key.honest(&options);
-    wrong.counter = 1;
-    refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
-    let actions = audit_actions(&r.app);
-    assert!(
-        actions.contains(&"mfa.passkey_clone_suspected".to_owned()),
-        "{actions:?}"
-    );
-
-    // Each challenge is answered once; no header, no ceremony.
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
-    let honest = r.key.get(&options);
-    let (status, _) = finish(&r, &browser, "", SIGNIN_FINISH, honest.clone()).await;
-    assert_eq!(status, 403);
-    let (status, body) = finish(&r, &browser, &csrf, SIGNIN_FINISH, honest.clone()).await;
-    assert_eq!(status, 200, "the counter after refusals is still 1: {body}");
-    let (status, _) = finish(&r, &browser, &csrf, SIGNIN_FINISH, honest).await;
-    assert_eq!(status, 400);
 }
 
 #[tokio::test]
