@@ -61,14 +61,33 @@ fn not_signed_in(tenant_name: &str) -> PageError {
 }
 
 /// The signed-in session, if it signed in recently enough to change factors.
+/// A password sign-in that still owes a second factor (enrolment) may add
+/// its first factor, and only that: otherwise a stolen password would add
+/// the thief's passkey.
 async fn recent_session(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
 ) -> PasskeyResult<Session> {
-    let sess = session::current(state, ctx, req)
-        .await?
-        .ok_or_else(|| PasskeyError::new(StatusCode::UNAUTHORIZED, "You are not signed in."))?;
+    let sess = match session::current(state, ctx, req).await? {
+        Some(sess) => sess,
+        None => {
+            let pending = super::signin::pending_session(state, ctx, req).await?;
+            let (tenant_id, user_id) = (ctx.tenant.id.clone(), pending.user_id.clone());
+            // Merge: "no factor" must also count B's TOTP (its `has_factor`).
+            let factors = state
+                .db
+                .read(move |c| store::passkeys::count_for_user(c, &tenant_id, &user_id))
+                .await?;
+            if factors > 0 {
+                return Err(PasskeyError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Finish signing in before changing your passkeys.",
+                ));
+            }
+            pending
+        }
+    };
     if store::now() - sess.auth_time > RECENT_SIGN_IN {
         return Err(PasskeyError::new(
             StatusCode::FORBIDDEN,

@@ -46,7 +46,7 @@ fn no_passkey() -> PasskeyError {
 /// The session of a password sign-in that still owes its second factor.
 // Merge: replace with B's accessor for incomplete sessions (the design's
 // "separate accessor"); `session::current` will no longer return them.
-async fn pending_session(
+pub(super) async fn pending_session(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
