@@ -143,23 +143,17 @@ pub async fn post_mfa_finish(
         .unwrap_or_default()
         .with_second_factor(&super::methods_of(&result));
     let stored = super::after_use(super::credential(&row)?, &result)?;
-    let (tenant_id, session_id, amr_text) = (ctx.tenant.id.clone(), sess.id.clone(), amr.to_text());
-    let (who, row_id, name) = (user.email.clone(), row.id.clone(), row.name.clone());
-    state
-        .db
-        .write(move |c| {
-            store::passkeys::record_use(c, &tenant_id, &row_id, &stored)?;
-            store::sessions::complete_with(c, &tenant_id, &session_id, &amr_text)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &who,
-                "mfa.passkey_used",
-                Some(&name),
-                Some("second factor"),
-            )
-        })
-        .await?;
+    let completes = (sess.id.clone(), amr.to_text());
+    used(
+        &state,
+        &ctx,
+        &user,
+        &row,
+        stored,
+        "second factor",
+        Some(completes),
+    )
+    .await?;
     Ok(continue_to(&state, &ctx, &auth_request.id, None))
 }
 
@@ -240,26 +234,7 @@ pub async fn post_signin_finish(
     let mut amr = Amr::of(&super::methods_of(&result));
     amr.add(AuthMethod::Mfa);
     let stored = super::after_use(super::credential(&row)?, &result)?;
-    let (tenant_id, who, row_id, name) = (
-        ctx.tenant.id.clone(),
-        user.email.clone(),
-        row.id.clone(),
-        row.name.clone(),
-    );
-    state
-        .db
-        .write(move |c| {
-            store::passkeys::record_use(c, &tenant_id, &row_id, &stored)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &who,
-                "mfa.passkey_used",
-                Some(&name),
-                Some("passwordless"),
-            )
-        })
-        .await?;
+    used(&state, &ctx, &user, &row, stored, "passwordless", None).await?;
     let (_, cookie) = session::start(&state, &ctx, &user.id, &amr.to_text()).await?;
     Ok(continue_to(&state, &ctx, &auth_request.id, Some(cookie)))
 }
@@ -278,6 +253,45 @@ fn continue_to(
         .chain([super::clear(state, ctx)])
         .collect();
     super::json_with(&serde_json::json!({ "redirect": next }), cookies)
+}
+
+/// Stores the credential after a use (`stored`: its new counter), completes
+/// the session when the use was its second factor (`completes`: session id
+/// and new amr), and audits the use, all in one transaction.
+async fn used(
+    state: &AppState,
+    ctx: &TenantContext,
+    user: &User,
+    row: &PasskeyRow,
+    stored: String,
+    how: &str,
+    completes: Option<(String, String)>,
+) -> PasskeyResult<()> {
+    let (tenant_id, who, user_id, row_id) = (
+        ctx.tenant.id.clone(),
+        user.email.clone(),
+        user.id.clone(),
+        row.id.clone(),
+    );
+    let detail = format!("{}; {how}", row.name);
+    state
+        .db
+        .write(move |c| {
+            store::passkeys::record_use(c, &tenant_id, &row_id, &stored)?;
+            if let Some((session_id, amr)) = &completes {
+                store::sessions::complete_with(c, &tenant_id, session_id, amr)?;
+            }
+            store::audit::record(
+                c,
+                &tenant_id,
+                &who,
+                "mfa.passkey_used",
+                Some(&user_id),
+                Some(&detail),
+            )
+        })
+        .await?;
+    Ok(())
 }
 
 /// The usable account with this id, or the one refusal for unknown passkeys.
@@ -324,8 +338,12 @@ async fn verified(
         Ok(result) => Ok(result),
         Err(e) => {
             if matches!(e, WebauthnError::CredentialPossibleCompromise) {
-                let (tenant_id, who, name) =
-                    (ctx.tenant.id.clone(), user.email.clone(), row.name.clone());
+                let (tenant_id, who, user_id, name) = (
+                    ctx.tenant.id.clone(),
+                    user.email.clone(),
+                    user.id.clone(),
+                    row.name.clone(),
+                );
                 state
                     .db
                     .write(move |c| {
@@ -334,8 +352,8 @@ async fn verified(
                             &tenant_id,
                             &who,
                             "mfa.passkey_clone_suspected",
+                            Some(&user_id),
                             Some(&name),
-                            None,
                         )
                     })
                     .await?;
