@@ -22,6 +22,8 @@ pub struct SoftKey {
     pub counter: u32,
     pub origin: String,
     pub rp_id: String,
+    /// Whether it verifies its user (PIN, biometric): the UV flag it sets.
+    pub verifies_user: bool,
 }
 
 /// One assertion, each part settable: the defaults are what an honest
@@ -99,6 +101,15 @@ impl SoftKey {
             counter: 0,
             origin: origin.to_owned(),
             rp_id,
+            verifies_user: true,
+        }
+    }
+
+    fn flags(&self) -> u8 {
+        if self.verifies_user {
+            USER_PRESENT | USER_VERIFIED
+        } else {
+            USER_PRESENT
         }
     }
 
@@ -127,7 +138,7 @@ impl SoftKey {
         let challenge = public_key["challenge"].as_str().expect("challenge");
         let user_id = public_key["user"]["id"].as_str().expect("user id");
         self.user_handle = URL_SAFE_NO_PAD.decode(user_id).expect("user id base64url");
-        let mut auth_data = self.auth_data(&self.rp_id, USER_PRESENT | USER_VERIFIED | ATTESTED, 0);
+        let mut auth_data = self.auth_data(&self.rp_id, self.flags() | ATTESTED, 0);
         auth_data.extend([0u8; 16]);
         auth_data.extend((self.credential_id.len() as u16).to_be_bytes());
         auth_data.extend(&self.credential_id);
@@ -166,7 +177,7 @@ impl SoftKey {
             origin: self.origin.clone(),
             rp_id: self.rp_id.clone(),
             counter: self.counter + 1,
-            flags: USER_PRESENT | USER_VERIFIED,
+            flags: self.flags(),
             tamper_signature: false,
         }
     }

@@ -74,6 +74,11 @@ struct Registered {
 
 /// Megan signs in with her password and registers a software passkey.
 async fn megan_with_a_passkey() -> Registered {
+    megan_with_a_key(SoftKey::new).await
+}
+
+/// The same with the authenticator `make` builds for the server's origin.
+async fn megan_with_a_key(make: impl FnOnce(&str) -> SoftKey) -> Registered {
     let app = spawn_app_on_localhost().await;
     app.tenant("contoso");
     app.member("contoso", MEGAN);
@@ -107,7 +112,7 @@ async fn megan_with_a_passkey() -> Registered {
         options["publicKey"]["authenticatorSelection"]["userVerification"],
         "preferred"
     );
-    let mut key = SoftKey::new(&app.base);
+    let mut key = make(&app.base);
     let credential = key.create(&options);
     let (status, body) = post_json(
         &app,
@@ -223,11 +228,10 @@ async fn a_discoverable_passkey_signs_in_without_a_password_as_hwk_user_mfa() {
     );
 }
 
-#[tokio::test]
-async fn a_passkey_is_the_second_factor_of_a_password_sign_in() {
-    let r = megan_with_a_passkey().await;
-    let mut key = r.key;
-    // Signed in with a password (amr "pwd"); a new request asks again.
+/// Megan, signed in with her password (amr "pwd"), answers a new request
+/// that asks her to sign in again with her passkey as the second factor:
+/// the amr of the ID token the app gets.
+async fn after_a_second_factor(r: &mut Registered) -> Vec<String> {
     let (url, verifier) = authorize_url(
         &r.app,
         "contoso",
@@ -249,7 +253,8 @@ async fn a_passkey_is_the_second_factor_of_a_password_sign_in() {
     assert_eq!(status, 200, "{options}");
     let allowed = options["publicKey"]["allowCredentials"].as_array().unwrap();
     assert_eq!(allowed.len(), 1, "{options}");
-    let assertion = key.get(&options);
+    assert_eq!(options["publicKey"]["userVerification"], "preferred");
+    let assertion = r.key.get(&options);
     let (status, body) = post_json(
         &r.app,
         &r.browser,
@@ -259,15 +264,34 @@ async fn a_passkey_is_the_second_factor_of_a_password_sign_in() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let r = Registered { key, ..r };
-    let id_token = id_token_after(
-        &r,
-        &r.browser,
-        body["redirect"].as_str().unwrap(),
-        &verifier,
-    )
+    let redirect = body["redirect"].as_str().unwrap();
+    amr_of(&id_token_after(r, &r.browser, redirect, &verifier).await)
+}
+
+#[tokio::test]
+async fn a_passkey_is_the_second_factor_of_a_password_sign_in() {
+    let mut r = megan_with_a_passkey().await;
+    assert_eq!(
+        after_a_second_factor(&mut r).await,
+        ["hwk", "mfa", "pwd", "user"]
+    );
+}
+
+#[tokio::test]
+async fn a_key_that_does_not_verify_its_user_is_a_second_factor_but_never_signs_in_alone() {
+    let mut r = megan_with_a_key(|origin| {
+        let mut key = SoftKey::new(origin);
+        key.verifies_user = false;
+        key
+    })
     .await;
-    assert_eq!(amr_of(&id_token), ["hwk", "mfa", "pwd", "user"]);
+    // No "user": the authenticator did not verify who held it.
+    assert_eq!(after_a_second_factor(&mut r).await, ["hwk", "mfa", "pwd"]);
+    let (browser, csrf, req, _) = at_sign_in(&r).await;
+    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
+    let assertion = r.key.get(&options);
+    let (status, body) = finish(&r, &browser, &csrf, SIGNIN_FINISH, assertion).await;
+    assert_eq!(status, 401, "{body}");
 }
 
 #[tokio::test]

@@ -21,6 +21,17 @@ async fn assertions_with_a_wrong_origin_rp_id_signature_challenge_or_counter_are
         assert_eq!(body["error"], "The passkey could not be verified.");
     };
 
+    // A second factor needs a first: this browser has no session.
+    let (status, body) = post_json(
+        &r.app,
+        &browser,
+        "/t/contoso/login/mfa/passkey/start",
+        &csrf,
+        json!({ "req": req }),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+
     // One honest sign-in first: the stored counter is now 1.
     let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
     let accepted = r.key.get(&options);
