@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 /// Authenticator data flags (WebAuthn §6.1).
 const USER_PRESENT: u8 = 0x01;
 const USER_VERIFIED: u8 = 0x04;
+const BACKUP_ELIGIBLE: u8 = 0x08;
 const ATTESTED: u8 = 0x40;
 
 pub struct SoftKey {
@@ -24,6 +25,8 @@ pub struct SoftKey {
     pub rp_id: String,
     /// Whether it verifies its user (PIN, biometric): the UV flag it sets.
     pub verifies_user: bool,
+    /// Whether its credential may be synced to other devices (the BE flag).
+    pub backup_eligible: bool,
 }
 
 /// One assertion, each part settable: the defaults are what an honest
@@ -102,15 +105,19 @@ impl SoftKey {
             origin: origin.to_owned(),
             rp_id,
             verifies_user: true,
+            backup_eligible: false,
         }
     }
 
     fn flags(&self) -> u8 {
+        let mut flags = USER_PRESENT;
         if self.verifies_user {
-            USER_PRESENT | USER_VERIFIED
-        } else {
-            USER_PRESENT
+            flags |= USER_VERIFIED;
         }
+        if self.backup_eligible {
+            flags |= BACKUP_ELIGIBLE;
+        }
+        flags
     }
 
     fn auth_data(&self, rp_id: &str, flags: u8, counter: u32) -> Vec<u8> {

@@ -202,21 +202,25 @@ fn audit_actions(app: &TestApp) -> Vec<String> {
 const SIGNIN_START: &str = "/t/contoso/login/passkey/start";
 const SIGNIN_FINISH: &str = "/t/contoso/login/passkey/finish";
 
-#[tokio::test]
-async fn a_discoverable_passkey_signs_in_without_a_password_as_hwk_user_mfa() {
-    let mut r = megan_with_a_passkey().await;
-    let (browser, csrf, req, verifier) = at_sign_in(&r).await;
-    let options = start(&r, &browser, &csrf, SIGNIN_START, &req).await;
+/// A passwordless sign-in from the sign-in page: the ID token's amr.
+async fn passwordless(r: &mut Registered) -> Vec<String> {
+    let (browser, csrf, req, verifier) = at_sign_in(r).await;
+    let options = start(r, &browser, &csrf, SIGNIN_START, &req).await;
     // Usernameless: the server names no credential, the authenticator picks.
     assert_eq!(options["publicKey"]["allowCredentials"], json!([]));
     assert_eq!(options["publicKey"]["userVerification"], "required");
     let assertion = r.key.get(&options);
-    let (status, body) = finish(&r, &browser, &csrf, SIGNIN_FINISH, assertion).await;
+    let (status, body) = finish(r, &browser, &csrf, SIGNIN_FINISH, assertion).await;
     assert_eq!(status, 200, "{body}");
     let redirect = body["redirect"].as_str().unwrap().to_owned();
     assert!(redirect.contains("/authorize/continue?req="), "{redirect}");
-    let id_token = id_token_after(&r, &browser, &redirect, &verifier).await;
-    assert_eq!(amr_of(&id_token), ["hwk", "mfa", "user"]);
+    amr_of(&id_token_after(r, &browser, &redirect, &verifier).await)
+}
+
+#[tokio::test]
+async fn a_discoverable_passkey_signs_in_without_a_password_as_hwk_user_mfa() {
+    let mut r = megan_with_a_passkey().await;
+    assert_eq!(passwordless(&mut r).await, ["hwk", "mfa", "user"]);
     let actions = audit_actions(&r.app);
     assert!(
         actions.contains(&"mfa.passkey_added".to_owned()),
@@ -226,6 +230,17 @@ async fn a_discoverable_passkey_signs_in_without_a_password_as_hwk_user_mfa() {
         actions.contains(&"mfa.passkey_used".to_owned()),
         "{actions:?}"
     );
+}
+
+#[tokio::test]
+async fn a_synced_passkey_signs_in_as_swk() {
+    let mut r = megan_with_a_key(|origin| {
+        let mut key = SoftKey::new(origin);
+        key.backup_eligible = true;
+        key
+    })
+    .await;
+    assert_eq!(passwordless(&mut r).await, ["mfa", "swk", "user"]);
 }
 
 /// Megan, signed in with her password (amr "pwd"), answers a new request
