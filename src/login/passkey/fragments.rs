@@ -28,6 +28,9 @@ pub struct PasskeyManager {
     pub register_finish: String,
     /// The remove action of each item is `{remove_base}/{id}/remove`.
     pub remove_base: String,
+    /// Where a removal returns to (a page of this tenant); the passkeys page
+    /// when `None`.
+    pub next: Option<String>,
     pub passkeys: Vec<PasskeyItem>,
 }
 
@@ -51,6 +54,7 @@ impl PasskeyManager {
             register_start: format!("{base}{}", routes::PASSKEY_REGISTER_START),
             register_finish: format!("{base}{}", routes::PASSKEY_REGISTER_FINISH),
             remove_base: format!("{base}{}", routes::PASSKEYS),
+            next: None,
             passkeys: rows
                 .into_iter()
                 .map(|r| PasskeyItem {
@@ -61,6 +65,15 @@ impl PasskeyManager {
                 })
                 .collect(),
         })
+    }
+}
+
+impl PasskeyManager {
+    /// Removals return to `page` (a path of this tenant, e.g. the account
+    /// security page) instead of the passkeys page.
+    pub fn returning_to(mut self, page: &str) -> PasskeyManager {
+        self.next = Some(page.to_owned());
+        self
     }
 }
 
