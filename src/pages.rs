@@ -189,12 +189,8 @@ pub fn see_other(location: &str, cookies: Vec<Cookie<'static>>) -> HttpResponse 
 
 /// The tenant a page is for, or the "no such organization" page.
 pub async fn tenant_page(
-    state: &crate::state::AppState,
+    tenants: &crate::tokens::TenantDirectory,
     slug: &str,
 ) -> PageResult<std::sync::Arc<crate::tokens::TenantContext>> {
-    state
-        .tenants
-        .get(slug)
-        .await?
-        .ok_or_else(PageError::not_found)
+    tenants.get(slug).await?.ok_or_else(PageError::not_found)
 }

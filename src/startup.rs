@@ -48,7 +48,7 @@ impl Application {
             settings.public_url = format!("http://{}", listener.local_addr()?);
         }
         let grace = settings.shutdown_grace.as_secs();
-        let state = AppState::new(settings, db)?;
+        let state = AppState::new(settings, db, crate::oidc::PROTOCOL)?;
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()

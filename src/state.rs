@@ -7,7 +7,7 @@ use crate::login::hashing::PasswordHasher;
 use crate::login::throttle::Throttle;
 use crate::ops::metrics::Metrics;
 use crate::store::Db;
-use crate::tokens::TenantDirectory;
+use crate::tokens::{Protocol, TenantDirectory};
 
 pub struct AppState {
     pub settings: Settings,
@@ -21,10 +21,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, db: Db) -> anyhow::Result<Arc<AppState>> {
+    /// `protocol` is what the OpenID layer tells the tenant directory
+    /// (`oidc::PROTOCOL`, passed in by startup, the layer above both).
+    pub fn new(settings: Settings, db: Db, protocol: Protocol) -> anyhow::Result<Arc<AppState>> {
         let metrics = Metrics::new()?;
-        let mut tenants =
-            TenantDirectory::new(db.clone(), &settings.public_url, settings.cache_ttl);
+        let mut tenants = TenantDirectory::new(
+            db.clone(),
+            protocol,
+            &settings.public_url,
+            settings.cache_ttl,
+        );
         tenants.count_stale_in(metrics.stale_served.clone());
         Ok(Arc::new(AppState {
             tenants,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
 use super::redemption;
-use crate::domain::ExternalState;
+use crate::domain::{AuditAction, ExternalState, FlowPurpose};
 use crate::login::session;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, see_other, tenant_page};
@@ -61,7 +61,7 @@ pub async fn get_home_callback(
     req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let query = query.into_inner();
     let (Some(code), Some(flow_state)) = (query.code, query.state) else {
         let detail = query.error.unwrap_or_else(|| "missing code".into());
@@ -77,15 +77,11 @@ pub async fn get_home_callback(
         c.make_removal();
         c
     };
-    let next = match (
-        flow.purpose.as_str(),
-        flow.invitation_id,
-        flow.auth_request_id,
-    ) {
-        ("federated", _, Some(auth_request_id)) => Next::Member { auth_request_id },
-        (_, Some(invitation_id), _) => Next::Redeem { invitation_id },
-        (_, None, Some(auth_request_id)) => Next::SignIn { auth_request_id },
-        _ => {
+    let next = match (flow.purpose, flow.invitation_id, flow.auth_request_id) {
+        (FlowPurpose::Federated, _, Some(auth_request_id)) => Next::Member { auth_request_id },
+        (FlowPurpose::Redeem, Some(invitation_id), _) => Next::Redeem { invitation_id },
+        (FlowPurpose::SignIn, _, Some(auth_request_id)) => Next::SignIn { auth_request_id },
+        (FlowPurpose::Federated | FlowPurpose::Redeem | FlowPurpose::SignIn, _, _) => {
             return Err(home_error_page(
                 &ctx,
                 &HomeError::UnknownFlow("flow without purpose".into()),
@@ -225,7 +221,14 @@ async fn guest_for(
         state
             .db
             .write(move |c| {
-                store::audit::record(c, &tenant_id, &who, "signin.refused", None, Some(&reason))
+                store::audit::record(
+                    c,
+                    &tenant_id,
+                    &who,
+                    AuditAction::SignInRefused,
+                    None,
+                    Some(&reason),
+                )
             })
             .await?;
         state

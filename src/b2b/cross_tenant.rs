@@ -5,6 +5,7 @@
 //! is checked at redemption, at every guest sign-in and at token exchange;
 //! outbound by the home tenant before it signs its user in to another tenant.
 
+use crate::domain::AuditAction;
 pub use crate::domain::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 
 /// Whether `home`'s outbound settings let its users into the tenant here
@@ -56,7 +57,7 @@ pub fn guest_may_enter(
 /// Stores the tenant's settings and audits the change with the new settings.
 pub fn save(
     conn: &mut crate::store::DbConn,
-    tenant_id: &str,
+    tenant_id: &crate::domain::TenantId,
     settings: &CrossTenantAccess,
     actor: &str,
 ) -> crate::store::StoreResult<()> {
@@ -66,7 +67,7 @@ pub fn save(
         conn,
         tenant_id,
         actor,
-        "cross_tenant_access.updated",
+        AuditAction::CrossTenantAccessUpdated,
         None,
         Some(&detail),
     )

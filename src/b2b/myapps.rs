@@ -24,7 +24,7 @@ pub async fn get_myapps(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let Some(sess) = session::current(&state, &ctx, &req).await? else {
         return Err(PageError::new(
             StatusCode::UNAUTHORIZED,

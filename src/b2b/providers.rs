@@ -2,12 +2,13 @@
 //! homes for listed domains, and the upstream that makes a tenant federated.
 //! Shared by the API and the CLI; every change is audited without secrets.
 
+use crate::domain::TenantId;
 use serde::{Deserialize, Serialize};
 
 use super::egress::EgressPolicy;
-use super::federation::{MODE_FEDERATED, MODE_LOCAL};
 use crate::crypto::Sealer;
-use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
+use crate::domain::{AuditAction, AuthMode, IdpRole};
+use crate::store::idps::IdentityProvider;
 use crate::store::{self, DbConn, StoreError, StoreResult, new_id, now};
 
 fn default_scopes() -> Vec<String> {
@@ -75,7 +76,7 @@ where
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderView {
     pub id: String,
-    pub role: String,
+    pub role: IdpRole,
     pub display_name: String,
     pub issuer: String,
     pub client_id: String,
@@ -92,7 +93,7 @@ impl From<&IdentityProvider> for ProviderView {
     fn from(idp: &IdentityProvider) -> Self {
         ProviderView {
             id: idp.id.clone(),
-            role: idp.role.clone(),
+            role: idp.role,
             display_name: idp.display_name.clone(),
             issuer: idp.issuer.clone(),
             client_id: idp.client_id.clone(),
@@ -117,7 +118,7 @@ fn claim_name(name: &str) -> bool {
 impl ProviderSpec {
     /// [`ProviderSpec::validated_for`] under the default egress policy
     /// (private networks refused).
-    pub fn validated(self, role: &str) -> Result<ProviderSpec, String> {
+    pub fn validated(self, role: IdpRole) -> Result<ProviderSpec, String> {
         self.validated_for(role, &EgressPolicy::default())
     }
 
@@ -126,7 +127,7 @@ impl ProviderSpec {
     /// call (never link-local or cloud metadata).
     pub fn validated_for(
         mut self,
-        role: &str,
+        role: IdpRole,
         policy: &EgressPolicy,
     ) -> Result<ProviderSpec, String> {
         self.display_name = self.display_name.trim().to_owned();
@@ -168,26 +169,26 @@ impl ProviderSpec {
         }
         let domains = crate::domain::domain_list(&self.domains)?;
         match role {
-            ROLE_GUESTS if domains.is_empty() => {
+            IdpRole::Guests if domains.is_empty() => {
                 return Err("a guest identity provider needs at least one domain".into());
             }
-            ROLE_UPSTREAM if !domains.is_empty() => {
+            IdpRole::Upstream if !domains.is_empty() => {
                 return Err("an upstream serves every member; it takes no domains".into());
             }
-            _ => {}
+            IdpRole::Guests | IdpRole::Upstream => {}
         }
         self.domains = domains;
         Ok(self)
     }
 
-    fn into_row(self, sealer: &Sealer, tenant_id: &str, role: &str) -> IdentityProvider {
+    fn into_row(self, sealer: &Sealer, tenant_id: &TenantId, role: IdpRole) -> IdentityProvider {
         let id = new_id();
         let at = now();
         IdentityProvider {
             client_secret_sealed: self.client_secret.as_deref().map(|s| sealer.seal(&id, s)),
             id,
-            tenant_id: tenant_id.to_owned(),
-            role: role.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
+            role,
             display_name: self.display_name,
             issuer: self.issuer,
             client_id: self.client_id,
@@ -204,9 +205,9 @@ impl ProviderSpec {
 
 fn audit(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     idp: &IdentityProvider,
 ) -> StoreResult<()> {
     let detail = serde_json::to_string(&ProviderView::from(idp)).unwrap_or_default();
@@ -216,7 +217,7 @@ fn audit(
 /// Refuses domains that a guest home other than `except` already serves.
 fn check_domains_free(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     domains: &[String],
     except: Option<&str>,
 ) -> StoreResult<()> {
@@ -237,14 +238,14 @@ fn check_domains_free(
 pub fn add_guest_provider(
     conn: &mut DbConn,
     sealer: &Sealer,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     spec: ProviderSpec,
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
     check_domains_free(conn, tenant_id, &spec.domains, None)?;
-    let row = spec.into_row(sealer, tenant_id, ROLE_GUESTS);
+    let row = spec.into_row(sealer, tenant_id, IdpRole::Guests);
     store::idps::insert(conn, &row)?;
-    audit(conn, tenant_id, actor, "idp.added", &row)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpAdded, &row)?;
     Ok(row)
 }
 
@@ -253,44 +254,44 @@ pub fn add_guest_provider(
 pub fn federate(
     conn: &mut DbConn,
     sealer: &Sealer,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     spec: ProviderSpec,
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
     if let Some(old) = store::idps::upstream(conn, tenant_id)? {
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
-    let row = spec.into_row(sealer, tenant_id, ROLE_UPSTREAM);
+    let row = spec.into_row(sealer, tenant_id, IdpRole::Upstream);
     store::idps::insert(conn, &row)?;
-    store::tenants::set_auth_mode(conn, tenant_id, MODE_FEDERATED)?;
-    audit(conn, tenant_id, actor, "tenant.federated", &row)?;
+    store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Federated)?;
+    audit(conn, tenant_id, actor, AuditAction::TenantFederated, &row)?;
     Ok(row)
 }
 
 /// Back to local sign-in: the upstream is removed; provisioned members stay
 /// (without passwords until an administrator sets them).
-pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResult<()> {
+pub fn unfederate(conn: &mut DbConn, tenant_id: &TenantId, actor: &str) -> StoreResult<()> {
     if let Some(old) = store::idps::upstream(conn, tenant_id)? {
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
-    store::tenants::set_auth_mode(conn, tenant_id, MODE_LOCAL)?;
-    store::audit::record(conn, tenant_id, actor, "tenant.local", None, None)
+    store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Local)?;
+    store::audit::record(conn, tenant_id, actor, AuditAction::TenantLocal, None, None)
 }
 
 /// Removes a guest home. Guests who redeemed with it can no longer sign in
 /// until their redemption is reset.
 pub fn remove_guest_provider(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     actor: &str,
 ) -> StoreResult<bool> {
-    let Some(idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    let Some(idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == IdpRole::Guests)
     else {
         return Ok(false);
     };
     store::idps::delete(conn, tenant_id, id)?;
-    audit(conn, tenant_id, actor, "idp.removed", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpRemoved, &idp)?;
     Ok(true)
 }
 
@@ -300,12 +301,13 @@ pub fn update_guest_provider(
     conn: &mut DbConn,
     sealer: &Sealer,
     policy: &EgressPolicy,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     patch: ProviderPatch,
     actor: &str,
 ) -> Result<Option<IdentityProvider>, ProviderError> {
-    let Some(mut idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    let Some(mut idp) =
+        store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == IdpRole::Guests)
     else {
         return Ok(None);
     };
@@ -328,7 +330,7 @@ pub fn update_guest_provider(
             .email_verified_trusted
             .unwrap_or(idp.email_verified_trusted),
     }
-    .validated_for(ROLE_GUESTS, policy)
+    .validated_for(IdpRole::Guests, policy)
     .map_err(ProviderError::Invalid)?;
     check_domains_free(conn, tenant_id, &spec.domains, Some(&idp.id))?;
     match patch.client_secret {
@@ -347,7 +349,7 @@ pub fn update_guest_provider(
     idp.name_claim = spec.name_claim;
     idp.email_verified_trusted = spec.email_verified_trusted;
     store::idps::update(conn, &idp)?;
-    audit(conn, tenant_id, actor, "idp.updated", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpUpdated, &idp)?;
     Ok(Some(idp))
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::home::{self, Home, HomeIdentity, Purpose, Upstream};
 use crate::crypto::token_hash;
-use crate::domain::{EffectiveStatus, Email, IdentitySource, TargetKind};
+use crate::domain::{AuditAction, EffectiveStatus, Email, IdentitySource, TargetKind};
 use crate::login::csrf;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -116,7 +116,7 @@ pub async fn get_invite(
     req: HttpRequest,
 ) -> PageResult<HttpResponse> {
     let (slug, token) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     let invitation = pending_invitation(&state, &ctx, &token).await?;
     let home = home_of(&state, &ctx, &invitation.email).await?;
     let base = routes::tenant_path(&ctx.tenant.slug);
@@ -150,7 +150,7 @@ pub async fn post_invite(
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, token) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
@@ -314,7 +314,7 @@ pub async fn complete(
                 c,
                 &tenant_id,
                 &format!("guest:{}", invitation.guest_user_id),
-                "invitation.redeemed",
+                AuditAction::InvitationRedeemed,
                 Some(&invitation.email),
                 Some(&format!(
                     "home {} subject {}",
@@ -347,7 +347,7 @@ pub async fn complete(
                     c,
                     &tenant_id,
                     "system",
-                    "invitation.redemption_refused",
+                    AuditAction::InvitationRedemptionRefused,
                     Some(&id),
                     Some(&detail),
                 )

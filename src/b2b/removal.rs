@@ -2,7 +2,7 @@
 //! takes effect at once. Sessions end, grants are revoked (refresh tokens die,
 //! introspection reports access tokens inactive), and it is audited.
 
-use crate::domain::UserStatus;
+use crate::domain::{AuditAction, GuestAction, TenantId, UserStatus};
 use crate::store::users::User;
 use crate::store::{self, DbConn, StoreError};
 
@@ -18,7 +18,7 @@ pub enum RemovalError {
     Store(#[from] StoreError),
 }
 
-fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), StoreError> {
+fn cut_off(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> Result<(), StoreError> {
     store::sessions::revoke_all_for_user(conn, tenant_id, user_id)?;
     store::codes::revoke_user_grants(conn, tenant_id, user_id)?;
     Ok(())
@@ -26,7 +26,7 @@ fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), Stor
 
 pub fn find_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email_or_id: &str,
 ) -> Result<User, RemovalError> {
     let email = email_or_id.trim().to_ascii_lowercase();
@@ -36,9 +36,25 @@ pub fn find_user(
     }
 }
 
+/// Blocks, unblocks or removes `user`: the one dispatch shared by the API,
+/// the portal and the CLI.
+pub fn apply(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    actor: &str,
+    user: &User,
+    action: GuestAction,
+) -> Result<(), RemovalError> {
+    match action {
+        GuestAction::Block => block(conn, tenant_id, actor, user),
+        GuestAction::Unblock => unblock(conn, tenant_id, actor, user),
+        GuestAction::Remove => remove(conn, tenant_id, actor, user),
+    }
+}
+
 pub fn block(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -48,7 +64,7 @@ pub fn block(
         conn,
         tenant_id,
         actor,
-        "user.blocked",
+        AuditAction::UserBlocked,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -57,7 +73,7 @@ pub fn block(
 
 pub fn unblock(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -66,7 +82,7 @@ pub fn unblock(
         conn,
         tenant_id,
         actor,
-        "user.unblocked",
+        AuditAction::UserUnblocked,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -76,7 +92,7 @@ pub fn unblock(
 /// Deletes the user object; everything it held goes with it.
 pub fn remove(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -89,7 +105,7 @@ pub fn remove(
         conn,
         tenant_id,
         actor,
-        "user.removed",
+        AuditAction::UserRemoved,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -99,7 +115,7 @@ pub fn remove(
 /// Revokes a pending invitation; its link can no longer be redeemed.
 pub fn revoke_invitation(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     invitation_id: &str,
 ) -> Result<(), RemovalError> {
@@ -115,7 +131,7 @@ pub fn revoke_invitation(
         conn,
         tenant_id,
         actor,
-        "invitation.revoked",
+        AuditAction::InvitationRevoked,
         Some(&invitation.email),
         Some(invitation_id),
     )?;

@@ -55,7 +55,7 @@ pub async fn get_consent(
     req: HttpRequest,
     query: web::Query<ConsentQuery>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
     let base = routes::tenant_path(&ctx.tenant.slug);
     let Some(sess) = session::current(&state, &ctx, &req).await? else {
@@ -90,7 +90,7 @@ pub async fn post_consent(
     req: HttpRequest,
     form: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, AuthorizeError> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name).into());
     }

@@ -31,7 +31,7 @@ pub async fn post_password(
     req: HttpRequest,
     form: web::Form<PasswordForm>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let name = ctx.tenant.display_name.clone();
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&name));

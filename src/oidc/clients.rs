@@ -4,8 +4,27 @@
 //! serves them like registered apps.
 
 use super::routes;
+use crate::domain::TenantId;
 use crate::store::apps::Client;
 use crate::store::{self, StoreError, StoreResult};
+
+/// The built-in client `client_id` names in this tenant, if any: the portal,
+/// or another tenant here by its issuer URL (the tenant directory's
+/// [`Protocol::built_in_client`](crate::tokens::Protocol)).
+pub fn built_in(
+    conn: &mut store::DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    public_url: &str,
+) -> StoreResult<Option<Client>> {
+    if client_id == PORTAL_CLIENT_ID {
+        return portal(conn, tenant_id, public_url);
+    }
+    match crate::tokens::context::sibling_slug(public_url, client_id) {
+        Some(slug) => sibling(conn, tenant_id, client_id, slug),
+        None => Ok(None),
+    }
+}
 
 /// The portal's client id in every tenant.
 pub const PORTAL_CLIENT_ID: &str = "portico-portal";
@@ -15,22 +34,22 @@ pub const PORTAL_CLIENT_ID: &str = "portico-portal";
 /// it is public (PKCE), and its only redirect URI is its `/callback/home`.
 pub fn sibling(
     conn: &mut store::DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     client_id: &str,
     slug: &str,
 ) -> StoreResult<Option<Client>> {
     let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
         return Ok(None);
     };
-    if sibling.id == tenant_id {
+    if sibling.id == *tenant_id {
         return Ok(None);
     }
     let callback =
         crate::domain::RedirectUri::parse(&format!("{client_id}{}", routes::HOME_CALLBACK))
             .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
-        id: sibling.id.clone(),
-        tenant_id: tenant_id.to_owned(),
+        id: sibling.id.to_string(),
+        tenant_id: tenant_id.as_str().to_owned(),
         client_id: client_id.to_owned(),
         name: sibling.display_name,
         client_type: crate::domain::ClientType::Public,
@@ -48,7 +67,7 @@ pub fn sibling(
 /// redirect URI is the tenant's `/admin/signed-in`.
 pub fn portal(
     conn: &mut store::DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     public_url: &str,
 ) -> StoreResult<Option<Client>> {
     let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
@@ -62,7 +81,7 @@ pub fn portal(
     .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
         id: PORTAL_CLIENT_ID.to_owned(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         client_id: PORTAL_CLIENT_ID.to_owned(),
         name: "Portico admin portal".to_owned(),
         client_type: crate::domain::ClientType::Public,

@@ -52,7 +52,7 @@ pub async fn post_introspect(
         let may_read = |owner: &str| {
             owner == client.client_id || client.permissions.contains(&Permission::TokensIntrospect)
         };
-        return match access::validate(&state, &ctx, &token).await {
+        return match access::validate(&state.db, &state.tenants, &ctx, &token).await {
             Ok(claims) if !may_read(&claims.client_id) => Ok(inactive()),
             Ok(claims) => {
                 let mut body = serde_json::to_value(&claims).unwrap_or_default();

@@ -20,6 +20,13 @@ use error::{ErrorCode, OAuthError};
 use crate::state::AppState;
 use crate::tokens::TenantContext;
 
+/// What this layer tells the tenant directory (see [`crate::tokens::Protocol`]).
+pub const PROTOCOL: crate::tokens::Protocol = crate::tokens::Protocol {
+    issuer_url: routes::issuer_url,
+    discovery: discovery::document,
+    built_in_client: clients::built_in,
+};
+
 /// The tenant named in the path, or a 404 protocol error.
 pub async fn tenant(state: &AppState, slug: &str) -> Result<Arc<TenantContext>, OAuthError> {
     state.tenants.get(slug).await?.ok_or_else(|| {

@@ -48,7 +48,7 @@ async fn userinfo(
         (Some(t), None) | (None, Some(t)) => t.to_owned(),
         (None, None) => return Err(invalid("no access token".into())),
     };
-    let claims = access::validate(state, &ctx, &token)
+    let claims = access::validate(&state.db, &state.tenants, &ctx, &token)
         .await
         .map_err(|e| match e {
             AccessError::Invalid(d) => invalid(d),

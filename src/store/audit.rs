@@ -1,9 +1,11 @@
 //! Audit log: who did what to whom, per tenant.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::audit_events;
 use super::{DbConn, StoreResult, new_id, now};
+use crate::domain::AuditAction;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = audit_events)]
@@ -12,26 +14,27 @@ pub struct AuditEvent {
     pub tenant_id: String,
     pub at: chrono::NaiveDateTime,
     pub actor: String,
-    pub action: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub action: AuditAction,
     pub target: Option<String>,
     pub detail: Option<String>,
 }
 
 pub fn record(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     target: Option<&str>,
     detail: Option<&str>,
 ) -> StoreResult<()> {
     diesel::insert_into(audit_events::table)
         .values(AuditEvent {
             id: new_id(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             at: now(),
             actor: actor.to_owned(),
-            action: action.to_owned(),
+            action,
             target: target.map(str::to_owned),
             detail: detail.map(str::to_owned),
         })
@@ -39,9 +42,9 @@ pub fn record(
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId, limit: i64) -> StoreResult<Vec<AuditEvent>> {
     Ok(audit_events::table
-        .filter(audit_events::tenant_id.eq(tenant_id))
+        .filter(audit_events::tenant_id.eq(tenant_id.as_str()))
         .order(audit_events::at.desc())
         .limit(limit)
         .select(AuditEvent::as_select())

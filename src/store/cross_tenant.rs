@@ -1,15 +1,16 @@
 //! Cross-tenant access rows: `(tenant, direction, partner)` → allowed; the
 //! partner `*` holds the direction's default.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::cross_tenant_access;
 use super::{DbConn, StoreResult, now};
 use crate::domain::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 
-pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<CrossTenantAccess> {
+pub fn get(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<CrossTenantAccess> {
     let rows: Vec<(String, String, bool)> = cross_tenant_access::table
-        .filter(cross_tenant_access::tenant_id.eq(tenant_id))
+        .filter(cross_tenant_access::tenant_id.eq(tenant_id.as_str()))
         .select((
             cross_tenant_access::direction,
             cross_tenant_access::partner,
@@ -37,9 +38,15 @@ pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<CrossTenantAccess>
     Ok(settings)
 }
 
-pub fn put(conn: &mut DbConn, tenant_id: &str, settings: &CrossTenantAccess) -> StoreResult<()> {
-    diesel::delete(cross_tenant_access::table.filter(cross_tenant_access::tenant_id.eq(tenant_id)))
-        .execute(conn)?;
+pub fn put(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    settings: &CrossTenantAccess,
+) -> StoreResult<()> {
+    diesel::delete(
+        cross_tenant_access::table.filter(cross_tenant_access::tenant_id.eq(tenant_id.as_str())),
+    )
+    .execute(conn)?;
     for (direction, d) in [
         ("inbound", &settings.inbound),
         ("outbound", &settings.outbound),
@@ -49,7 +56,7 @@ pub fn put(conn: &mut DbConn, tenant_id: &str, settings: &CrossTenantAccess) -> 
         for (partner, access) in entries {
             diesel::insert_into(cross_tenant_access::table)
                 .values((
-                    cross_tenant_access::tenant_id.eq(tenant_id),
+                    cross_tenant_access::tenant_id.eq(tenant_id.as_str()),
                     cross_tenant_access::direction.eq(direction),
                     cross_tenant_access::partner.eq(partner),
                     cross_tenant_access::allowed.eq(access == Access::Allow),

@@ -2,20 +2,20 @@
 //! listed domains (role `guests`) and the one upstream of a federated tenant
 //! (role `upstream`). The client secret is stored sealed, never in clear.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::identity_providers;
 use super::{DbConn, StoreResult};
-
-pub const ROLE_GUESTS: &str = "guests";
-pub const ROLE_UPSTREAM: &str = "upstream";
+use crate::domain::IdpRole;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = identity_providers)]
 pub struct IdentityProvider {
     pub id: String,
     pub tenant_id: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: IdpRole,
     pub display_name: String,
     pub issuer: String,
     pub client_id: String,
@@ -48,22 +48,26 @@ impl IdentityProvider {
 
 pub fn insert(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<()> {
     diesel::insert_into(identity_providers::table)
-        .values(idp)
+        .values(idp.clone())
         .execute(conn)?;
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<IdentityProvider>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
         .order(identity_providers::created_at.asc())
         .select(IdentityProvider::as_select())
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<IdentityProvider>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    id: &str,
+) -> StoreResult<Option<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
         .filter(identity_providers::id.eq(id))
         .select(IdentityProvider::as_select())
         .first(conn)
@@ -73,38 +77,38 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<
 /// The tenant's guest home for an email domain: the first configured match.
 pub fn for_domain(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     domain: &str,
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
         .into_iter()
-        .find(|idp| idp.role == ROLE_GUESTS && idp.serves_domain(domain)))
+        .find(|idp| idp.role == IdpRole::Guests && idp.serves_domain(domain)))
 }
 
 /// The tenant's guest home with this issuer (sign-in after redemption).
 pub fn for_issuer(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     issuer: &str,
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
         .into_iter()
-        .find(|idp| idp.role == ROLE_GUESTS && idp.issuer == issuer))
+        .find(|idp| idp.role == IdpRole::Guests && idp.issuer == issuer))
 }
 
-pub fn upstream(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<IdentityProvider>> {
+pub fn upstream(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Option<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
-        .filter(identity_providers::role.eq(ROLE_UPSTREAM))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
+        .filter(identity_providers::role.eq(IdpRole::Upstream.as_str()))
         .select(IdentityProvider::as_select())
         .first(conn)
         .optional()?)
 }
 
-pub fn delete(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     Ok(diesel::delete(
         identity_providers::table
-            .filter(identity_providers::tenant_id.eq(tenant_id))
+            .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
             .filter(identity_providers::id.eq(id)),
     )
     .execute(conn)?

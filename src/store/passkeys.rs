@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 
+use crate::domain::TenantId;
+
 use super::schema::{passkey_ceremonies, passkeys};
 use super::{DbConn, StoreError, StoreResult, new_id, now};
 
@@ -31,10 +33,14 @@ pub struct NewPasskey<'a> {
 
 /// Registers a credential; a credential id already registered in this tenant
 /// is a conflict (WebAuthn §7.1 step 22: one credential, one account).
-pub fn insert(conn: &mut DbConn, tenant_id: &str, new: NewPasskey<'_>) -> StoreResult<PasskeyRow> {
+pub fn insert(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    new: NewPasskey<'_>,
+) -> StoreResult<PasskeyRow> {
     let row = PasskeyRow {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         user_id: new.user_id.to_owned(),
         name: new.name.to_owned(),
         credential_id: new.credential_id.to_owned(),
@@ -52,11 +58,11 @@ pub fn insert(conn: &mut DbConn, tenant_id: &str, new: NewPasskey<'_>) -> StoreR
 /// A user's passkeys, oldest first.
 pub fn list_for_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
 ) -> StoreResult<Vec<PasskeyRow>> {
     Ok(passkeys::table
-        .filter(passkeys::tenant_id.eq(tenant_id))
+        .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
         .filter(passkeys::user_id.eq(user_id))
         .order(passkeys::created_at.asc())
         .select(PasskeyRow::as_select())
@@ -66,12 +72,12 @@ pub fn list_for_user(
 /// The user's passkey with this credential id, if it is theirs.
 pub fn find_for_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     credential_id: &str,
 ) -> StoreResult<Option<PasskeyRow>> {
     Ok(passkeys::table
-        .filter(passkeys::tenant_id.eq(tenant_id))
+        .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
         .filter(passkeys::user_id.eq(user_id))
         .filter(passkeys::credential_id.eq(credential_id))
         .select(PasskeyRow::as_select())
@@ -83,13 +89,13 @@ pub fn find_for_user(
 /// counter and backup state) and when it was used.
 pub fn record_use(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     credential: &str,
 ) -> StoreResult<()> {
     diesel::update(
         passkeys::table
-            .filter(passkeys::tenant_id.eq(tenant_id))
+            .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
             .filter(passkeys::id.eq(id)),
     )
     .set((
@@ -103,12 +109,12 @@ pub fn record_use(
 /// Removes one of the user's passkeys; returns its name when it existed.
 pub fn remove(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     id: &str,
 ) -> StoreResult<Option<String>> {
     let scope = passkeys::table
-        .filter(passkeys::tenant_id.eq(tenant_id))
+        .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
         .filter(passkeys::user_id.eq(user_id))
         .filter(passkeys::id.eq(id));
     let name = scope
@@ -124,21 +130,21 @@ pub fn remove(
 /// Removes every passkey of a user (an administrator's factor reset).
 pub fn remove_all_for_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
 ) -> StoreResult<usize> {
     Ok(diesel::delete(
         passkeys::table
-            .filter(passkeys::tenant_id.eq(tenant_id))
+            .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
             .filter(passkeys::user_id.eq(user_id)),
     )
     .execute(conn)?)
 }
 
 /// How many passkeys a user has (whether they have a factor here).
-pub fn count_for_user(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<i64> {
+pub fn count_for_user(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<i64> {
     Ok(passkeys::table
-        .filter(passkeys::tenant_id.eq(tenant_id))
+        .filter(passkeys::tenant_id.eq(tenant_id.as_str()))
         .filter(passkeys::user_id.eq(user_id))
         .count()
         .get_result(conn)?)
@@ -182,9 +188,13 @@ pub fn begin(conn: &mut DbConn, ceremony: &Ceremony) -> StoreResult<()> {
 }
 
 /// Removes and returns an unexpired ceremony: each challenge is answered once.
-pub fn take(conn: &mut DbConn, tenant_id: &str, id_hash: &str) -> StoreResult<Option<Ceremony>> {
+pub fn take(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    id_hash: &str,
+) -> StoreResult<Option<Ceremony>> {
     let scope = passkey_ceremonies::table
-        .filter(passkey_ceremonies::tenant_id.eq(tenant_id))
+        .filter(passkey_ceremonies::tenant_id.eq(tenant_id.as_str()))
         .filter(passkey_ceremonies::id_hash.eq(id_hash));
     let ceremony = scope.select(Ceremony::as_select()).first(conn).optional()?;
     if ceremony.is_some() {

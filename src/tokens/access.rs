@@ -3,10 +3,9 @@
 //! nothing behind the token was revoked since it was issued.
 
 use super::claims::AccessTokenClaims;
-use super::context::TenantContext;
+use super::context::{TenantContext, TenantDirectory};
 use super::verify::{VerifyError, verify};
-use crate::state::AppState;
-use crate::store::{self, StoreError};
+use crate::store::{self, Db, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
@@ -18,7 +17,8 @@ pub enum AccessError {
 
 /// The claims of a live access token issued by `ctx`'s tenant.
 pub async fn validate(
-    state: &AppState,
+    db: &Db,
+    tenants: &TenantDirectory,
     ctx: &TenantContext,
     token: &str,
 ) -> Result<AccessTokenClaims, AccessError> {
@@ -26,8 +26,7 @@ pub async fn validate(
         Ok(c) => c,
         Err(VerifyError::UnknownKey) => {
             // The key may have been rotated through another replica.
-            let fresh = state
-                .tenants
+            let fresh = tenants
                 .reload(&ctx.tenant.slug)
                 .await?
                 .ok_or_else(|| AccessError::Invalid("tenant vanished".into()))?;
@@ -36,7 +35,7 @@ pub async fn validate(
         }
         Err(e) => return Err(AccessError::Invalid(e.to_string())),
     };
-    if claims.aud != ctx.issuer || claims.tid != ctx.tenant.id {
+    if claims.aud != ctx.issuer || claims.tid != ctx.tenant.id.as_str() {
         return Err(AccessError::Invalid("token is for another audience".into()));
     }
     let tenant_id = ctx.tenant.id.clone();
@@ -46,8 +45,7 @@ pub async fn validate(
         claims.sub.clone(),
         claims.client_id.clone(),
     );
-    let live = state
-        .db
+    let live = db
         .read(move |c| {
             if store::codes::access_token_revoked(c, &tenant_id, &jti)? {
                 return Ok(false);

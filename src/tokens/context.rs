@@ -2,6 +2,7 @@
 //! signing key, published verification keys, JWKS), cached for a short TTL so
 //! a key rotated through any replica is picked up by all without a restart.
 
+use crate::domain::TenantId;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,10 +13,9 @@ use parking_lot::RwLock;
 
 use super::keys::{self, SigningAlg, SigningKey};
 use crate::domain::TenantSlug;
-use crate::oidc::clients;
 use crate::store::apps::Client;
 use crate::store::tenants::Tenant;
-use crate::store::{self, Db, StoreError, StoreResult};
+use crate::store::{self, Db, DbConn, StoreError, StoreResult};
 
 pub struct VerificationKey {
     pub kid: String,
@@ -56,12 +56,32 @@ struct CachedClient {
     client: Arc<Client>,
 }
 
+/// What the protocol layer (`oidc/`) tells the directory, wired at startup so
+/// that `tokens/` depends on nothing above the store: a tenant's issuer URL,
+/// its discovery document, and the clients every tenant has without
+/// registering them.
+#[derive(Clone, Copy)]
+pub struct Protocol {
+    /// The issuer URL of a slug under a public URL.
+    pub issuer_url: fn(public_url: &str, slug: &str) -> String,
+    /// The discovery document of an issuer signing with `alg`, serialised.
+    pub discovery: fn(issuer: &str, alg: SigningAlg) -> String,
+    /// A client the tenant has without registering it, if `client_id` names one.
+    pub built_in_client: fn(
+        conn: &mut DbConn,
+        tenant_id: &TenantId,
+        client_id: &str,
+        public_url: &str,
+    ) -> StoreResult<Option<Client>>,
+}
+
 pub struct TenantDirectory {
     db: Db,
+    protocol: Protocol,
     public_url: String,
     ttl: Duration,
     tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
-    clients: RwLock<HashMap<(String, String), CachedClient>>,
+    clients: RwLock<HashMap<(TenantId, String), CachedClient>>,
     stale_served: Option<prometheus::IntCounterVec>,
 }
 
@@ -74,9 +94,10 @@ pub fn sibling_slug<'a>(public_url: &str, url: &'a str) -> Option<&'a str> {
 }
 
 impl TenantDirectory {
-    pub fn new(db: Db, public_url: &str, ttl: Duration) -> TenantDirectory {
+    pub fn new(db: Db, protocol: Protocol, public_url: &str, ttl: Duration) -> TenantDirectory {
         TenantDirectory {
             db,
+            protocol,
             public_url: public_url.trim_end_matches('/').to_owned(),
             ttl,
             tenants: RwLock::default(),
@@ -113,7 +134,7 @@ impl TenantDirectory {
     }
 
     pub fn issuer_for(&self, slug: &str) -> String {
-        crate::oidc::routes::issuer_url(&self.public_url, slug)
+        (self.protocol.issuer_url)(&self.public_url, slug)
     }
 
     /// The slug, when `url` is the issuer URL of a tenant slug on this server
@@ -207,7 +228,7 @@ impl TenantDirectory {
         }
         let issuer = self.issuer_for(&tenant.slug);
         Ok(TenantContext {
-            discovery: crate::oidc::discovery::document(&issuer, signing.alg),
+            discovery: (self.protocol.discovery)(&issuer, signing.alg),
             issuer,
             tenant,
             signing,
@@ -222,7 +243,7 @@ impl TenantDirectory {
     /// memory, and one longer than any client id here is not even looked up.
     pub async fn client(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         client_id: &str,
     ) -> StoreResult<Option<Arc<Client>>> {
         // Registered client ids are short; a sibling tenant's is its issuer URL.
@@ -244,20 +265,14 @@ impl TenantDirectory {
         self.or_stale(fresh, cached, "client")
     }
 
-    async fn load_client(&self, key: &(String, String)) -> StoreResult<Option<Arc<Client>>> {
-        let client_id = key.1.as_str();
+    async fn load_client(&self, key: &(TenantId, String)) -> StoreResult<Option<Arc<Client>>> {
         let (t, c) = key.clone();
-        let sibling = self.slug_of_issuer(client_id).map(str::to_owned);
-        let public_url = self.public_url.clone();
+        let (public_url, built_in) = (self.public_url.clone(), self.protocol.built_in_client);
         let client = self
             .db
             .read(move |conn| match store::apps::find(conn, &t, &c)? {
                 Some(client) => Ok(Some(client)),
-                None if c == clients::PORTAL_CLIENT_ID => clients::portal(conn, &t, &public_url),
-                None => match &sibling {
-                    Some(slug) => clients::sibling(conn, &t, &c, slug),
-                    None => Ok(None),
-                },
+                None => built_in(conn, &t, &c, &public_url),
             })
             .await?
             .map(Arc::new);

@@ -7,5 +7,5 @@ pub mod context;
 pub mod keys;
 pub mod verify;
 
-pub use context::{TenantContext, TenantDirectory};
+pub use context::{Protocol, TenantContext, TenantDirectory};
 pub use keys::{SigningAlg, SigningKey};

@@ -2,13 +2,14 @@
 //! relying party, must refuse each forgery and leave the invitation pending.
 //! The fake home is a real HTTP server speaking just enough OIDC.
 
-use portico::domain::ExternalState;
+use portico::domain::{ExternalState, FlowPurpose};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderSpec};
 use portico::crypto::token_hash;
+use portico::domain::IdpRole;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
@@ -89,8 +90,14 @@ fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let home = Arc::new(FakeHome {
         base,
-        published: SigningKey::from_row(&good.into_row("fake")).unwrap(),
-        unpublished: SigningKey::from_row(&bad.into_row("fake")).unwrap(),
+        published: SigningKey::from_row(
+            &good.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
+        unpublished: SigningKey::from_row(
+            &bad.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
         jwks,
         forgery: Mutex::new(Forgery::None),
         audience: audience.to_owned(),
@@ -148,8 +155,8 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         let at = store::now();
         let flow = store::flows::HomeFlow {
             state_hash: token_hash(&state),
-            tenant_id: tenant.id.clone(),
-            purpose: "redeem".into(),
+            tenant_id: tenant.id.to_string(),
+            purpose: FlowPurpose::Redeem,
             home_issuer: base.clone(),
             nonce: "good-nonce".into(),
             pkce_verifier: "v".repeat(43),
@@ -208,7 +215,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         name_claim: "name".into(),
         email_verified_trusted: false,
     }
-    .validated("upstream")
+    .validated(IdpRole::Upstream)
     .unwrap();
     b.app
         .db

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::b2b::invitation::Inviter;
 use crate::crypto::random_token;
+use crate::domain::Role;
 use crate::login::{csrf, session};
 use crate::oidc::clients::PORTAL_CLIENT_ID;
 use crate::oidc::routes;
@@ -51,7 +52,7 @@ pub(super) async fn portal_user(
     let Some(user) = user.filter(|u| u.is_usable()) else {
         return Ok(Access::SignIn(sign_in_redirect(ctx)));
     };
-    let is_admin = roles.iter().any(|r| r == "admin");
+    let is_admin = roles.contains(&Role::Admin);
     Ok(Access::SignedIn(PortalUser {
         email: user.email.clone(),
         is_admin,
@@ -94,7 +95,7 @@ pub(super) async fn form_caller(
     req: &HttpRequest,
     csrf_token: &str,
 ) -> PageResult<Result<(std::sync::Arc<TenantContext>, PortalUser), HttpResponse>> {
-    let ctx = tenant_page(state, slug).await?;
+    let ctx = tenant_page(&state.tenants, slug).await?;
     if !csrf::verify(req, csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
@@ -108,7 +109,7 @@ pub async fn get_signed_in(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     Ok(see_other(
         &format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)),
         Vec::new(),

@@ -66,7 +66,7 @@ pub async fn get_admin(
     req: HttpRequest,
     query: web::Query<NoticeQuery>,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let user = match portal_user(&state, &ctx, &req).await? {
         Access::SignedIn(u) => u,
         Access::SignIn(redirect) => return Ok(redirect),

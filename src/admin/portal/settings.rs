@@ -3,6 +3,7 @@
 //! settings, saved and audited through the same functions as the API and the
 //! CLI (`b2b::policy::save`, `b2b::cross_tenant::save`).
 
+use crate::domain::TenantId;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -12,9 +13,10 @@ use super::back_to_admin;
 use super::dashboard::page;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
+use crate::domain::IdpRole;
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
-use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
+use crate::store::idps::IdentityProvider;
 use crate::tokens::TenantContext;
 
 /// What the settings forms and the sign-in section show (administrators).
@@ -31,7 +33,8 @@ pub(super) struct SettingsView {
     pub(super) inbound_block: String,
     pub(super) outbound_allow: String,
     pub(super) outbound_block: String,
-    pub(super) auth_mode: String,
+    /// Members sign in at the upstream (`auth_mode` federated).
+    pub(super) federated: bool,
     pub(super) upstream: Option<String>,
     /// (name, issuer, domains, how its emails count as verified) of each
     /// guest identity provider.
@@ -77,14 +80,14 @@ impl SettingsView {
             inbound_block: listed(&access.inbound, Access::Block),
             outbound_allow: listed(&access.outbound, Access::Allow),
             outbound_block: listed(&access.outbound, Access::Block),
-            auth_mode: ctx.tenant.auth_mode.clone(),
+            federated: ctx.tenant.auth_mode.signs_in_upstream(),
             upstream: idps
                 .iter()
-                .find(|i| i.role == ROLE_UPSTREAM)
+                .find(|i| i.role == IdpRole::Upstream)
                 .map(|i| format!("{} ({}; {})", i.display_name, i.issuer, email_trust(i))),
             providers: idps
                 .iter()
-                .filter(|i| i.role == ROLE_GUESTS)
+                .filter(|i| i.role == IdpRole::Guests)
                 .map(|i| {
                     (
                         i.display_name.clone(),
@@ -233,7 +236,7 @@ async fn save_form<T: Send + 'static>(
     csrf_token: &str,
     parsed: Result<T, String>,
     (what, notice): (&str, &str),
-    save: fn(&mut crate::store::DbConn, &str, &T, &str) -> crate::store::StoreResult<()>,
+    save: fn(&mut crate::store::DbConn, &TenantId, &T, &str) -> crate::store::StoreResult<()>,
 ) -> PageResult<HttpResponse> {
     let (ctx, user) = match form_caller(state, slug, req, csrf_token).await? {
         Ok(signed_in) => signed_in,

@@ -10,6 +10,7 @@ use webauthn_rs::prelude::{
 
 use super::fragments::PasskeyManager;
 use super::{Bound, PasskeyError, PasskeyResult, Purpose};
+use crate::domain::AuditAction;
 use crate::login::{csrf, session};
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -37,7 +38,7 @@ pub async fn get_passkeys(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> PageResult<HttpResponse> {
-    let ctx = tenant_page(&state, &path).await?;
+    let ctx = tenant_page(&state.tenants, &path).await?;
     let Some(sess) = session::current(&state, &ctx, &req).await? else {
         return Err(not_signed_in(&ctx.tenant.display_name));
     };
@@ -223,7 +224,7 @@ pub async fn post_register_finish(
                 c,
                 &tenant_id,
                 &who,
-                "mfa.passkey_added",
+                AuditAction::PasskeyAdded,
                 Some(&user_id),
                 Some(&kept_name),
             )?;
@@ -257,7 +258,7 @@ pub async fn post_remove(
     form: web::Form<RemoveForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let ctx = tenant_page(&state, &slug).await?;
+    let ctx = tenant_page(&state.tenants, &slug).await?;
     let name = ctx.tenant.display_name.clone();
     if !csrf::verify(&req, &form.csrf_token) {
         return Err(PageError::csrf(&name));
@@ -279,7 +280,7 @@ pub async fn post_remove(
                 c,
                 &tenant_id,
                 &who,
-                "mfa.passkey_removed",
+                AuditAction::PasskeyRemoved,
                 Some(&user_id),
                 Some(&removed),
             )?;

@@ -179,7 +179,7 @@ pub async fn checked<'a>(
     slug: &str,
     req: &HttpRequest,
 ) -> PasskeyResult<(&'a Webauthn, std::sync::Arc<TenantContext>)> {
-    let ctx = crate::pages::tenant_page(state, slug).await?;
+    let ctx = crate::pages::tenant_page(&state.tenants, slug).await?;
     let token = req
         .headers()
         .get(CSRF_HEADER)
@@ -210,7 +210,7 @@ pub async fn begin(
     let at = store::now();
     let ceremony = Ceremony {
         id_hash: token_hash(&token),
-        tenant_id: ctx.tenant.id.clone(),
+        tenant_id: ctx.tenant.id.as_str().to_owned(),
         purpose: purpose.as_str().to_owned(),
         user_id: bound.user_id,
         session_id: bound.session_id,

@@ -15,7 +15,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::{Bound, PasskeyError, PasskeyResult, Purpose};
-use crate::domain::{Amr, AuthMethod};
+use crate::domain::{Amr, AuditAction, AuthMethod};
 use crate::login::session::{self, COOKIE as SESSION_COOKIE};
 use crate::oidc::authorize::resume::load_request;
 use crate::oidc::routes;
@@ -167,7 +167,7 @@ pub async fn post_signin_start(
     body: web::Json<StartBody>,
 ) -> PasskeyResult<HttpResponse> {
     let (webauthn, ctx) = super::checked(&state, &path, &req).await?;
-    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED {
+    if ctx.tenant.auth_mode == crate::domain::AuthMode::Federated {
         return Err(PasskeyError::new(
             StatusCode::BAD_REQUEST,
             "This organization signs in through its own identity provider.",
@@ -285,7 +285,7 @@ async fn used(
                 c,
                 &tenant_id,
                 &who,
-                "mfa.passkey_used",
+                AuditAction::PasskeyUsed,
                 Some(&user_id),
                 Some(&detail),
             )
@@ -351,7 +351,7 @@ async fn verified(
                             c,
                             &tenant_id,
                             &who,
-                            "mfa.passkey_clone_suspected",
+                            AuditAction::PasskeyCloneSuspected,
                             Some(&user_id),
                             Some(&name),
                         )

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use authenticator::SoftKey;
+use portico::domain::AuditAction;
 use portico::store;
 
 use crate::helpers::{
@@ -189,7 +190,7 @@ async fn id_token_after(
     tokens["id_token"].as_str().unwrap().to_owned()
 }
 
-fn audit_actions(app: &TestApp) -> Vec<String> {
+fn audit_actions(app: &TestApp) -> Vec<AuditAction> {
     let tenant = portico::admin::provision::tenant(&app.db, "contoso").unwrap();
     app.db
         .read_blocking(|c| store::audit::list(c, &tenant.id, 100))
@@ -222,14 +223,8 @@ async fn a_discoverable_passkey_signs_in_without_a_password_as_hwk_user_mfa() {
     let mut r = megan_with_a_passkey().await;
     assert_eq!(passwordless(&mut r).await, ["hwk", "mfa", "user"]);
     let actions = audit_actions(&r.app);
-    assert!(
-        actions.contains(&"mfa.passkey_added".to_owned()),
-        "{actions:?}"
-    );
-    assert!(
-        actions.contains(&"mfa.passkey_used".to_owned()),
-        "{actions:?}"
-    );
+    assert!(actions.contains(&AuditAction::PasskeyAdded), "{actions:?}");
+    assert!(actions.contains(&AuditAction::PasskeyUsed), "{actions:?}");
 }
 
 #[tokio::test]

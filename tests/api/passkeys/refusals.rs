@@ -9,6 +9,7 @@ use super::{
     megan_with_a_passkey, post_json, start,
 };
 use crate::helpers::{PASSWORD, TestApp, authorize_url};
+use portico::domain::AuditAction;
 use portico::store;
 use reqwest::StatusCode;
 
@@ -69,7 +70,7 @@ async fn assertions_with_a_wrong_origin_rp_id_signature_challenge_or_counter_are
     refused(finish(&r, &browser, &csrf, SIGNIN_FINISH, r.key.sign(&wrong)).await);
     let actions = audit_actions(&r.app);
     assert!(
-        actions.contains(&"mfa.passkey_clone_suspected".to_owned()),
+        actions.contains(&AuditAction::PasskeyCloneSuspected),
         "{actions:?}"
     );
 
@@ -166,7 +167,7 @@ async fn only_its_owner_removes_a_passkey_and_only_after_a_recent_sign_in() {
     );
     let page = r.app.text(&r.browser, "/t/contoso/account/passkeys").await;
     assert!(page.contains("You have no passkey yet."), "{page}");
-    assert!(audit_actions(&r.app).contains(&"mfa.passkey_removed".to_owned()));
+    assert!(audit_actions(&r.app).contains(&AuditAction::PasskeyRemoved));
 
     // The removed passkey signs nobody in.
     let (browser, csrf, req, _) = at_sign_in(&r).await;
