@@ -223,6 +223,35 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(login::pages::post_login)),
         )
         .service(post(&t(LOGIN_PASSWORD), login::password::post_password))
+        .service(get(&t(PASSKEYS), login::passkey::manage::get_passkeys))
+        .service(post(
+            &t(PASSKEY_REMOVE),
+            login::passkey::manage::post_remove,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_REGISTER_START),
+            login::passkey::manage::post_register_start,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_REGISTER_FINISH),
+            login::passkey::manage::post_register_finish,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_MFA_START),
+            login::passkey::signin::post_mfa_start,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_MFA_FINISH),
+            login::passkey::signin::post_mfa_finish,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_SIGNIN_START),
+            login::passkey::signin::post_signin_start,
+        ))
+        .service(passkey_json(
+            &t(PASSKEY_SIGNIN_FINISH),
+            login::passkey::signin::post_signin_finish,
+        ))
         .service(
             resource(&t(INVITE))
                 .route(web::get().to(b2b::redemption::get_invite))
@@ -357,6 +386,16 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     resource(path).route(web::post().to(handler))
+}
+
+/// A passkey endpoint: JSON in (its own bad-input answer), JSON out.
+fn passkey_json<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    post(path, handler).app_data(login::passkey::json_config())
 }
 
 /// `static/` next to the working directory, else the one in the source tree.

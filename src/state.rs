@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
+
 use crate::config::Settings;
 use crate::guard::hashing::PasswordHasher;
 use crate::guard::throttle::Throttle;
@@ -16,6 +18,8 @@ pub struct AppState {
     pub throttle: Throttle,
     pub hasher: PasswordHasher,
     pub metrics: Metrics,
+    /// The WebAuthn relying party (`None` when the public URL has no domain name).
+    pub webauthn: Option<Webauthn>,
 }
 
 impl AppState {
@@ -38,8 +42,31 @@ impl AppState {
                 settings.throttling.password_hash_queue,
             ),
             metrics,
+            webauthn: relying_party(&settings.public_url),
             settings,
             db,
         }))
+    }
+}
+
+/// How long a started ceremony may wait for its finish (the authenticator
+/// timeout the browser is given is the same).
+pub const CEREMONY_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The relying party of this server: its id is the public URL's host, its
+/// one origin the public URL's origin. `None` when the public URL has no
+/// domain name (WebAuthn §5.1.3: an IP address is no valid RP id), in which
+/// case passkeys are unavailable and their endpoints say so.
+pub fn relying_party(public_url: &str) -> Option<Webauthn> {
+    let origin = Url::parse(public_url).ok()?;
+    let host = origin.domain()?.to_owned();
+    let built = WebauthnBuilder::new(&host, &origin)
+        .and_then(|b| b.rp_name("Portico").timeout(CEREMONY_LIFETIME).build());
+    match built {
+        Ok(webauthn) => Some(webauthn),
+        Err(e) => {
+            tracing::warn!(error = %e, public_url, "passkeys unavailable for this public URL");
+            None
+        }
     }
 }

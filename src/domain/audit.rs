@@ -35,6 +35,10 @@ text_enum! {
         IdpRemoved = "idp.removed",
         PolicyUpdated = "policy.updated",
         CrossTenantAccessUpdated = "cross_tenant_access.updated",
+        PasskeyAdded = "mfa.passkey_added",
+        PasskeyRemoved = "mfa.passkey_removed",
+        PasskeyUsed = "mfa.passkey_used",
+        PasskeyCloneSuspected = "mfa.passkey_clone_suspected",
     }
 }
 

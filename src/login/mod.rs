@@ -5,5 +5,6 @@ pub mod consent;
 pub mod csrf;
 pub mod device;
 pub mod pages;
+pub mod passkey;
 pub mod password;
 pub mod session;

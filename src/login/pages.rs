@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::csrf;
+use super::passkey::fragments::PasskeySignIn;
 use crate::domain::Email;
 use crate::oidc::authorize::resume::load_request;
 use crate::oidc::routes;
@@ -22,6 +23,8 @@ struct EmailPage<'a> {
     req: &'a str,
     email: &'a str,
     error: Option<&'a str>,
+    /// "Sign in with a passkey", when this server has passkeys.
+    passkey: Option<super::passkey::fragments::PasskeySignIn>,
 }
 
 #[derive(Template)]
@@ -82,6 +85,7 @@ pub async fn get_login(
         req: &auth_request.id,
         email: auth_request.login_hint.as_deref().unwrap_or_default(),
         error: None,
+        passkey: PasskeySignIn::new(&state, &ctx, &token, &auth_request.id),
     };
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
 }
@@ -120,6 +124,7 @@ pub async fn post_login(
                 req: &auth_request.id,
                 email: &form.email,
                 error: Some("Enter a valid email address."),
+                passkey: PasskeySignIn::new(&state, &ctx, &form.csrf_token, &auth_request.id),
             };
             return Ok(render(StatusCode::BAD_REQUEST, &page, Vec::new()));
         }

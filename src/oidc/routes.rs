@@ -18,6 +18,16 @@ pub const HOME_CALLBACK: &str = "/callback/home";
 pub const MY_APPS: &str = "/myapps";
 pub const PASSCODE: &str = "/passcode/{id}";
 pub const PASSCODE_RESEND: &str = "/passcode/{id}/resend";
+/// Passkeys (WebAuthn): the account's list, registration, and the two ways
+/// to sign in with one (second factor, passwordless).
+pub const PASSKEYS: &str = "/account/passkeys";
+pub const PASSKEY_REGISTER_START: &str = "/account/passkeys/register/start";
+pub const PASSKEY_REGISTER_FINISH: &str = "/account/passkeys/register/finish";
+pub const PASSKEY_REMOVE: &str = "/account/passkeys/{id}/remove";
+pub const PASSKEY_MFA_START: &str = "/login/mfa/passkey/start";
+pub const PASSKEY_MFA_FINISH: &str = "/login/mfa/passkey/finish";
+pub const PASSKEY_SIGNIN_START: &str = "/login/passkey/start";
+pub const PASSKEY_SIGNIN_FINISH: &str = "/login/passkey/finish";
 
 /// Discovery metadata names (OIDC Discovery §3, RFC 8414 §2) and their paths.
 pub const ADVERTISED: &[(&str, &str)] = &[

@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod keys;
 pub mod outbox;
 pub mod passcodes;
+pub mod passkeys;
 pub mod policies;
 pub mod schema;
 pub mod sessions;

@@ -348,6 +348,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        name -> Text,
+        credential_id -> Text,
+        credential -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (id_hash) {
+        id_hash -> Text,
+        tenant_id -> Text,
+        purpose -> Text,
+        user_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        auth_request_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -378,4 +405,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     collaboration_policies,
     authentication_policies,
     cross_tenant_access,
+    passkeys,
+    passkey_ceremonies,
 );

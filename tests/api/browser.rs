@@ -15,13 +15,13 @@ use crate::helpers::{PASSWORD, authorize_url, jwt_payload, query_param, redeem, 
 
 /// Kills chromedriver and the chromium it started (its own process group),
 /// even when the test panics, so nothing is left holding the test's pipes.
-struct ChromeDriver {
+pub(crate) struct ChromeDriver {
     child: Child,
     port: u16,
 }
 
 impl ChromeDriver {
-    fn start(binary: &PathBuf) -> ChromeDriver {
+    pub(crate) fn start(binary: &PathBuf) -> ChromeDriver {
         use std::os::unix::process::CommandExt;
         let port = free_port();
         let child = Command::new(binary)
@@ -57,7 +57,7 @@ fn on_path(program: &str) -> Option<PathBuf> {
 }
 
 /// A WebDriver session, retried until chromedriver listens (bounded).
-async fn connect(driver: &ChromeDriver, profile: &tempfile::TempDir) -> Client {
+pub(crate) async fn connect(driver: &ChromeDriver, profile: &tempfile::TempDir) -> Client {
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -98,7 +98,7 @@ async fn connect(driver: &ChromeDriver, profile: &tempfile::TempDir) -> Client {
 /// Polls for an element (at most 10 s), tolerating transient WebDriver errors
 /// while a page loads; on timeout, panics with where the browser is and what
 /// it shows.
-async fn wait_for(browser: &Client, css: &str, what: &str) -> Element {
+pub(crate) async fn wait_for(browser: &Client, css: &str, what: &str) -> Element {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match browser.find(Locator::Css(css)).await {
@@ -116,7 +116,7 @@ async fn wait_for(browser: &Client, css: &str, what: &str) -> Element {
 }
 
 /// chromedriver's path; `None` (skip) only outside CI.
-fn chromedriver() -> Option<PathBuf> {
+pub(crate) fn chromedriver() -> Option<PathBuf> {
     let found = on_path("chromedriver");
     if found.is_none() {
         if std::env::var_os("CI").is_some() {

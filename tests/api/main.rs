@@ -19,6 +19,7 @@ mod helpers;
 mod homes;
 mod operations;
 mod outage;
+mod passkeys;
 mod policies;
 mod portal;
 mod scale_out;

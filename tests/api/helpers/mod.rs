@@ -67,6 +67,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A server whose public URL names a host, `http://localhost:{port}`, as
+/// WebAuthn needs (an IP address is no relying-party id).
+pub async fn spawn_app_on_localhost() -> TestApp {
+    let port = net::free_port();
+    let mut app = spawn_app_with(|settings| {
+        settings.bind = format!("127.0.0.1:{port}");
+        settings.public_url = format!("http://localhost:{port}");
+    })
+    .await;
+    app.base = format!("http://localhost:{port}");
+    app
+}
+
 pub struct TestClient {
     pub client_id: String,
     pub secret: Option<String>,
