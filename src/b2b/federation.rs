@@ -92,6 +92,14 @@ pub async fn sign_in(
         )),
         Some(idp) => match Upstream::configured(state, &idp) {
             Ok(upstream) => {
+                let acr = super::mfa_trust::acr_for_home(
+                    state,
+                    ctx,
+                    ar,
+                    &idp.issuer,
+                    store::idps::ROLE_UPSTREAM,
+                )
+                .await?;
                 home::start(
                     state,
                     ctx,
@@ -100,6 +108,7 @@ pub async fn sign_in(
                         auth_request_id: ar.id.clone(),
                     },
                     ar.login_hint.as_deref(),
+                    acr,
                 )
                 .await
             }

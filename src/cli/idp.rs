@@ -55,6 +55,10 @@ pub(super) struct ProviderArgs {
     /// `email_verified: true` in the token.
     #[arg(long)]
     email_verified_trusted: bool,
+    /// Multifactor authentication this provider proves (its ID token's
+    /// `amr` has `mfa`, or its `acr` is a two-factor class) counts here.
+    #[arg(long)]
+    trust_mfa: bool,
     #[command(flatten)]
     private: PrivateNetworks,
 }
@@ -75,6 +79,7 @@ impl ProviderArgs {
             email_claim: self.email_claim,
             name_claim: self.name_claim,
             email_verified_trusted: self.email_verified_trusted,
+            trust_mfa: self.trust_mfa,
         }
     }
 }
@@ -118,6 +123,9 @@ pub(super) enum IdpCommand {
         /// Whether every email this provider sends counts as verified.
         #[arg(long, value_name = "true|false")]
         email_verified_trusted: Option<bool>,
+        /// Whether MFA this provider proves counts here.
+        #[arg(long, value_name = "true|false")]
+        trust_mfa: Option<bool>,
         #[command(flatten)]
         private: PrivateNetworks,
         /// Replaces the client secret with PORTICO_IDP_CLIENT_SECRET.
@@ -182,6 +190,7 @@ pub(super) fn run(global: &Global, command: IdpCommand) -> anyhow::Result<()> {
             email_claim,
             name_claim,
             email_verified_trusted,
+            trust_mfa,
             private,
             client_secret,
             clear_secret,
@@ -199,6 +208,7 @@ pub(super) fn run(global: &Global, command: IdpCommand) -> anyhow::Result<()> {
                 email_claim,
                 name_claim,
                 email_verified_trusted,
+                trust_mfa,
             };
             let args = UpdateArgs {
                 tenant,

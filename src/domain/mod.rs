@@ -5,6 +5,7 @@ mod authn;
 mod client;
 pub mod cross_tenant;
 mod email;
+pub mod inbound_trust;
 mod invitation;
 mod inviter;
 mod pkce;

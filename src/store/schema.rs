@@ -287,6 +287,16 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_verified_trusted -> Bool,
+        trust_mfa -> Bool,
+    }
+}
+
+diesel::table! {
+    cross_tenant_trust (tenant_id, partner) {
+        tenant_id -> Text,
+        partner -> Text,
+        trust_mfa -> Bool,
+        updated_at -> Timestamp,
     }
 }
 
@@ -378,4 +388,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     collaboration_policies,
     authentication_policies,
     cross_tenant_access,
+    cross_tenant_trust,
 );

@@ -1,0 +1,164 @@
+//! An external home (a configured provider) that says what it likes in its
+//! ID tokens: its MFA counts only when the token verifies and the provider
+//! is trusted for MFA; a token without `amr` gives `fed`; a claim of MFA in
+//! a token it did not sign is refused.
+
+use portico::b2b::invitation::Target;
+use portico::b2b::providers::{self, ProviderPatch, ProviderSpec};
+use portico::crypto::token_hash;
+use portico::domain::ExternalState;
+use portico::store;
+
+use crate::forged_home::{self, FakeHome, Forgery, RoundTrip, fake_home};
+use crate::helpers::b2b::{B2b, b2b};
+
+const KIM: &str = "kim@fakehome.example";
+const CLIENT_ID: &str = "contoso-at-fakehome";
+
+/// Contoso's guest provider for fakehome.example; returns its id.
+fn configure(b: &B2b, home: &FakeHome, trust_mfa: bool) -> String {
+    let spec = ProviderSpec {
+        display_name: "Fake home".into(),
+        issuer: home.base.clone(),
+        client_id: CLIENT_ID.into(),
+        client_secret: Some("s".into()),
+        scopes: vec!["email".into()],
+        domains: vec!["fakehome.example".into()],
+        email_claim: "email".into(),
+        name_claim: "name".into(),
+        email_verified_trusted: false,
+        trust_mfa,
+    }
+    .validated("guests")
+    .unwrap();
+    let tenant = b.contoso();
+    b.app
+        .db
+        .write_blocking(|c| providers::add_guest_provider(c, &b.app.sealer, &tenant.id, spec, "t"))
+        .unwrap()
+        .id
+}
+
+/// The home answers `/callback/home` for a stored round trip (redeeming
+/// the invitation, or signing in). Returns the status and the amr of the
+/// session it started, if any.
+async fn come_back(b: &B2b, home: &FakeHome, idp_id: &str, redeem: bool) -> (u16, Option<String>) {
+    let tenant = b.contoso();
+    let invitation_id = redeem.then(|| {
+        b.app
+            .db
+            .read_blocking(|c| store::invitations::list(c, &tenant.id))
+            .unwrap()
+            .remove(0)
+            .id
+    });
+    let trip = RoundTrip {
+        purpose: if redeem { "redeem" } else { "signin" },
+        invitation_id,
+        // The request is not looked at before the session starts.
+        auth_request_id: (!redeem).then(|| "no-such-request".to_owned()),
+        idp_id: Some(idp_id.to_owned()),
+    };
+    let response = forged_home::come_back(b, &home.base, trip).await;
+    let session = response
+        .cookies()
+        .find(|c| c.name() == "portico_session" && !c.value().is_empty())
+        .map(|c| token_hash(c.value()));
+    let amr = session.map(|hash| {
+        b.app
+            .db
+            .read_blocking(|c| store::sessions::find_live(c, &tenant.id, &hash))
+            .unwrap()
+            .expect("live session")
+            .amr
+    });
+    (response.status().as_u16(), amr)
+}
+
+/// What the home's next ID token says of the sign-in, and whether the home
+/// signs it with its published key.
+fn answer(home: &FakeHome, amr: Option<serde_json::Value>, acr: Option<&str>, own: bool) {
+    let mut extra = home.extra.lock().unwrap();
+    extra.clear();
+    if let Some(amr) = amr {
+        extra.insert("amr".into(), amr);
+    }
+    if let Some(acr) = acr {
+        extra.insert("acr".into(), acr.into());
+    }
+    *home.forgery.lock().unwrap() = if own {
+        Forgery::None
+    } else {
+        Forgery::WrongKey
+    };
+}
+
+#[tokio::test]
+async fn an_external_home_counts_for_mfa_only_when_trusted_and_its_token_verifies() {
+    let b = b2b().await;
+    let home = fake_home(CLIENT_ID, KIM);
+    let idp_id = configure(&b, &home, true);
+    b.invite(KIM, Target::Tenant);
+
+    // A claim of MFA in a token the home did not sign: refused, nothing changes.
+    answer(
+        &home,
+        Some(serde_json::json!(["pwd", "mfa"])),
+        Some("phr"),
+        false,
+    );
+    let (status, session) = come_back(&b, &home, &idp_id, true).await;
+    assert_eq!((status, session), (403, None));
+    assert_eq!(
+        b.guest(KIM).external_state,
+        Some(ExternalState::PendingAcceptance)
+    );
+
+    // A genuine token without amr or acr: the home vouched, nothing more.
+    answer(&home, None, None, true);
+    let (status, session) = come_back(&b, &home, &idp_id, true).await;
+    assert_eq!((status, session.as_deref()), (303, Some("fed")));
+
+    // MFA proven by amr, or by acr, from a trusted provider counts.
+    answer(&home, Some(serde_json::json!(["pwd", "mfa"])), None, true);
+    let (_, session) = come_back(&b, &home, &idp_id, false).await;
+    assert_eq!(session.as_deref(), Some("mfa fed"));
+    answer(&home, None, Some("urn:portico:acr:mfa"), true);
+    let (_, session) = come_back(&b, &home, &idp_id, false).await;
+    assert_eq!(session.as_deref(), Some("mfa fed"));
+    // Methods it made up, or only one factor, prove nothing.
+    answer(
+        &home,
+        Some(serde_json::json!(["pwd", "retina"])),
+        Some("gold"),
+        true,
+    );
+    let (_, session) = come_back(&b, &home, &idp_id, false).await;
+    assert_eq!(session.as_deref(), Some("fed"));
+
+    // The same proof from a provider not trusted for MFA: `fed` only.
+    let tenant = b.contoso();
+    let patch = ProviderPatch {
+        trust_mfa: Some(false),
+        ..ProviderPatch::default()
+    };
+    let policy = portico::b2b::egress::EgressPolicy::default();
+    b.app
+        .db
+        .write_blocking(|c| {
+            providers::update_guest_provider(
+                c,
+                &b.app.sealer,
+                &policy,
+                &tenant.id,
+                &idp_id,
+                patch,
+                "t",
+            )
+        })
+        .unwrap()
+        .expect("provider updated");
+    answer(&home, Some(serde_json::json!(["pwd", "mfa"])), None, true);
+    let (_, session) = come_back(&b, &home, &idp_id, false).await;
+    assert_eq!(session.as_deref(), Some("fed"));
+}
