@@ -7,6 +7,7 @@ mod exchange;
 mod fake_home;
 mod partner;
 mod requests;
+mod settings;
 
 use portico::b2b::cross_tenant::CrossTenantAccess;
 use portico::domain::MfaRequired;
