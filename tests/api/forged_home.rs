@@ -165,6 +165,27 @@ pub async fn come_back(b: &B2b, issuer: &str, trip: RoundTrip<'_>) -> reqwest::R
         .unwrap()
 }
 
+/// A real authorization request at federated Contoso: the browser is sent
+/// to the upstream `home`, which answers `/callback/home` with a code.
+/// Returns the upstream authorize URL and the callback's response.
+pub async fn through_upstream(b: &B2b, home: &FakeHome) -> (String, reqwest::Response) {
+    let browser = b.app.browser();
+    let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
+    let upstream = b.app.follow(&browser, &url).await;
+    assert!(upstream.starts_with(&home.base), "{upstream}");
+    let state = crate::helpers::query_param(&upstream, "state").unwrap();
+    *home.nonce.lock().unwrap() = crate::helpers::query_param(&upstream, "nonce").unwrap();
+    let response = browser
+        .get(format!(
+            "{}/callback/home?code=abc&state={state}",
+            b.app.issuer("contoso")
+        ))
+        .send()
+        .await
+        .unwrap();
+    (upstream, response)
+}
+
 #[tokio::test]
 async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     let b = b2b().await;
@@ -254,21 +275,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         Forgery::None,
     ] {
         *home.forgery.lock().unwrap() = forgery;
-        // A real authorization request: the tenant sends the browser upstream.
-        let browser = b.app.browser();
-        let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
-        let upstream = b.app.follow(&browser, &url).await;
-        assert!(upstream.starts_with(&home.base), "{upstream}");
-        let state = crate::helpers::query_param(&upstream, "state").unwrap();
-        *home.nonce.lock().unwrap() = crate::helpers::query_param(&upstream, "nonce").unwrap();
-        let response = browser
-            .get(format!(
-                "{}/callback/home?code=abc&state={state}",
-                b.app.issuer("contoso")
-            ))
-            .send()
-            .await
-            .unwrap();
+        let (_, response) = through_upstream(&b, &home).await;
         let status = response.status().as_u16();
         if forgery == Forgery::None {
             assert_eq!(status, 303, "the genuine token signs in");

@@ -5,19 +5,20 @@
 
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderPatch, ProviderSpec};
-use portico::crypto::token_hash;
-use portico::domain::ExternalState;
+use portico::domain::{ExternalState, MfaRequired};
 use portico::store;
 
+use super::{require_mfa_of, sent_home, session_amr};
 use crate::forged_home::{self, FakeHome, Forgery, RoundTrip, fake_home};
 use crate::helpers::b2b::{B2b, b2b};
+use crate::helpers::query_param;
 
 const KIM: &str = "kim@fakehome.example";
 const CLIENT_ID: &str = "contoso-at-fakehome";
 
-/// Contoso's guest provider for fakehome.example; returns its id.
-fn configure(b: &B2b, home: &FakeHome, trust_mfa: bool) -> String {
-    let spec = ProviderSpec {
+/// The fake home as a provider of Contoso's guests from fakehome.example.
+fn provider(home: &FakeHome, trust_mfa: bool) -> ProviderSpec {
+    ProviderSpec {
         display_name: "Fake home".into(),
         issuer: home.base.clone(),
         client_id: CLIENT_ID.into(),
@@ -29,8 +30,11 @@ fn configure(b: &B2b, home: &FakeHome, trust_mfa: bool) -> String {
         email_verified_trusted: false,
         trust_mfa,
     }
-    .validated("guests")
-    .unwrap();
+}
+
+/// Contoso's guest provider for fakehome.example; returns its id.
+fn configure(b: &B2b, home: &FakeHome, trust_mfa: bool) -> String {
+    let spec = provider(home, trust_mfa).validated("guests").unwrap();
     let tenant = b.contoso();
     b.app
         .db
@@ -60,19 +64,7 @@ async fn come_back(b: &B2b, home: &FakeHome, idp_id: &str, redeem: bool) -> (u16
         idp_id: Some(idp_id.to_owned()),
     };
     let response = forged_home::come_back(b, &home.base, trip).await;
-    let session = response
-        .cookies()
-        .find(|c| c.name() == "portico_session" && !c.value().is_empty())
-        .map(|c| token_hash(c.value()));
-    let amr = session.map(|hash| {
-        b.app
-            .db
-            .read_blocking(|c| store::sessions::find_live(c, &tenant.id, &hash))
-            .unwrap()
-            .expect("live session")
-            .amr
-    });
-    (response.status().as_u16(), amr)
+    (response.status().as_u16(), session_amr(b, &response))
 }
 
 /// What the home's next ID token says of the sign-in, and whether the home
@@ -136,7 +128,15 @@ async fn an_external_home_counts_for_mfa_only_when_trusted_and_its_token_verifie
     let (_, session) = come_back(&b, &home, &idp_id, false).await;
     assert_eq!(session.as_deref(), Some("fed"));
 
-    // The same proof from a provider not trusted for MFA: `fed` only.
+    // A guest who must use MFA is sent to the trusted provider asking for it.
+    require_mfa_of(&b, MfaRequired::Guests);
+    let mfa = Some("urn:portico:acr:mfa".to_owned());
+    let to = sent_home(&b, KIM, &[]).await;
+    assert!(to.starts_with(&home.base), "{to}");
+    assert_eq!(query_param(&to, "acr_values"), mfa);
+
+    // The same proof from a provider not trusted for MFA: `fed` only, and
+    // nothing asked of it.
     let tenant = b.contoso();
     let patch = ProviderPatch {
         trust_mfa: Some(false),
@@ -161,4 +161,40 @@ async fn an_external_home_counts_for_mfa_only_when_trusted_and_its_token_verifie
     answer(&home, Some(serde_json::json!(["pwd", "mfa"])), None, true);
     let (_, session) = come_back(&b, &home, &idp_id, false).await;
     assert_eq!(session.as_deref(), Some("fed"));
+    assert_eq!(
+        query_param(&sent_home(&b, KIM, &[]).await, "acr_values"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_federated_member_gets_mfa_only_from_an_upstream_trusted_for_it() {
+    let b = b2b().await;
+    let member = "alice@contoso.example";
+    let home = fake_home("contoso-at-upstream", member);
+    let spec = ProviderSpec {
+        client_id: "contoso-at-upstream".into(),
+        domains: vec![],
+        ..provider(&home, true)
+    }
+    .validated("upstream")
+    .unwrap();
+    let tenant = b.contoso();
+    b.app
+        .db
+        .write_blocking(|c| providers::federate(c, &b.app.sealer, &tenant.id, spec, "t"))
+        .unwrap();
+    require_mfa_of(&b, MfaRequired::Members);
+
+    for (amr, expected) in [
+        (Some(serde_json::json!(["pwd", "mfa"])), "mfa fed"),
+        (None, "fed"),
+    ] {
+        answer(&home, amr, None, true);
+        let (upstream, response) = forged_home::through_upstream(&b, &home).await;
+        let asked = query_param(&upstream, "acr_values");
+        assert_eq!(asked.as_deref(), Some("urn:portico:acr:mfa"));
+        assert_eq!(response.status(), 303);
+        assert_eq!(session_amr(&b, &response).as_deref(), Some(expected));
+    }
 }

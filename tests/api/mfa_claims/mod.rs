@@ -14,7 +14,7 @@ use portico::domain::MfaRequired;
 use portico::domain::inbound_trust::TrustSettings;
 use portico::store;
 
-use crate::helpers::b2b::{B2b, GUEST};
+use crate::helpers::b2b::{B2b, GUEST, email_step};
 use crate::helpers::{PASSWORD, TestClient, authorize_url, query_param, redeem};
 use crate::homes::exec;
 
@@ -63,6 +63,34 @@ pub async fn signed_in_at_home(b: &B2b, amr: &str) -> reqwest::Client {
     )
     .unwrap();
     browser
+}
+
+/// Where Contoso sends the browser of `email` after the email step of a
+/// request for its web app with `extra` parameters.
+pub async fn sent_home(b: &B2b, email: &str, extra: &[(&str, &str)]) -> String {
+    let browser = b.app.browser();
+    let (url, _) = authorize_url(&b.app, "contoso", &b.web, "openid", extra);
+    let login = b.app.follow(&browser, &url).await;
+    let page = b.app.text(&browser, &login).await;
+    let response = email_step(b, &browser, &page, email).await;
+    assert_eq!(response.status(), 303);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The amr of the Contoso session a response started, if it started one.
+pub fn session_amr(b: &B2b, response: &reqwest::Response) -> Option<String> {
+    let tenant = b.contoso();
+    let hash = response
+        .cookies()
+        .find(|c| c.name() == "portico_session" && !c.value().is_empty())
+        .map(|c| portico::crypto::token_hash(c.value()))?;
+    let session = b
+        .app
+        .db
+        .read_blocking(|c| store::sessions::find_live(c, &tenant.id, &hash))
+        .unwrap()
+        .expect("live session");
+    Some(session.amr)
 }
 
 /// The token response of `slug` for `client` after the sign-in `browser`

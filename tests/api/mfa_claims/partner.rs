@@ -6,8 +6,8 @@ use portico::b2b::invitation::Target;
 use portico::domain::MfaRequired;
 
 use super::{require_mfa_of, signed_in_at_home, tokens_via, trust_partner_mfa};
-use crate::helpers::b2b::{B2b, GUEST, b2b, email_step};
-use crate::helpers::{authorize_url, jwt_payload, query_param};
+use crate::helpers::b2b::{B2b, GUEST, b2b};
+use crate::helpers::{jwt_payload, query_param};
 
 async fn redeemed_guest() -> B2b {
     let b = b2b().await;
@@ -51,16 +51,10 @@ async fn a_guest_gets_mfa_from_home_only_when_the_home_proved_it_and_is_trusted(
     assert_eq!(guest_claims(&b, "pwd otp mfa").await, (fed, sfa));
 }
 
-/// Where Contoso sends the guest's browser after the email step of a
-/// request with `extra` parameters.
+/// Where Contoso sends the guest's browser (Proseware) for a request with
+/// `extra` parameters.
 async fn sent_home(b: &B2b, extra: &[(&str, &str)]) -> String {
-    let browser = b.app.browser();
-    let (url, _) = authorize_url(&b.app, "contoso", &b.web, "openid", extra);
-    let login = b.app.follow(&browser, &url).await;
-    let page = b.app.text(&browser, &login).await;
-    let response = email_step(b, &browser, &page, GUEST).await;
-    assert_eq!(response.status(), 303);
-    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    let to = super::sent_home(b, GUEST, extra).await;
     assert!(to.starts_with(&b.app.issuer("proseware")), "{to}");
     to
 }
