@@ -3,6 +3,7 @@
 
 use crate::b2b::invitation::{self, InviteError, InviteRequest, Invited, Inviter};
 use crate::b2b::removal::{self, RemovalError};
+pub use crate::domain::GuestAction;
 use crate::store::tenants::Tenant;
 use crate::store::users::User;
 use crate::store::{self, Db, DbConn};
@@ -59,18 +60,7 @@ pub fn act_on_guest(
 ) -> Result<User, RemovalError> {
     db.write_blocking(|c| {
         let user = removal::find_user(c, &tenant.id, who)?;
-        match action {
-            GuestAction::Block => removal::block(c, &tenant.id, actor, &user),
-            GuestAction::Unblock => removal::unblock(c, &tenant.id, actor, &user),
-            GuestAction::Remove => removal::remove(c, &tenant.id, actor, &user),
-        }?;
+        removal::apply(c, &tenant.id, actor, &user, action)?;
         Ok(user)
     })
-}
-
-#[derive(Clone, Copy, Debug)]
-pub enum GuestAction {
-    Block,
-    Unblock,
-    Remove,
 }

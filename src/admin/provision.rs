@@ -1,7 +1,9 @@
 //! Provisioning tenants, users, apps and keys. Each operation is one
 //! transaction and is audited.
 
-use crate::domain::{ClientType, Email, GrantType, Permission, RedirectUri, TenantSlug};
+use crate::domain::{
+    AuditAction, ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantSlug,
+};
 use crate::store::apps::{Client, NewApp};
 use crate::store::tenants::Tenant;
 use crate::store::users::{NewMember, User};
@@ -72,7 +74,7 @@ pub fn create_tenant(
             c,
             &tenant.id,
             "cli",
-            "tenant.created",
+            AuditAction::TenantCreated,
             Some(slug.as_str()),
             None,
         )?;
@@ -112,13 +114,13 @@ pub fn create_member(
             },
         )?;
         if admin {
-            store::users::grant_role(c, &tenant.id, &user.id, "admin")?;
+            store::users::grant_role(c, &tenant.id, &user.id, Role::Admin)?;
         }
         store::audit::record(
             c,
             &tenant.id,
             "cli",
-            "user.created",
+            AuditAction::UserCreated,
             Some(email.as_str()),
             None,
         )?;
@@ -235,7 +237,7 @@ fn create_app_with_secret(
             c,
             &tenant.id,
             "cli",
-            "app.created",
+            AuditAction::AppCreated,
             Some(&client.client_id),
             None,
         )?;
@@ -260,7 +262,7 @@ pub fn rotate_key(
             c,
             &tenant.id,
             "cli",
-            "keys.rotated",
+            AuditAction::KeysRotated,
             Some(&row.kid),
             None,
         )?)
@@ -295,7 +297,7 @@ pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResu
             c,
             &tenant.id,
             "cli",
-            "app.assignment_required",
+            AuditAction::AppAssignmentRequired,
             Some(client_id),
             None,
         )?)
@@ -312,7 +314,14 @@ pub fn create_group(db: &Db, slug: &str, name: &str) -> ProvisionResult<store::g
     }
     db.write_blocking(|c| -> ProvisionResult<_> {
         let group = store::groups::create(c, &tenant.id, name)?;
-        store::audit::record(c, &tenant.id, "cli", "group.created", Some(name), None)?;
+        store::audit::record(
+            c,
+            &tenant.id,
+            "cli",
+            AuditAction::GroupCreated,
+            Some(name),
+            None,
+        )?;
         Ok(group)
     })
 }

@@ -7,12 +7,11 @@ use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
 use super::{mfa_trust, redemption};
-use crate::domain::ExternalState;
+use crate::domain::{AuditAction, ExternalState, FlowPurpose, IdpRole};
 use crate::login::session;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, see_other, tenant_page};
 use crate::state::AppState;
-use crate::store::idps::{ROLE_GUESTS, ROLE_UPSTREAM};
 use crate::store::users::User;
 use crate::store::{self, now};
 use crate::tokens::TenantContext;
@@ -78,15 +77,11 @@ pub async fn get_home_callback(
         c.make_removal();
         c
     };
-    let next = match (
-        flow.purpose.as_str(),
-        flow.invitation_id,
-        flow.auth_request_id,
-    ) {
-        ("federated", _, Some(auth_request_id)) => Next::Member { auth_request_id },
-        (_, Some(invitation_id), _) => Next::Redeem { invitation_id },
-        (_, None, Some(auth_request_id)) => Next::SignIn { auth_request_id },
-        _ => {
+    let next = match (flow.purpose, flow.invitation_id, flow.auth_request_id) {
+        (FlowPurpose::Federated, _, Some(auth_request_id)) => Next::Member { auth_request_id },
+        (FlowPurpose::Redeem, Some(invitation_id), _) => Next::Redeem { invitation_id },
+        (FlowPurpose::SignIn, _, Some(auth_request_id)) => Next::SignIn { auth_request_id },
+        (FlowPurpose::Federated | FlowPurpose::Redeem | FlowPurpose::SignIn, _, _) => {
             return Err(home_error_page(
                 &ctx,
                 &HomeError::UnknownFlow("flow without purpose".into()),
@@ -117,7 +112,7 @@ pub async fn complete(
             let (invitation, guest) = redemption::complete(state, ctx, &invitation_id, identity)
                 .await?
                 .map_err(|r| redemption::refusal_page(ctx, &r))?;
-            let amr = mfa_trust::session_amr(state, ctx, identity, ROLE_GUESTS).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Guests).await?;
             let (_, cookie) = session::start(state, ctx, &guest.id, &amr).await?;
             let next = invitation.redirect_url.unwrap_or_else(|| {
                 format!(
@@ -130,7 +125,7 @@ pub async fn complete(
         }
         Next::SignIn { auth_request_id } => {
             let guest = guest_for(state, ctx, identity).await?;
-            let amr = mfa_trust::session_amr(state, ctx, identity, ROLE_GUESTS).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Guests).await?;
             let (_, cookie) = session::start(state, ctx, &guest.id, &amr).await?;
             Ok(see_other(
                 &continue_url(ctx, &auth_request_id),
@@ -139,7 +134,7 @@ pub async fn complete(
         }
         Next::Member { auth_request_id } => {
             let member = super::federation::provision(state, ctx, identity).await?;
-            let amr = mfa_trust::session_amr(state, ctx, identity, ROLE_UPSTREAM).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Upstream).await?;
             let (_, cookie) = session::start(state, ctx, &member.id, &amr).await?;
             Ok(see_other(
                 &continue_url(ctx, &auth_request_id),
@@ -225,7 +220,14 @@ async fn guest_for(
         state
             .db
             .write(move |c| {
-                store::audit::record(c, &tenant_id, &who, "signin.refused", None, Some(&reason))
+                store::audit::record(
+                    c,
+                    &tenant_id,
+                    &who,
+                    AuditAction::SignInRefused,
+                    None,
+                    Some(&reason),
+                )
             })
             .await?;
         state

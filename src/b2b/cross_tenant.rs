@@ -5,6 +5,7 @@
 //! is checked at redemption, at every guest sign-in and at token exchange;
 //! outbound by the home tenant before it signs its user in to another tenant.
 
+use crate::domain::AuditAction;
 pub use crate::domain::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 
 /// Whether `home`'s outbound settings let its users into the tenant here
@@ -66,7 +67,7 @@ pub fn save(
         conn,
         tenant_id,
         actor,
-        "cross_tenant_access.updated",
+        AuditAction::CrossTenantAccessUpdated,
         None,
         Some(&detail),
     )

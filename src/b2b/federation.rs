@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
 use super::home::{self, HomeError, HomeIdentity, Purpose, Upstream};
-use crate::domain::RedirectUri;
+use crate::domain::{AuditAction, AuthMode, RedirectUri};
 use crate::oidc::error::ErrorCode;
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
@@ -17,9 +17,6 @@ use crate::store::codes::AuthRequest;
 use crate::store::users::{UpstreamProfile, User};
 use crate::store::{self, StoreError};
 use crate::tokens::TenantContext;
-
-pub const MODE_LOCAL: &str = "local";
-pub const MODE_FEDERATED: &str = "federated";
 
 fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageError {
     let back = RedirectUri::parse(&ar.redirect_uri).ok().map(|uri| {
@@ -68,10 +65,9 @@ pub async fn upstream_instead(
     ctx: &TenantContext,
     ar: &AuthRequest,
 ) -> Option<PageResult<HttpResponse>> {
-    if ctx.tenant.auth_mode == MODE_FEDERATED {
-        Some(sign_in(state, ctx, ar).await)
-    } else {
-        None
+    match ctx.tenant.auth_mode {
+        AuthMode::Federated => Some(sign_in(state, ctx, ar).await),
+        AuthMode::Local => None,
     }
 }
 
@@ -97,7 +93,7 @@ pub async fn sign_in(
                     ctx,
                     ar,
                     &idp.issuer,
-                    store::idps::ROLE_UPSTREAM,
+                    crate::domain::IdpRole::Upstream,
                 )
                 .await?;
                 home::start(
@@ -164,9 +160,9 @@ pub async fn provision(
                 },
             )?;
             let action = if created {
-                "member.provisioned"
+                AuditAction::MemberProvisioned
             } else {
-                "member.updated_from_upstream"
+                AuditAction::MemberUpdatedFromUpstream
             };
             store::audit::record(
                 c,

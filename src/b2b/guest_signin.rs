@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::home::{self, Home, MAIL_IDP, Purpose, Upstream};
-use crate::domain::Email;
+use crate::domain::{AuditAction, Email};
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
 use crate::store;
@@ -44,7 +44,7 @@ pub async fn route(
                     c,
                     &tenant_id,
                     "anonymous",
-                    "signin.refused",
+                    AuditAction::SignInRefused,
                     Some(&typed),
                     Some(&format!("unauthenticated attempt for {typed}: {reason}")),
                 )
@@ -151,7 +151,7 @@ pub async fn route(
         ctx,
         auth_request,
         &home_issuer,
-        store::idps::ROLE_GUESTS,
+        crate::domain::IdpRole::Guests,
     )
     .await?;
     let (url, cookie) = home::start(

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::egress::{EgressClient, EgressError};
 use crate::config::Settings;
 use crate::crypto::{random_token, token_hash};
+use crate::domain::FlowPurpose;
 use crate::domain::inbound_trust::proves_mfa;
 use crate::oidc::routes;
 use crate::state::AppState;
@@ -382,15 +383,17 @@ pub async fn start(
     let (url, csrf, nonce) = request.url();
     let browser = random_token();
     let (purpose_name, invitation_id, auth_request_id) = match purpose {
-        Purpose::Redeem { invitation_id } => ("redeem", Some(invitation_id), None),
-        Purpose::SignIn { auth_request_id } => ("signin", None, Some(auth_request_id)),
-        Purpose::Federated { auth_request_id } => ("federated", None, Some(auth_request_id)),
+        Purpose::Redeem { invitation_id } => (FlowPurpose::Redeem, Some(invitation_id), None),
+        Purpose::SignIn { auth_request_id } => (FlowPurpose::SignIn, None, Some(auth_request_id)),
+        Purpose::Federated { auth_request_id } => {
+            (FlowPurpose::Federated, None, Some(auth_request_id))
+        }
     };
     let at = now();
     let row = store::flows::HomeFlow {
         state_hash: token_hash(csrf.secret()),
         tenant_id: ctx.tenant.id.clone(),
-        purpose: purpose_name.into(),
+        purpose: purpose_name,
         home_issuer: upstream.issuer.clone(),
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),

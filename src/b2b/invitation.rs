@@ -3,7 +3,7 @@
 //! one transaction, and the redemption link is returned to the inviter.
 
 use crate::crypto::{random_token, token_hash};
-use crate::domain::{Email, ExternalState, InvitationStatus, TargetKind};
+use crate::domain::{AuditAction, Email, ExternalState, InvitationStatus, TargetKind};
 use crate::oidc::routes;
 use crate::store::invitations::{self, Invitation};
 use crate::store::tenants::Tenant;
@@ -312,7 +312,7 @@ fn issue(
         conn,
         &tenant.id,
         &inviter.actor(),
-        "invitation.created",
+        AuditAction::InvitationCreated,
         Some(&guest.email),
         Some(&format!("invitation {} to {}", invitation.id, draft.kind)),
     )?;
@@ -346,7 +346,7 @@ pub fn reset_redemption(
         conn,
         &tenant.id,
         &actor.actor(),
-        "guest.redemption_reset",
+        AuditAction::GuestRedemptionReset,
         Some(&guest.email),
         Some(&guest.id),
     )?;
@@ -405,7 +405,7 @@ pub fn resend(
         conn,
         &tenant.id,
         &inviter.actor(),
-        "invitation.resent",
+        AuditAction::InvitationResent,
         Some(&invitation.email),
         Some(&invitation.id),
     )?;

@@ -5,10 +5,9 @@
 
 use super::home::{HomeIdentity, MAIL_IDP, Proof};
 use crate::domain::inbound_trust::{TrustedParty, federated_amr};
-use crate::domain::{Acr, Amr, AuthMethod, Demands, UserType};
+use crate::domain::{Acr, Amr, AuthMethod, Demands, IdpRole, UserType};
 use crate::state::AppState;
 use crate::store::codes::AuthRequest;
-use crate::store::idps::ROLE_UPSTREAM;
 use crate::store::{self, DbConn, StoreResult};
 use crate::tokens::TenantContext;
 
@@ -21,7 +20,7 @@ pub fn trusts_home_mfa(
     tenant_id: &str,
     issuer: &str,
     home_slug: Option<&str>,
-    role: &str,
+    role: IdpRole,
 ) -> StoreResult<bool> {
     let party = if issuer == MAIL_IDP {
         TrustedParty::Passcode
@@ -31,7 +30,7 @@ pub fn trusts_home_mfa(
         let trust_mfa = store::idps::list(conn, tenant_id)?
             .iter()
             .any(|idp| idp.role == role && idp.issuer == issuer && idp.trust_mfa);
-        if role == ROLE_UPSTREAM {
+        if role == IdpRole::Upstream {
             return Ok(trust_mfa);
         }
         TrustedParty::Provider { trust_mfa }
@@ -67,22 +66,18 @@ pub async fn session_amr(
     state: &AppState,
     ctx: &TenantContext,
     identity: &HomeIdentity,
-    role: &str,
+    role: IdpRole,
 ) -> StoreResult<String> {
     let proved = match identity.proof {
         Proof::Passcode => return Ok(Amr::of(&[AuthMethod::Otp]).to_text()),
         Proof::IdToken { mfa } => mfa,
     };
     let trusted = proved && {
-        let (tenant_id, issuer, role) = (
-            ctx.tenant.id.clone(),
-            identity.issuer.clone(),
-            role.to_owned(),
-        );
+        let (tenant_id, issuer) = (ctx.tenant.id.clone(), identity.issuer.clone());
         let slug = state.tenants.slug_of_issuer(&issuer).map(str::to_owned);
         state
             .db
-            .read(move |c| trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), &role))
+            .read(move |c| trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), role))
             .await?
     };
     Ok(federated_amr(proved, trusted).to_text())
@@ -97,17 +92,16 @@ pub async fn acr_for_home(
     ctx: &TenantContext,
     ar: &AuthRequest,
     issuer: &str,
-    role: &str,
+    role: IdpRole,
 ) -> StoreResult<Option<Acr>> {
     let requested = ar.acr_values.as_deref().and_then(|a| a.parse::<Acr>().ok());
-    let (tenant_id, client_id, issuer, role) = (
+    let (tenant_id, client_id, issuer) = (
         ctx.tenant.id.clone(),
         ar.client_id.clone(),
         issuer.to_owned(),
-        role.to_owned(),
     );
     let slug = state.tenants.slug_of_issuer(&issuer).map(str::to_owned);
-    let user_type = if role == ROLE_UPSTREAM {
+    let user_type = if role == IdpRole::Upstream {
         UserType::Member
     } else {
         UserType::Guest
@@ -116,7 +110,7 @@ pub async fn acr_for_home(
         .db
         .read(move |c| {
             let ask = must_use_mfa(c, &tenant_id, &client_id, requested, user_type)?
-                && trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), &role)?;
+                && trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), role)?;
             Ok(ask.then_some(Acr::MultiFactor))
         })
         .await

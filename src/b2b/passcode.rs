@@ -20,6 +20,7 @@ use serde::Deserialize;
 use super::callback::{self, Next};
 use super::home::{HomeIdentity, MAIL_IDP, Proof};
 use crate::crypto::{random_token, token_hash};
+use crate::domain::AuditAction;
 use crate::login::csrf;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -214,7 +215,7 @@ pub async fn send(
                 c,
                 &row.tenant_id,
                 "system",
-                "passcode.sent",
+                AuditAction::PasscodeSent,
                 Some(&row.email),
                 None,
             )?;

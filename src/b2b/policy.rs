@@ -2,6 +2,7 @@
 //! invitation is made or redeemed, on every path (API, portal, CLI). The
 //! policy's values live in `domain::policy`; this module saves them.
 
+use crate::domain::AuditAction;
 pub use crate::domain::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
 
 /// Stores the tenant's policy and audits the change with the new policy.
@@ -17,7 +18,7 @@ pub fn save(
         conn,
         tenant_id,
         actor,
-        "policy.updated",
+        AuditAction::PolicyUpdated,
         None,
         Some(&detail),
     )

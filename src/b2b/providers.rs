@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::egress::EgressPolicy;
-use super::federation::{MODE_FEDERATED, MODE_LOCAL};
 use crate::crypto::Sealer;
-use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
+use crate::domain::{AuditAction, AuthMode, IdpRole};
+use crate::store::idps::IdentityProvider;
 use crate::store::{self, DbConn, StoreError, StoreResult, new_id, now};
 
 fn default_scopes() -> Vec<String> {
@@ -80,7 +80,7 @@ where
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderView {
     pub id: String,
-    pub role: String,
+    pub role: IdpRole,
     pub display_name: String,
     pub issuer: String,
     pub client_id: String,
@@ -99,7 +99,7 @@ impl From<&IdentityProvider> for ProviderView {
     fn from(idp: &IdentityProvider) -> Self {
         ProviderView {
             id: idp.id.clone(),
-            role: idp.role.clone(),
+            role: idp.role,
             display_name: idp.display_name.clone(),
             issuer: idp.issuer.clone(),
             client_id: idp.client_id.clone(),
@@ -125,7 +125,7 @@ fn claim_name(name: &str) -> bool {
 impl ProviderSpec {
     /// [`ProviderSpec::validated_for`] under the default egress policy
     /// (private networks refused).
-    pub fn validated(self, role: &str) -> Result<ProviderSpec, String> {
+    pub fn validated(self, role: IdpRole) -> Result<ProviderSpec, String> {
         self.validated_for(role, &EgressPolicy::default())
     }
 
@@ -134,7 +134,7 @@ impl ProviderSpec {
     /// call (never link-local or cloud metadata).
     pub fn validated_for(
         mut self,
-        role: &str,
+        role: IdpRole,
         policy: &EgressPolicy,
     ) -> Result<ProviderSpec, String> {
         self.display_name = self.display_name.trim().to_owned();
@@ -176,26 +176,26 @@ impl ProviderSpec {
         }
         let domains = crate::domain::domain_list(&self.domains)?;
         match role {
-            ROLE_GUESTS if domains.is_empty() => {
+            IdpRole::Guests if domains.is_empty() => {
                 return Err("a guest identity provider needs at least one domain".into());
             }
-            ROLE_UPSTREAM if !domains.is_empty() => {
+            IdpRole::Upstream if !domains.is_empty() => {
                 return Err("an upstream serves every member; it takes no domains".into());
             }
-            _ => {}
+            IdpRole::Guests | IdpRole::Upstream => {}
         }
         self.domains = domains;
         Ok(self)
     }
 
-    fn into_row(self, sealer: &Sealer, tenant_id: &str, role: &str) -> IdentityProvider {
+    fn into_row(self, sealer: &Sealer, tenant_id: &str, role: IdpRole) -> IdentityProvider {
         let id = new_id();
         let at = now();
         IdentityProvider {
             client_secret_sealed: self.client_secret.as_deref().map(|s| sealer.seal(&id, s)),
             id,
             tenant_id: tenant_id.to_owned(),
-            role: role.to_owned(),
+            role,
             display_name: self.display_name,
             issuer: self.issuer,
             client_id: self.client_id,
@@ -215,7 +215,7 @@ fn audit(
     conn: &mut DbConn,
     tenant_id: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     idp: &IdentityProvider,
 ) -> StoreResult<()> {
     let detail = serde_json::to_string(&ProviderView::from(idp)).unwrap_or_default();
@@ -251,9 +251,9 @@ pub fn add_guest_provider(
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
     check_domains_free(conn, tenant_id, &spec.domains, None)?;
-    let row = spec.into_row(sealer, tenant_id, ROLE_GUESTS);
+    let row = spec.into_row(sealer, tenant_id, IdpRole::Guests);
     store::idps::insert(conn, &row)?;
-    audit(conn, tenant_id, actor, "idp.added", &row)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpAdded, &row)?;
     Ok(row)
 }
 
@@ -269,10 +269,10 @@ pub fn federate(
     if let Some(old) = store::idps::upstream(conn, tenant_id)? {
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
-    let row = spec.into_row(sealer, tenant_id, ROLE_UPSTREAM);
+    let row = spec.into_row(sealer, tenant_id, IdpRole::Upstream);
     store::idps::insert(conn, &row)?;
-    store::tenants::set_auth_mode(conn, tenant_id, MODE_FEDERATED)?;
-    audit(conn, tenant_id, actor, "tenant.federated", &row)?;
+    store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Federated)?;
+    audit(conn, tenant_id, actor, AuditAction::TenantFederated, &row)?;
     Ok(row)
 }
 
@@ -282,8 +282,8 @@ pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResul
     if let Some(old) = store::idps::upstream(conn, tenant_id)? {
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
-    store::tenants::set_auth_mode(conn, tenant_id, MODE_LOCAL)?;
-    store::audit::record(conn, tenant_id, actor, "tenant.local", None, None)
+    store::tenants::set_auth_mode(conn, tenant_id, AuthMode::Local)?;
+    store::audit::record(conn, tenant_id, actor, AuditAction::TenantLocal, None, None)
 }
 
 /// Removes a guest home. Guests who redeemed with it can no longer sign in
@@ -294,12 +294,12 @@ pub fn remove_guest_provider(
     id: &str,
     actor: &str,
 ) -> StoreResult<bool> {
-    let Some(idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    let Some(idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == IdpRole::Guests)
     else {
         return Ok(false);
     };
     store::idps::delete(conn, tenant_id, id)?;
-    audit(conn, tenant_id, actor, "idp.removed", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpRemoved, &idp)?;
     Ok(true)
 }
 
@@ -314,7 +314,8 @@ pub fn update_guest_provider(
     patch: ProviderPatch,
     actor: &str,
 ) -> Result<Option<IdentityProvider>, ProviderError> {
-    let Some(mut idp) = store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == ROLE_GUESTS)
+    let Some(mut idp) =
+        store::idps::find(conn, tenant_id, id)?.filter(|i| i.role == IdpRole::Guests)
     else {
         return Ok(None);
     };
@@ -338,7 +339,7 @@ pub fn update_guest_provider(
             .unwrap_or(idp.email_verified_trusted),
         trust_mfa: patch.trust_mfa.unwrap_or(idp.trust_mfa),
     }
-    .validated_for(ROLE_GUESTS, policy)
+    .validated_for(IdpRole::Guests, policy)
     .map_err(ProviderError::Invalid)?;
     check_domains_free(conn, tenant_id, &spec.domains, Some(&idp.id))?;
     match patch.client_secret {
@@ -358,7 +359,7 @@ pub fn update_guest_provider(
     idp.email_verified_trusted = spec.email_verified_trusted;
     idp.trust_mfa = spec.trust_mfa;
     store::idps::update(conn, &idp)?;
-    audit(conn, tenant_id, actor, "idp.updated", &idp)?;
+    audit(conn, tenant_id, actor, AuditAction::IdpUpdated, &idp)?;
     Ok(Some(idp))
 }
 

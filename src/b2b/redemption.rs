@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::home::{self, Home, HomeIdentity, Purpose, Upstream};
 use crate::crypto::token_hash;
-use crate::domain::{EffectiveStatus, Email, IdentitySource, TargetKind};
+use crate::domain::{AuditAction, EffectiveStatus, Email, IdentitySource, TargetKind};
 use crate::login::csrf;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -315,7 +315,7 @@ pub async fn complete(
                 c,
                 &tenant_id,
                 &format!("guest:{}", invitation.guest_user_id),
-                "invitation.redeemed",
+                AuditAction::InvitationRedeemed,
                 Some(&invitation.email),
                 Some(&format!(
                     "home {} subject {}",
@@ -348,7 +348,7 @@ pub async fn complete(
                     c,
                     &tenant_id,
                     "system",
-                    "invitation.redemption_refused",
+                    AuditAction::InvitationRedemptionRefused,
                     Some(&id),
                     Some(&detail),
                 )

@@ -2,7 +2,7 @@
 //! takes effect at once. Sessions end, grants are revoked (refresh tokens die,
 //! introspection reports access tokens inactive), and it is audited.
 
-use crate::domain::UserStatus;
+use crate::domain::{AuditAction, GuestAction, UserStatus};
 use crate::store::users::User;
 use crate::store::{self, DbConn, StoreError};
 
@@ -36,6 +36,22 @@ pub fn find_user(
     }
 }
 
+/// Blocks, unblocks or removes `user`: the one dispatch shared by the API,
+/// the portal and the CLI.
+pub fn apply(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    actor: &str,
+    user: &User,
+    action: GuestAction,
+) -> Result<(), RemovalError> {
+    match action {
+        GuestAction::Block => block(conn, tenant_id, actor, user),
+        GuestAction::Unblock => unblock(conn, tenant_id, actor, user),
+        GuestAction::Remove => remove(conn, tenant_id, actor, user),
+    }
+}
+
 pub fn block(
     conn: &mut DbConn,
     tenant_id: &str,
@@ -48,7 +64,7 @@ pub fn block(
         conn,
         tenant_id,
         actor,
-        "user.blocked",
+        AuditAction::UserBlocked,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -66,7 +82,7 @@ pub fn unblock(
         conn,
         tenant_id,
         actor,
-        "user.unblocked",
+        AuditAction::UserUnblocked,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -89,7 +105,7 @@ pub fn remove(
         conn,
         tenant_id,
         actor,
-        "user.removed",
+        AuditAction::UserRemoved,
         Some(&user.email),
         Some(&user.id),
     )?;
@@ -115,7 +131,7 @@ pub fn revoke_invitation(
         conn,
         tenant_id,
         actor,
-        "invitation.revoked",
+        AuditAction::InvitationRevoked,
         Some(&invitation.email),
         Some(invitation_id),
     )?;

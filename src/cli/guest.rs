@@ -5,6 +5,7 @@ use clap::Subcommand;
 use crate::admin::guests::{self, GuestAction};
 use crate::admin::provision;
 use crate::config::Settings;
+use crate::domain::AuditAction;
 use crate::store::Db;
 
 #[derive(Subcommand)]
@@ -165,7 +166,7 @@ fn expire(
             c,
             &tenant.id,
             "cli",
-            "user.access_expiry_set",
+            AuditAction::UserAccessExpirySet,
             Some(&user.email),
             Some(&detail),
         )?;

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use super::Global;
 use crate::admin::provision;
 use crate::b2b::providers::{self, ProviderView};
+use crate::domain::IdpRole;
 use crate::store::Db;
 
 /// The egress setting that `serve` and provider configuration share.
@@ -234,7 +235,7 @@ fn add(
     let policy = provider.private.policy();
     let spec = provider
         .spec(domains)
-        .validated_for(crate::store::idps::ROLE_GUESTS, &policy)
+        .validated_for(IdpRole::Guests, &policy)
         .map_err(anyhow::Error::msg)?;
     let sealer = global.sealer()?;
     let idp =
@@ -298,7 +299,7 @@ pub(super) fn run_federation(global: &Global, command: FederationCommand) -> any
             let policy = provider.private.policy();
             let spec = provider
                 .spec(Vec::new())
-                .validated_for(crate::store::idps::ROLE_UPSTREAM, &policy)
+                .validated_for(IdpRole::Upstream, &policy)
                 .map_err(anyhow::Error::msg)?;
             let sealer = global.sealer()?;
             let idp =

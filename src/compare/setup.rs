@@ -10,7 +10,7 @@ use crate::admin::guests;
 use crate::admin::provision::{self, AppSpec};
 use crate::b2b::invitation::{InviteRequest, Target};
 use crate::b2b::providers::{self, ProviderSpec};
-use crate::store;
+use crate::domain::IdpRole;
 use crate::tokens::keys::SigningAlg;
 
 /// Operations performed, by who has to perform them.
@@ -117,7 +117,7 @@ impl World {
             host,
             "contoso-fed",
             Vec::new(),
-            store::idps::ROLE_UPSTREAM,
+            IdpRole::Upstream,
         )?;
         ledger.host_config += 1;
         let fed_tenant = provision::tenant(&host.db, "contoso-fed")?;
@@ -199,7 +199,7 @@ fn register_host_at(
     host: &Server,
     host_slug: &str,
     domains: Vec<String>,
-    role: &str,
+    role: IdpRole,
 ) -> anyhow::Result<ProviderSpec> {
     let (client, secret) = provision::create_app(
         &idp.db,
@@ -278,7 +278,7 @@ impl Partner {
             host,
             host_slug,
             vec![self.domain.clone()],
-            store::idps::ROLE_GUESTS,
+            IdpRole::Guests,
         )?;
         ledger.partner += 1;
         let tenant = provision::tenant(&host.db, host_slug)?;

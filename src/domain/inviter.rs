@@ -1,13 +1,15 @@
 //! Who is inviting: a signed-in user of the tenant or an app; the same rules
 //! apply on every path (API, portal, CLI).
 
+use super::Role;
+
 #[derive(Clone, Debug)]
 pub enum Inviter {
     /// A signed-in user of the tenant (id, display name, roles).
     User {
         id: String,
         name: String,
-        roles: Vec<String>,
+        roles: Vec<Role>,
         is_guest: bool,
     },
     /// An app using its `Invitations.Invite` permission; `grants_access` when
@@ -38,7 +40,7 @@ impl Inviter {
     /// Users.ReadWrite). An invitation to a group or app is such a grant.
     pub fn may_grant_access(&self) -> bool {
         match self {
-            Inviter::User { roles, .. } => roles.iter().any(|r| r == "admin"),
+            Inviter::User { roles, .. } => roles.contains(&Role::Admin),
             Inviter::App { grants_access, .. } => *grants_access,
         }
     }

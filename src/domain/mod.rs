@@ -1,10 +1,15 @@
 //! Domain values, parsed once at the edge: slugs, emails, scopes, redirect
-//! URIs, PKCE; who invites, the collaboration policy and cross-tenant access.
+//! URIs, PKCE; who invites, the collaboration policy and cross-tenant access;
+//! the kinds and states stored as text (users, invitations, tenants, flows,
+//! audit actions, guest actions).
 
+mod audit;
 mod authn;
 mod client;
 pub mod cross_tenant;
 mod email;
+mod flow;
+mod guest_action;
 pub mod inbound_trust;
 mod invitation;
 mod inviter;
@@ -13,17 +18,22 @@ pub mod policy;
 mod redirect;
 mod scope;
 mod slug;
+mod tenant;
 mod text_enum;
 mod user;
 
+pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
 pub use client::{ClientType, GrantType, Permission};
 pub use email::{Email, domain_list};
+pub use flow::FlowPurpose;
+pub use guest_action::GuestAction;
 pub use invitation::{EffectiveStatus, InvitationStatus, TargetKind};
 pub use inviter::Inviter;
 pub use pkce::{CodeChallenge, verify_pkce};
 pub use redirect::RedirectUri;
 pub use scope::{Scope, ScopeSet};
 pub use slug::TenantSlug;
+pub use tenant::{AuthMode, IdpRole};
 pub use text_enum::UnknownValue;
-pub use user::{ExternalState, IdentitySource, UserStatus, UserType};
+pub use user::{ExternalState, IdentitySource, Role, UserStatus, UserType};

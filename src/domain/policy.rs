@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Inviter;
+use super::{Inviter, Role};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -88,8 +88,8 @@ impl Policy {
                 roles, is_guest, ..
             } => (
                 *is_guest,
-                roles.iter().any(|r| r == "admin"),
-                roles.iter().any(|r| r == "guest_inviter"),
+                roles.contains(&Role::Admin),
+                roles.contains(&Role::GuestInviter),
             ),
         };
         match self.who_can_invite {
@@ -119,11 +119,11 @@ impl Policy {
 mod tests {
     use super::*;
 
-    fn user(roles: &[&str], is_guest: bool) -> Inviter {
+    fn user(roles: &[Role], is_guest: bool) -> Inviter {
         Inviter::User {
             id: "u".into(),
             name: "n".into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
+            roles: roles.to_vec(),
             is_guest,
         }
     }
@@ -135,14 +135,14 @@ mod tests {
         assert!(!p.may_invite(&user(&[], true)));
         p.who_can_invite = WhoCanInvite::Admins;
         assert!(!p.may_invite(&user(&[], false)));
-        assert!(!p.may_invite(&user(&["guest_inviter"], false)));
-        assert!(p.may_invite(&user(&["admin"], false)));
+        assert!(!p.may_invite(&user(&[Role::GuestInviter], false)));
+        assert!(p.may_invite(&user(&[Role::Admin], false)));
         p.who_can_invite = WhoCanInvite::AdminsAndGuestInviters;
-        assert!(p.may_invite(&user(&["guest_inviter"], false)));
+        assert!(p.may_invite(&user(&[Role::GuestInviter], false)));
         p.who_can_invite = WhoCanInvite::Everyone;
         assert!(p.may_invite(&user(&[], true)));
         p.who_can_invite = WhoCanInvite::Nobody;
-        assert!(!p.may_invite(&user(&["admin"], false)));
+        assert!(!p.may_invite(&user(&[Role::Admin], false)));
     }
 
     #[test]

@@ -18,7 +18,10 @@ impl fmt::Display for UnknownValue {
 impl std::error::Error for UnknownValue {}
 
 /// Declares an enum whose variants are stored and serialized as the given
-/// text, with `as_str`, `FromStr`, `TryFrom<&str>`, `Display` and `Serialize`.
+/// text, with `as_str`, `FromStr`, `TryFrom<&str>` and `TryFrom<String>`,
+/// `Into<String>`, `Display` and `Serialize`. The `String` conversions let a
+/// diesel row read and write the column as text
+/// (`#[diesel(deserialize_as = String, serialize_as = String)]`).
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
@@ -61,6 +64,20 @@ macro_rules! text_enum {
 
             fn try_from(s: &str) -> Result<$name, Self::Error> {
                 s.parse()
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::UnknownValue;
+
+            fn try_from(s: String) -> Result<$name, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
             }
         }
 

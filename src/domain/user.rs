@@ -1,4 +1,4 @@
-//! A user's kind, standing and where their identity lives.
+//! A user's kind, standing, roles and where their identity lives.
 
 use super::text_enum::text_enum;
 
@@ -42,6 +42,16 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A role granted to a user of the tenant.
+    pub enum Role as "role" {
+        /// Administers the tenant: users, guests, apps and settings.
+        Admin = "admin",
+        /// May invite guests when the policy admits guest inviters.
+        GuestInviter = "guest_inviter",
+    }
+}
+
 impl UserType {
     /// The `user_type` claim (Entra ID spelling).
     pub fn claim(self) -> &'static str {
@@ -70,6 +80,9 @@ mod tests {
         for i in IdentitySource::ALL {
             assert_eq!(i.as_str().parse::<IdentitySource>(), Ok(*i));
         }
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(*r));
+        }
     }
 
     #[test]
@@ -77,6 +90,7 @@ mod tests {
         assert!("Guest".parse::<UserType>().is_err());
         assert!("expired".parse::<UserStatus>().is_err());
         assert!("".parse::<IdentitySource>().is_err());
+        assert!("Admin".parse::<Role>().is_err());
     }
 
     #[test]

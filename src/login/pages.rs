@@ -62,8 +62,7 @@ pub async fn get_login(
 ) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state, &path).await?;
     let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
-    if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
-        && !state.throttle.allow_anonymous(client_ip(&req))
+    if ctx.tenant.auth_mode.signs_in_upstream() && !state.throttle.allow_anonymous(client_ip(&req))
     {
         // Each visit would store another upstream round trip.
         return Err(super::throttle::busy(&ctx.tenant.display_name));

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::audit_events;
 use super::{DbConn, StoreResult, new_id, now};
+use crate::domain::AuditAction;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = audit_events)]
@@ -12,7 +13,8 @@ pub struct AuditEvent {
     pub tenant_id: String,
     pub at: chrono::NaiveDateTime,
     pub actor: String,
-    pub action: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub action: AuditAction,
     pub target: Option<String>,
     pub detail: Option<String>,
 }
@@ -21,7 +23,7 @@ pub fn record(
     conn: &mut DbConn,
     tenant_id: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     target: Option<&str>,
     detail: Option<&str>,
 ) -> StoreResult<()> {
@@ -31,7 +33,7 @@ pub fn record(
             tenant_id: tenant_id.to_owned(),
             at: now(),
             actor: actor.to_owned(),
-            action: action.to_owned(),
+            action,
             target: target.map(str::to_owned),
             detail: detail.map(str::to_owned),
         })

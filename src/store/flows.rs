@@ -4,13 +4,15 @@ use diesel::prelude::*;
 
 use super::schema::home_flows;
 use super::{DbConn, StoreResult};
+use crate::domain::FlowPurpose;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = home_flows)]
 pub struct HomeFlow {
     pub state_hash: String,
     pub tenant_id: String,
-    pub purpose: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub purpose: FlowPurpose,
     pub home_issuer: String,
     pub nonce: String,
     pub pkce_verifier: String,
@@ -25,7 +27,7 @@ pub struct HomeFlow {
 
 pub fn insert(conn: &mut DbConn, flow: &HomeFlow) -> StoreResult<()> {
     diesel::insert_into(home_flows::table)
-        .values(flow)
+        .values(flow.clone())
         .execute(conn)?;
     Ok(())
 }

@@ -6,16 +6,15 @@ use diesel::prelude::*;
 
 use super::schema::identity_providers;
 use super::{DbConn, StoreResult};
-
-pub const ROLE_GUESTS: &str = "guests";
-pub const ROLE_UPSTREAM: &str = "upstream";
+use crate::domain::IdpRole;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = identity_providers)]
 pub struct IdentityProvider {
     pub id: String,
     pub tenant_id: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: IdpRole,
     pub display_name: String,
     pub issuer: String,
     pub client_id: String,
@@ -50,7 +49,7 @@ impl IdentityProvider {
 
 pub fn insert(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<()> {
     diesel::insert_into(identity_providers::table)
-        .values(idp)
+        .values(idp.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -80,7 +79,7 @@ pub fn for_domain(
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
         .into_iter()
-        .find(|idp| idp.role == ROLE_GUESTS && idp.serves_domain(domain)))
+        .find(|idp| idp.role == IdpRole::Guests && idp.serves_domain(domain)))
 }
 
 /// The tenant's guest home with this issuer (sign-in after redemption).
@@ -91,13 +90,13 @@ pub fn for_issuer(
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
         .into_iter()
-        .find(|idp| idp.role == ROLE_GUESTS && idp.issuer == issuer))
+        .find(|idp| idp.role == IdpRole::Guests && idp.issuer == issuer))
 }
 
 pub fn upstream(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<IdentityProvider>> {
     Ok(identity_providers::table
         .filter(identity_providers::tenant_id.eq(tenant_id))
-        .filter(identity_providers::role.eq(ROLE_UPSTREAM))
+        .filter(identity_providers::role.eq(IdpRole::Upstream.as_str()))
         .select(IdentityProvider::as_select())
         .first(conn)
         .optional()?)

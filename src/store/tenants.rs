@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::{tenant_domains, tenants};
 use super::{DbConn, StoreError, StoreResult, new_id, now};
+use crate::domain::AuthMode;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
@@ -11,7 +12,9 @@ pub struct Tenant {
     pub id: String,
     pub slug: String,
     pub display_name: String,
-    pub auth_mode: String,
+    /// Stored as its text; read back through `AuthMode::try_from`.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub auth_mode: AuthMode,
     pub signing_alg: String,
     pub created_at: chrono::NaiveDateTime,
 }
@@ -21,12 +24,12 @@ pub fn create(conn: &mut DbConn, slug: &str, display_name: &str) -> StoreResult<
         id: new_id(),
         slug: slug.to_owned(),
         display_name: display_name.to_owned(),
-        auth_mode: "local".into(),
+        auth_mode: AuthMode::Local,
         signing_alg: "RS256".into(),
         created_at: now(),
     };
     diesel::insert_into(tenants::table)
-        .values(&tenant)
+        .values(tenant.clone())
         .execute(conn)
         .map_err(|e| StoreError::unique_as(e, "a tenant with this slug already exists"))?;
     Ok(tenant)
@@ -81,9 +84,9 @@ pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreRe
 }
 
 /// `local` (passwords here) or `federated` (all member sign-in upstream).
-pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &str, mode: &str) -> StoreResult<()> {
+pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &str, mode: AuthMode) -> StoreResult<()> {
     diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
-        .set(tenants::auth_mode.eq(mode))
+        .set(tenants::auth_mode.eq(mode.as_str()))
         .execute(conn)?;
     Ok(())
 }

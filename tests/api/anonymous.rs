@@ -10,6 +10,7 @@ use diesel::RunQueryDsl;
 use portico::admin::guests::{self, GuestAction};
 use portico::b2b::invitation::Target;
 use portico::b2b::policy::Policy;
+use portico::domain::AuditAction;
 use portico::state::AppState;
 use portico::store;
 
@@ -448,7 +449,7 @@ async fn the_email_step_never_names_a_typed_address_as_the_actor() {
     }
     let attempt = audit
         .iter()
-        .find(|e| e.action == "signin.refused")
+        .find(|e| e.action == AuditAction::SignInRefused)
         .expect("the refusal is audited");
     assert_eq!(attempt.actor, "anonymous");
     assert!(

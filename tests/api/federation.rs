@@ -11,6 +11,7 @@ use openidconnect::TokenResponse;
 use portico::admin::provision::{self, AppSpec};
 use portico::b2b::providers::{self, ProviderSpec};
 use portico::compare::gate::{Gate, Mode};
+use portico::domain::IdpRole;
 use portico::store;
 
 use crate::helpers::rp::rp_sign_in;
@@ -79,7 +80,7 @@ async fn federated_host(upstream_db: &portico::store::Db, issuer: String) -> (Te
     .unwrap();
     let tenant = provision::tenant(&host.db, "contoso").unwrap();
     let spec = spec(issuer, client.client_id, secret)
-        .validated("upstream")
+        .validated(IdpRole::Upstream)
         .unwrap();
     host.db
         .write_blocking(|c| providers::federate(c, &host.sealer, &tenant.id, spec, "test"))

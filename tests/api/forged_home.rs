@@ -2,13 +2,14 @@
 //! relying party, must refuse each forgery and leave the invitation pending.
 //! The fake home is a real HTTP server speaking just enough OIDC.
 
-use portico::domain::ExternalState;
+use portico::domain::{ExternalState, FlowPurpose};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderSpec};
 use portico::crypto::token_hash;
+use portico::domain::IdpRole;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
@@ -123,8 +124,8 @@ pub fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
 }
 
 /// A pending round trip to a home, as `/invite` or a guest sign-in stores it.
-pub struct RoundTrip<'a> {
-    pub purpose: &'a str,
+pub struct RoundTrip {
+    pub purpose: FlowPurpose,
     pub invitation_id: Option<String>,
     pub auth_request_id: Option<String>,
     pub idp_id: Option<String>,
@@ -132,13 +133,13 @@ pub struct RoundTrip<'a> {
 
 /// Stores `trip` to the home with `issuer` at Contoso, then brings a fresh
 /// browser back to `/callback/home` with a code, as the home would.
-pub async fn come_back(b: &B2b, issuer: &str, trip: RoundTrip<'_>) -> reqwest::Response {
+pub async fn come_back(b: &B2b, issuer: &str, trip: RoundTrip) -> reqwest::Response {
     let (state, browser) = (portico::crypto::random_token(), "browser-1");
     let at = store::now();
     let flow = store::flows::HomeFlow {
         state_hash: token_hash(&state),
         tenant_id: b.contoso().id,
-        purpose: trip.purpose.into(),
+        purpose: trip.purpose,
         home_issuer: issuer.to_owned(),
         nonce: "good-nonce".into(),
         pkce_verifier: "v".repeat(43),
@@ -210,7 +211,7 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     ] {
         *home.forgery.lock().unwrap() = forgery;
         let trip = RoundTrip {
-            purpose: "redeem",
+            purpose: FlowPurpose::Redeem,
             invitation_id: Some(invitation.id.clone()),
             auth_request_id: None,
             idp_id: None,
@@ -252,7 +253,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         email_verified_trusted: false,
         trust_mfa: false,
     }
-    .validated("upstream")
+    .validated(IdpRole::Upstream)
     .unwrap();
     b.app
         .db

@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 use portico::admin::guests;
 use portico::b2b::invitation::{InviteError, InviteRequest, Target};
 use portico::b2b::policy::{DomainMode, Policy, WhoCanInvite};
-use portico::domain::ExternalState;
+use portico::domain::{AuditAction, ExternalState, Role};
 use portico::domain::{GrantType, Permission};
 use portico::store;
 
@@ -84,7 +84,7 @@ async fn only_the_people_the_policy_names_may_invite() {
         .unwrap();
     b.app
         .db
-        .write_blocking(|c| store::users::grant_role(c, &tenant.id, &megan.id, "guest_inviter"))
+        .write_blocking(|c| store::users::grant_role(c, &tenant.id, &megan.id, Role::GuestInviter))
         .unwrap();
     assert!(try_invite(&b, "megan@contoso.example", "x@proseware.example").is_ok());
 
@@ -295,7 +295,7 @@ async fn the_policy_api_needs_policies_readwrite_and_audits_changes() {
     assert_eq!(
         audit
             .iter()
-            .filter(|e| e.action == "policy.updated")
+            .filter(|e| e.action == AuditAction::PolicyUpdated)
             .count(),
         1
     );

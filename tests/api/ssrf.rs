@@ -17,6 +17,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine;
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderSpec};
+use portico::domain::IdpRole;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
@@ -241,7 +242,9 @@ fn spec(issuer: &str, domains: Vec<String>) -> ProviderSpec {
 /// Federates Contoso on `app` to the fake provider.
 fn federate(app: &crate::helpers::TestApp, idp: &FakeIdp) {
     let tenant = portico::admin::provision::tenant(&app.db, "contoso").unwrap();
-    let spec = spec(&idp.base, vec![]).validated("upstream").unwrap();
+    let spec = spec(&idp.base, vec![])
+        .validated(IdpRole::Upstream)
+        .unwrap();
     app.db
         .write_blocking(|c| providers::federate(c, &app.sealer, &tenant.id, spec, "test"))
         .unwrap();
@@ -293,7 +296,7 @@ async fn a_jwks_uri_on_another_host_is_never_fetched_and_the_guest_sees_a_clear_
     idp.set_jwks_uri(format!("{}/jwks", elsewhere.base));
     let tenant = b.contoso();
     let spec = spec(&idp.base, vec!["northwind.example".into()])
-        .validated("guests")
+        .validated(IdpRole::Guests)
         .unwrap();
     b.app
         .db

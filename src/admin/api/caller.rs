@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{ApiResult, Problem};
 use crate::b2b::invitation::Inviter;
-use crate::domain::Permission;
+use crate::domain::{Permission, Role};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::User;
@@ -33,7 +33,7 @@ pub struct Caller {
 
 pub enum CallerKind {
     /// A person, through a first-party app of the tenant.
-    User { user: Box<User>, roles: Vec<String> },
+    User { user: Box<User>, roles: Vec<Role> },
     /// An app with client-credentials permissions.
     App {
         client_id: String,
@@ -48,7 +48,7 @@ impl Caller {
             CallerKind::App { permissions, .. } => {
                 permissions.iter().any(|p| p == permission.as_str())
             }
-            CallerKind::User { roles, .. } => roles.iter().any(|r| r == "admin"),
+            CallerKind::User { roles, .. } => roles.contains(&Role::Admin),
         }
     }
 

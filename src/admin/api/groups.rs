@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
+use crate::domain::AuditAction;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 
@@ -81,7 +82,7 @@ pub async fn post_group(
                 c,
                 &tenant_id,
                 &actor,
-                "group.created",
+                AuditAction::GroupCreated,
                 Some(&name),
                 Some(&group.id),
             )?;
@@ -116,7 +117,7 @@ pub async fn post_group_member(
                 c,
                 &tenant_id,
                 &actor,
-                "group.member_added",
+                AuditAction::GroupMemberAdded,
                 Some(&user_id),
                 Some(&group_id),
             )
@@ -165,7 +166,7 @@ pub async fn post_assignment(
                 c,
                 &tenant_id,
                 &actor,
-                "app.assigned",
+                AuditAction::AppAssigned,
                 Some(&principal),
                 Some(&client_id),
             )

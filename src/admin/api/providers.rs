@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
+use crate::domain::IdpRole;
 use crate::state::AppState;
 use crate::store::{self, idps};
 
@@ -45,7 +46,7 @@ pub async fn post_provider(
     let caller = caller?;
     let spec = body
         .into_inner()
-        .validated_for(idps::ROLE_GUESTS, &state.settings.egress)
+        .validated_for(IdpRole::Guests, &state.settings.egress)
         .map_err(Problem::bad_request)?;
     let sealer = sealer(&state)?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
@@ -143,7 +144,7 @@ pub async fn put_federation(
     let caller = caller?;
     let spec = body
         .into_inner()
-        .validated_for(idps::ROLE_UPSTREAM, &state.settings.egress)
+        .validated_for(IdpRole::Upstream, &state.settings.egress)
         .map_err(Problem::bad_request)?;
     let sealer = sealer(&state)?;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());

@@ -8,7 +8,7 @@ use super::{
     ApiResult, Caller, CallerKind, Directory, Problem, UsersAdmin, directory_json, json, user_json,
 };
 use crate::b2b::removal::{self, RemovalError};
-use crate::domain::UserType;
+use crate::domain::{AuditAction, GuestAction, UserType};
 use crate::state::AppState;
 use crate::store;
 
@@ -75,18 +75,11 @@ pub async fn get_user(
     }
 }
 
-#[derive(Clone, Copy)]
-enum Action {
-    Block,
-    Unblock,
-    Remove,
-}
-
 async fn act(
     caller: UsersAdmin,
     state: &AppState,
     id: String,
-    action: Action,
+    action: GuestAction,
 ) -> ApiResult<HttpResponse> {
     if matches!(&caller.kind, CallerKind::User { user, .. } if user.id == id) {
         return Err(Problem::bad_request("you cannot block or remove yourself"));
@@ -96,11 +89,7 @@ async fn act(
         .db
         .write_as(move |c| {
             let user = store::users::find(c, &tenant_id, &id)?.ok_or(RemovalError::NoUser)?;
-            match action {
-                Action::Block => removal::block(c, &tenant_id, &actor, &user),
-                Action::Unblock => removal::unblock(c, &tenant_id, &actor, &user),
-                Action::Remove => removal::remove(c, &tenant_id, &actor, &user),
-            }
+            removal::apply(c, &tenant_id, &actor, &user, action)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -112,7 +101,7 @@ pub async fn post_block(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    act(caller, &state, id, Action::Block).await
+    act(caller, &state, id, GuestAction::Block).await
 }
 
 pub async fn post_unblock(
@@ -121,7 +110,7 @@ pub async fn post_unblock(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    act(caller, &state, id, Action::Unblock).await
+    act(caller, &state, id, GuestAction::Unblock).await
 }
 
 pub async fn delete_user(
@@ -130,7 +119,7 @@ pub async fn delete_user(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    act(caller, &state, id, Action::Remove).await
+    act(caller, &state, id, GuestAction::Remove).await
 }
 
 /// `POST /users/{id}/reset-redemption`: back to `pending_acceptance` with a new link.
@@ -195,7 +184,7 @@ pub async fn patch_user(
                 c,
                 &tenant_id,
                 &actor,
-                "user.access_expiry_set",
+                AuditAction::UserAccessExpirySet,
                 Some(&id),
                 Some(&detail),
             )?;

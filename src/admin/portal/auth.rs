@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::b2b::invitation::Inviter;
 use crate::crypto::random_token;
+use crate::domain::Role;
 use crate::login::{csrf, session};
 use crate::oidc::clients::PORTAL_CLIENT_ID;
 use crate::oidc::routes;
@@ -51,7 +52,7 @@ pub(super) async fn portal_user(
     let Some(user) = user.filter(|u| u.is_usable()) else {
         return Ok(Access::SignIn(sign_in_redirect(ctx)));
     };
-    let is_admin = roles.iter().any(|r| r == "admin");
+    let is_admin = roles.contains(&Role::Admin);
     Ok(Access::SignedIn(PortalUser {
         email: user.email.clone(),
         is_admin,

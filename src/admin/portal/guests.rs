@@ -9,6 +9,7 @@ use super::dashboard::page;
 use super::{ActionForm, back_to_admin};
 use crate::b2b::invitation::{self, InviteError};
 use crate::b2b::removal::{self, RemovalError};
+use crate::domain::GuestAction;
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
@@ -22,6 +23,10 @@ fn no_such_guest(tenant_name: &str) -> PageError {
         "There is no such guest.",
     )
 }
+
+/// The portal's path word for resetting a guest's redemption; every other
+/// word is a [`GuestAction`].
+const RESET: &str = "reset";
 
 pub async fn post_guest_action(
     state: web::Data<AppState>,
@@ -42,35 +47,24 @@ pub async fn post_guest_action(
             "Only administrators can block or remove guests.",
         ));
     }
-    if action == "reset" {
+    if action == RESET {
         return reset_redemption(&state, &ctx, &req, &user, id).await;
     }
+    let name = &ctx.tenant.display_name;
+    // An unknown action names no page, like an unknown guest.
+    let action: GuestAction = action.parse().map_err(|_| no_such_guest(name))?;
     let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
-    let act = action.clone();
     let result = state
         .db
         .write_as(move |c| {
             let guest = store::users::find(c, &tenant_id, &id)?
                 .filter(|u| u.is_guest())
                 .ok_or(RemovalError::NoUser)?;
-            match act.as_str() {
-                "block" => removal::block(c, &tenant_id, &actor, &guest),
-                "unblock" => removal::unblock(c, &tenant_id, &actor, &guest),
-                "remove" => removal::remove(c, &tenant_id, &actor, &guest),
-                _ => Err(RemovalError::Store(StoreError::NotFound)),
-            }
+            removal::apply(c, &tenant_id, &actor, &guest, action)
         })
         .await;
-    let name = &ctx.tenant.display_name;
     match result {
-        Ok(()) => {
-            let notice = match action.as_str() {
-                "block" => "blocked",
-                "unblock" => "unblocked",
-                _ => "removed",
-            };
-            Ok(back_to_admin(&ctx, notice))
-        }
+        Ok(()) => Ok(back_to_admin(&ctx, action.done())),
         Err(RemovalError::Store(StoreError::NotFound)) | Err(RemovalError::NoUser) => {
             Err(no_such_guest(name))
         }

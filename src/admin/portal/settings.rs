@@ -12,10 +12,11 @@ use super::back_to_admin;
 use super::dashboard::page;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
+use crate::domain::IdpRole;
 use crate::domain::inbound_trust::{InboundTrust, TrustSettings};
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
-use crate::store::idps::{IdentityProvider, ROLE_GUESTS, ROLE_UPSTREAM};
+use crate::store::idps::IdentityProvider;
 use crate::tokens::TenantContext;
 
 /// What the settings forms and the sign-in section show (administrators).
@@ -36,7 +37,8 @@ pub(super) struct SettingsView {
     pub(super) trust_mfa_default: bool,
     pub(super) trust_mfa: String,
     pub(super) distrust_mfa: String,
-    pub(super) auth_mode: String,
+    /// Members sign in at the upstream (`auth_mode` federated).
+    pub(super) federated: bool,
     pub(super) upstream: Option<String>,
     /// (name, issuer, domains, how its emails count as verified) of each
     /// guest identity provider.
@@ -85,14 +87,14 @@ impl SettingsView {
             trust_mfa_default: access.inbound_trust.default.mfa,
             trust_mfa: trusted(&access.inbound_trust, true),
             distrust_mfa: trusted(&access.inbound_trust, false),
-            auth_mode: ctx.tenant.auth_mode.clone(),
+            federated: ctx.tenant.auth_mode.signs_in_upstream(),
             upstream: idps
                 .iter()
-                .find(|i| i.role == ROLE_UPSTREAM)
+                .find(|i| i.role == IdpRole::Upstream)
                 .map(|i| format!("{} ({}; {})", i.display_name, i.issuer, email_trust(i))),
             providers: idps
                 .iter()
-                .filter(|i| i.role == ROLE_GUESTS)
+                .filter(|i| i.role == IdpRole::Guests)
                 .map(|i| {
                     (
                         i.display_name.clone(),

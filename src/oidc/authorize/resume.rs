@@ -155,7 +155,7 @@ impl Pending<'_> {
     async fn to_sign_in(&self, req: &HttpRequest) -> AuthorizeResult<HttpResponse> {
         let (state, ctx) = (self.state, self.ctx);
         // A federated tenant stores an upstream round trip each time.
-        if ctx.tenant.auth_mode == crate::b2b::federation::MODE_FEDERATED
+        if ctx.tenant.auth_mode.signs_in_upstream()
             && !state
                 .throttle
                 .allow_anonymous(req.peer_addr().map(|a| a.ip()))
@@ -234,7 +234,7 @@ impl Pending<'_> {
                     c,
                     &tenant_id,
                     &who,
-                    "signin.refused",
+                    crate::domain::AuditAction::SignInRefused,
                     Some(&app),
                     Some("not assigned"),
                 )

@@ -9,10 +9,9 @@
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::b2b::mfa_trust::{must_use_mfa, trusts_home_mfa};
 use crate::domain::inbound_trust::{federated_amr, proves_mfa};
-use crate::domain::{Amr, AuthMethod, UserType};
+use crate::domain::{Amr, AuthMethod, IdpRole, UserType};
 use crate::state::AppState;
 use crate::store::apps::Client;
-use crate::store::idps::ROLE_GUESTS;
 use crate::tokens::TenantContext;
 
 /// How the home says the guest authenticated, from the verified subject token.
@@ -41,8 +40,8 @@ pub async fn exchanged_amr(
     let (trusted, required) = state
         .db
         .read(move |c| {
-            let trusted =
-                proved && trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), ROLE_GUESTS)?;
+            let trusted = proved
+                && trusts_home_mfa(c, &tenant_id, &issuer, slug.as_deref(), IdpRole::Guests)?;
             let required = must_use_mfa(c, &tenant_id, &client_id, None, UserType::Guest)?;
             Ok((trusted, required))
         })

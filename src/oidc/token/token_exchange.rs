@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
 use super::subject_mfa::{self, SubjectAuthn};
-use crate::domain::{ExternalState, Scope, ScopeSet};
+use crate::domain::{AuditAction, ExternalState, Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::users::User;
@@ -339,7 +339,7 @@ async fn admit_guest(
                 c,
                 &tenant_id,
                 &format!("app:{client_id}"),
-                "token.exchanged",
+                AuditAction::TokenExchanged,
                 Some(&guest.email),
                 Some(&home_issuer),
             )?;

@@ -10,6 +10,7 @@ mod providers_api;
 use diesel::RunQueryDsl;
 use portico::admin::provision::{self, AppSpec};
 use portico::b2b::providers::{self, ProviderSpec};
+use portico::domain::IdpRole;
 
 use crate::helpers::b2b::B2b;
 use crate::helpers::{TestApp, spawn_app};
@@ -54,7 +55,7 @@ pub async fn external_idp(b: &B2b) -> External {
         email_verified_trusted: false,
         trust_mfa: false,
     }
-    .validated("guests")
+    .validated(IdpRole::Guests)
     .unwrap();
     let tenant = b.contoso();
     let idp = b

@@ -5,7 +5,7 @@
 
 use portico::b2b::invitation::Target;
 use portico::b2b::providers::{self, ProviderPatch, ProviderSpec};
-use portico::domain::{ExternalState, MfaRequired};
+use portico::domain::{ExternalState, FlowPurpose, IdpRole, MfaRequired};
 use portico::store;
 
 use super::{require_mfa_of, sent_home, session_amr};
@@ -34,7 +34,9 @@ fn provider(home: &FakeHome, trust_mfa: bool) -> ProviderSpec {
 
 /// Contoso's guest provider for fakehome.example; returns its id.
 fn configure(b: &B2b, home: &FakeHome, trust_mfa: bool) -> String {
-    let spec = provider(home, trust_mfa).validated("guests").unwrap();
+    let spec = provider(home, trust_mfa)
+        .validated(IdpRole::Guests)
+        .unwrap();
     let tenant = b.contoso();
     b.app
         .db
@@ -57,7 +59,11 @@ async fn come_back(b: &B2b, home: &FakeHome, idp_id: &str, redeem: bool) -> (u16
             .id
     });
     let trip = RoundTrip {
-        purpose: if redeem { "redeem" } else { "signin" },
+        purpose: if redeem {
+            FlowPurpose::Redeem
+        } else {
+            FlowPurpose::SignIn
+        },
         invitation_id,
         // The request is not looked at before the session starts.
         auth_request_id: (!redeem).then(|| "no-such-request".to_owned()),
@@ -177,7 +183,7 @@ async fn a_federated_member_gets_mfa_only_from_an_upstream_trusted_for_it() {
         domains: vec![],
         ..provider(&home, true)
     }
-    .validated("upstream")
+    .validated(IdpRole::Upstream)
     .unwrap();
     let tenant = b.contoso();
     b.app

@@ -65,9 +65,9 @@ async fn inbound_trust_and_provider_trust_are_set_through_the_api_and_audited() 
         .read_blocking(|c| store::audit::list(c, &tenant.id, 20))
         .unwrap();
     let said = |action: &str, text: &str| {
-        audit
-            .iter()
-            .any(|a| a.action == action && a.detail.as_deref().is_some_and(|d| d.contains(text)))
+        audit.iter().any(|a| {
+            a.action.as_str() == action && a.detail.as_deref().is_some_and(|d| d.contains(text))
+        })
     };
     assert!(said(
         "cross_tenant_access.updated",

@@ -1,0 +1,37 @@
+//! What an administrator may do to a guest (or user) from the API, the
+//! portal and the CLI: one set of actions, one rule each (`b2b::removal`).
+
+use super::text_enum::text_enum;
+
+text_enum! {
+    /// Block, unblock or remove; the portal's URLs use the text.
+    pub enum GuestAction as "guest action" {
+        Block = "block",
+        Unblock = "unblock",
+        Remove = "remove",
+    }
+}
+
+impl GuestAction {
+    /// What the action made of the user, for a notice ("blocked").
+    pub fn done(self) -> &'static str {
+        match self {
+            GuestAction::Block => "blocked",
+            GuestAction::Unblock => "unblocked",
+            GuestAction::Remove => "removed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_reads_back_from_its_text() {
+        for a in GuestAction::ALL {
+            assert_eq!(a.as_str().parse::<GuestAction>(), Ok(*a));
+        }
+        assert!("reset".parse::<GuestAction>().is_err());
+    }
+}
