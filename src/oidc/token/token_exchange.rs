@@ -55,11 +55,12 @@ fn claimed_issuer(token: &str) -> Option<String> {
 struct HomeAccessClaims {
     sub: String,
     auth_time: Option<i64>,
-    /// RFC 9068 §2.2.1, when the home sends them.
+    /// RFC 9068 §2.2.1, when the home sends them; read leniently (a value
+    /// of another shape proves nothing, and does not make the token invalid).
     #[serde(default)]
-    amr: Vec<String>,
+    amr: serde_json::Value,
     #[serde(default)]
-    acr: Option<String>,
+    acr: serde_json::Value,
 }
 
 /// Verifies a JWT access token (RFC 9068: `typ` at+jwt, an asymmetric
@@ -257,8 +258,16 @@ async fn verify_subject(
             subject: claims.sub,
             auth_time: claims.auth_time,
             authn: SubjectAuthn {
-                amr: claims.amr,
-                acr: claims.acr,
+                amr: claims
+                    .amr
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|m| m.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                acr: claims.acr.as_str().map(str::to_owned),
             },
         });
     }
