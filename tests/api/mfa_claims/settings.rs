@@ -190,3 +190,36 @@ async fn an_admin_sets_inbound_trust_in_the_portal() {
             .contains("both trusted and not trusted")
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_contoso_trust_prosewares_mfa_and_keeps_an_admins_later_choice() {
+    let app = crate::helpers::spawn_app().await;
+    let said = portico::admin::demo::seed(&app.db, &app.base).unwrap();
+    assert!(
+        said.contains("Contoso trusts the multifactor authentication"),
+        "{said}"
+    );
+    let contoso = portico::admin::provision::tenant(&app.db, "contoso").unwrap();
+    let trust = |app: &crate::helpers::TestApp| {
+        app.db
+            .read_blocking(|c| store::cross_tenant::get(c, &contoso.id))
+            .unwrap()
+            .inbound_trust
+    };
+    assert!(trust(&app).partners["proseware"].mfa);
+    // An administrator turns it off; seeding again leaves it off.
+    let mut settings = app
+        .db
+        .read_blocking(|c| store::cross_tenant::get(c, &contoso.id))
+        .unwrap();
+    settings.inbound_trust.partners.clear();
+    settings.inbound_trust.partners.insert(
+        "proseware".into(),
+        portico::domain::inbound_trust::TrustSettings { mfa: false },
+    );
+    app.db
+        .write_blocking(|c| portico::b2b::cross_tenant::save(c, &contoso.id, &settings, "admin"))
+        .unwrap();
+    portico::admin::demo::seed(&app.db, &app.base).unwrap();
+    assert!(!trust(&app).partners["proseware"].mfa);
+}
