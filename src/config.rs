@@ -83,7 +83,7 @@ pub struct Settings {
     pub upstream_timeout: Duration,
     /// What calls to other OpenID providers may reach (SSRF guard): private
     /// networks, and extra endpoint hosts per issuer.
-    pub egress: crate::b2b::egress::EgressPolicy,
+    pub egress: crate::domain::egress::EgressPolicy,
     /// Seals stored upstream client secrets; `None` when no key is configured.
     pub sealer: Option<crate::crypto::Sealer>,
     /// How long a client may take to send a request body once its headers
@@ -114,7 +114,7 @@ impl Settings {
             invitation_lifetime: chrono::TimeDelta::days(30),
             upstream_connect_timeout: Duration::from_secs(3),
             upstream_timeout: Duration::from_secs(10),
-            egress: crate::b2b::egress::EgressPolicy::default(),
+            egress: crate::domain::egress::EgressPolicy::default(),
             sealer: None,
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),

@@ -57,7 +57,7 @@ pub fn guest_may_enter(
 /// Stores the tenant's settings and audits the change with the new settings.
 pub fn save(
     conn: &mut crate::store::DbConn,
-    tenant_id: &str,
+    tenant_id: &crate::domain::TenantId,
     settings: &CrossTenantAccess,
     actor: &str,
 ) -> crate::store::StoreResult<()> {

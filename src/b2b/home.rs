@@ -392,7 +392,7 @@ pub async fn start(
     let at = now();
     let row = store::flows::HomeFlow {
         state_hash: token_hash(csrf.secret()),
-        tenant_id: ctx.tenant.id.clone(),
+        tenant_id: ctx.tenant.id.to_string(),
         purpose: purpose_name,
         home_issuer: upstream.issuer.clone(),
         nonce: nonce.secret().clone(),

@@ -287,7 +287,7 @@ fn issue(
     let at = now();
     let invitation = Invitation {
         id: new_id(),
-        tenant_id: tenant.id.clone(),
+        tenant_id: tenant.id.to_string(),
         email: guest.email.clone(),
         guest_user_id: guest.id.clone(),
         target_kind: draft.kind,

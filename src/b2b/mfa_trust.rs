@@ -5,7 +5,7 @@
 
 use super::home::{HomeIdentity, MAIL_IDP, Proof};
 use crate::domain::inbound_trust::{TrustedParty, federated_amr};
-use crate::domain::{Acr, Amr, AuthMethod, Demands, IdpRole, UserType};
+use crate::domain::{Acr, Amr, AuthMethod, Demands, IdpRole, TenantId, UserType};
 use crate::state::AppState;
 use crate::store::codes::AuthRequest;
 use crate::store::{self, DbConn, StoreResult};
@@ -17,7 +17,7 @@ use crate::tokens::TenantContext;
 /// own switch), or the passcode mail (never).
 pub fn trusts_home_mfa(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     issuer: &str,
     home_slug: Option<&str>,
     role: IdpRole,
@@ -45,13 +45,13 @@ pub fn trusts_home_mfa(
 /// for. (A policy for administrators only is not known before sign-in.)
 pub fn must_use_mfa(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     client_id: &str,
     requested: Option<Acr>,
     user_type: UserType,
 ) -> StoreResult<bool> {
     let demands = Demands {
-        policy: store::auth_policy::get(conn, tenant_id)?.applies_to(user_type, false),
+        policy: store::auth_policy::get(conn, tenant_id.as_str())?.applies_to(user_type, false),
         app: store::app_mfa::requires_mfa(conn, tenant_id, client_id)?,
         enrolled: false,
         requested,

@@ -148,39 +148,76 @@ pub async fn send(
     let browser = browser_token(req);
     let browser_hash = token_hash(&browser);
     let at = now();
-    let hour_ago = at - chrono::TimeDelta::hours(1);
+    if !may_send(state, ctx, req, email, &browser_hash, at).await? {
+        return Err(throttled(ctx));
+    }
+    let code = format!("{:08}", rand::random_range(0..100_000_000u32));
+    let code_hash = hash_code(state, ctx, &code).await?;
+    let row = new_passcode(ctx, email, code_hash, purpose, browser_hash, at);
+    let id = row.id.clone();
+    if !store_and_mail(state, ctx, row, &code).await? {
+        return Err(throttled(ctx));
+    }
+    Ok(code_page(state, ctx, browser, &id))
+}
+
+/// Whether this browser may have another code for the address now (quota),
+/// and then whether the client's address may (throttle).
+async fn may_send(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+    email: &str,
+    browser_hash: &str,
+    at: chrono::NaiveDateTime,
+) -> PageResult<bool> {
     let (tenant_id, address, hash) = (
         ctx.tenant.id.clone(),
         email.to_owned(),
-        browser_hash.clone(),
+        browser_hash.to_owned(),
     );
     let allowed = state
         .db
         .read(move |c| {
-            let recent = store::passcodes::sent_since(c, &tenant_id, &address, hour_ago)?;
+            let recent = store::passcodes::sent_since(c, &tenant_id, &address, hour_before(at))?;
             Ok(within_quota(&recent, &hash, at))
         })
         .await?;
     // The per-IP count is taken only for codes the browser may have, so a
     // stranger retrying past their limit does not eat into the guest's.
     let ip = req.peer_addr().map(|a| a.ip());
-    if !allowed || !state.throttle.allow_passcode(&ctx.tenant.id, email, ip) {
-        return Err(throttled(ctx));
-    }
-    let code = format!("{:08}", rand::random_range(0..100_000_000u32));
-    let code_hash = state
+    Ok(allowed && state.throttle.allow_passcode(&ctx.tenant.id, email, ip))
+}
+
+fn hour_before(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    at - chrono::TimeDelta::hours(1)
+}
+
+/// The code's hash, computed on the bounded hashing pool.
+async fn hash_code(state: &AppState, ctx: &TenantContext, code: &str) -> PageResult<String> {
+    state
         .hasher
-        .hash(code.clone())
+        .hash(code.to_owned())
         .await
         .map_err(|busy| busy.page(&ctx.tenant.display_name))?
-        .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))?;
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))
+}
+
+fn new_passcode(
+    ctx: &TenantContext,
+    email: &str,
+    code_hash: String,
+    purpose: For,
+    browser_hash: String,
+    at: chrono::NaiveDateTime,
+) -> Passcode {
     let (invitation_id, auth_request_id) = match purpose {
         For::Redeem { invitation_id } => (Some(invitation_id), None),
         For::SignIn { auth_request_id } => (None, Some(auth_request_id)),
     };
-    let row = Passcode {
+    Passcode {
         id: new_id(),
-        tenant_id: ctx.tenant.id.clone(),
+        tenant_id: ctx.tenant.id.to_string(),
         email: email.to_owned(),
         code_hash,
         invitation_id,
@@ -190,8 +227,17 @@ pub async fn send(
         created_at: at,
         expires_at: at + chrono::TimeDelta::minutes(LIFETIME_MINUTES),
         consumed_at: None,
-    };
-    let id = row.id.clone();
+    }
+}
+
+/// Stores the code in place of this browser's earlier ones and queues the
+/// mail, in one transaction; `false` when the quota ran out meanwhile.
+async fn store_and_mail(
+    state: &AppState,
+    ctx: &TenantContext,
+    row: Passcode,
+    code: &str,
+) -> PageResult<bool> {
     let (subject, body) = (
         format!("Your {} passcode", ctx.tenant.display_name),
         format!(
@@ -199,21 +245,23 @@ pub async fn send(
             ctx.tenant.display_name
         ),
     );
+    let tenant_id = ctx.tenant.id.clone();
+    let at = row.created_at;
     let sent = state
         .db
         .write(move |c| {
             // Checked again where it is written: two requests at once from
             // one browser get one code.
-            let recent = store::passcodes::sent_since(c, &row.tenant_id, &row.email, hour_ago)?;
+            let recent = store::passcodes::sent_since(c, &tenant_id, &row.email, hour_before(at))?;
             if !within_quota(&recent, &row.browser_hash, at) {
                 return Ok::<_, StoreError>(false);
             }
-            store::passcodes::retire_for_browser(c, &row.tenant_id, &row.email, &row.browser_hash)?;
+            store::passcodes::retire_for_browser(c, &tenant_id, &row.email, &row.browser_hash)?;
             store::passcodes::insert(c, &row)?;
-            store::outbox::enqueue(c, &row.tenant_id, &row.email, &subject, &body)?;
+            store::outbox::enqueue(c, &tenant_id, &row.email, &subject, &body)?;
             store::audit::record(
                 c,
-                &row.tenant_id,
+                &tenant_id,
                 "system",
                 AuditAction::PasscodeSent,
                 Some(&row.email),
@@ -222,9 +270,11 @@ pub async fn send(
             Ok(true)
         })
         .await?;
-    if !sent {
-        return Err(throttled(ctx));
-    }
+    Ok(sent)
+}
+
+/// The redirect to the page that asks for the code, with the browser cookie.
+fn code_page(state: &AppState, ctx: &TenantContext, browser: String, id: &str) -> HttpResponse {
     let cookie = Cookie::build(COOKIE, browser)
         .path(routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
@@ -234,9 +284,9 @@ pub async fn send(
     let page = format!(
         "{}{}",
         routes::tenant_path(&ctx.tenant.slug),
-        routes::PASSCODE.replace("{id}", &id)
+        routes::PASSCODE.replace("{id}", id)
     );
-    Ok(see_other(&page, vec![cookie]))
+    see_other(&page, vec![cookie])
 }
 
 /// The live passcode row for this browser, or the page that says why not.

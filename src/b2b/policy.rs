@@ -8,7 +8,7 @@ pub use crate::domain::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvit
 /// Stores the tenant's policy and audits the change with the new policy.
 pub fn save(
     conn: &mut crate::store::DbConn,
-    tenant_id: &str,
+    tenant_id: &crate::domain::TenantId,
     policy: &Policy,
     actor: &str,
 ) -> crate::store::StoreResult<()> {

@@ -2,6 +2,7 @@
 //! homes for listed domains, and the upstream that makes a tenant federated.
 //! Shared by the API and the CLI; every change is audited without secrets.
 
+use crate::domain::TenantId;
 use serde::{Deserialize, Serialize};
 
 use super::egress::EgressPolicy;
@@ -188,13 +189,13 @@ impl ProviderSpec {
         Ok(self)
     }
 
-    fn into_row(self, sealer: &Sealer, tenant_id: &str, role: IdpRole) -> IdentityProvider {
+    fn into_row(self, sealer: &Sealer, tenant_id: &TenantId, role: IdpRole) -> IdentityProvider {
         let id = new_id();
         let at = now();
         IdentityProvider {
             client_secret_sealed: self.client_secret.as_deref().map(|s| sealer.seal(&id, s)),
             id,
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             role,
             display_name: self.display_name,
             issuer: self.issuer,
@@ -213,7 +214,7 @@ impl ProviderSpec {
 
 fn audit(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     action: AuditAction,
     idp: &IdentityProvider,
@@ -225,7 +226,7 @@ fn audit(
 /// Refuses domains that a guest home other than `except` already serves.
 fn check_domains_free(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     domains: &[String],
     except: Option<&str>,
 ) -> StoreResult<()> {
@@ -246,7 +247,7 @@ fn check_domains_free(
 pub fn add_guest_provider(
     conn: &mut DbConn,
     sealer: &Sealer,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     spec: ProviderSpec,
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
@@ -262,7 +263,7 @@ pub fn add_guest_provider(
 pub fn federate(
     conn: &mut DbConn,
     sealer: &Sealer,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     spec: ProviderSpec,
     actor: &str,
 ) -> StoreResult<IdentityProvider> {
@@ -278,7 +279,7 @@ pub fn federate(
 
 /// Back to local sign-in: the upstream is removed; provisioned members stay
 /// (without passwords until an administrator sets them).
-pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResult<()> {
+pub fn unfederate(conn: &mut DbConn, tenant_id: &TenantId, actor: &str) -> StoreResult<()> {
     if let Some(old) = store::idps::upstream(conn, tenant_id)? {
         store::idps::delete(conn, tenant_id, &old.id)?;
     }
@@ -290,7 +291,7 @@ pub fn unfederate(conn: &mut DbConn, tenant_id: &str, actor: &str) -> StoreResul
 /// until their redemption is reset.
 pub fn remove_guest_provider(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     actor: &str,
 ) -> StoreResult<bool> {
@@ -309,7 +310,7 @@ pub fn update_guest_provider(
     conn: &mut DbConn,
     sealer: &Sealer,
     policy: &EgressPolicy,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     patch: ProviderPatch,
     actor: &str,

@@ -2,7 +2,7 @@
 //! takes effect at once. Sessions end, grants are revoked (refresh tokens die,
 //! introspection reports access tokens inactive), and it is audited.
 
-use crate::domain::{AuditAction, GuestAction, UserStatus};
+use crate::domain::{AuditAction, GuestAction, TenantId, UserStatus};
 use crate::store::users::User;
 use crate::store::{self, DbConn, StoreError};
 
@@ -18,7 +18,7 @@ pub enum RemovalError {
     Store(#[from] StoreError),
 }
 
-fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), StoreError> {
+fn cut_off(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> Result<(), StoreError> {
     store::sessions::revoke_all_for_user(conn, tenant_id, user_id)?;
     store::codes::revoke_user_grants(conn, tenant_id, user_id)?;
     Ok(())
@@ -26,7 +26,7 @@ fn cut_off(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> Result<(), Stor
 
 pub fn find_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email_or_id: &str,
 ) -> Result<User, RemovalError> {
     let email = email_or_id.trim().to_ascii_lowercase();
@@ -40,7 +40,7 @@ pub fn find_user(
 /// the portal and the CLI.
 pub fn apply(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
     action: GuestAction,
@@ -54,7 +54,7 @@ pub fn apply(
 
 pub fn block(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -73,7 +73,7 @@ pub fn block(
 
 pub fn unblock(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -92,7 +92,7 @@ pub fn unblock(
 /// Deletes the user object; everything it held goes with it.
 pub fn remove(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     user: &User,
 ) -> Result<(), RemovalError> {
@@ -115,7 +115,7 @@ pub fn remove(
 /// Revokes a pending invitation; its link can no longer be redeemed.
 pub fn revoke_invitation(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     invitation_id: &str,
 ) -> Result<(), RemovalError> {

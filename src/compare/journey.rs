@@ -72,73 +72,134 @@ pub async fn drive_across(
     email: &str,
     password: &str,
 ) -> Landing {
-    let mut origin = bases[0].to_owned();
-    let mut absolute = |url: &str| {
+    let mut journey = Journey {
+        bases,
+        browser,
+        origin: bases[0].to_owned(),
+    };
+    match walk(&mut journey, start, email, password).await {
+        Ok(landing) | Err(landing) => landing,
+    }
+}
+
+/// A browser on its way through `bases`, and the origin relative links
+/// resolve against (it moves with every absolute URL followed).
+struct Journey<'a> {
+    bases: &'a [&'a str],
+    browser: &'a reqwest::Client,
+    origin: String,
+}
+
+impl Journey<'_> {
+    fn absolute(&mut self, url: &str) -> String {
         if url.starts_with('/') {
-            format!("{origin}{url}")
+            format!("{}{url}", self.origin)
         } else {
-            origin = origin_of(url);
+            self.origin = origin_of(url);
             url.to_owned()
         }
-    };
-    let stuck = |e: reqwest::Error| Landing::Stuck(e.to_string());
-    let mut response = match browser.get(absolute(start)).send().await {
-        Ok(r) => r,
-        Err(e) => return stuck(e),
-    };
+    }
+
+    async fn get(&mut self, url: &str) -> Result<reqwest::Response, Landing> {
+        let url = self.absolute(url);
+        self.browser.get(url).send().await.map_err(stuck)
+    }
+
+    async fn post(
+        &mut self,
+        url: &str,
+        fields: &[(String, String)],
+    ) -> Result<reqwest::Response, Landing> {
+        let url = self.absolute(url);
+        self.browser
+            .post(url)
+            .form(fields)
+            .send()
+            .await
+            .map_err(stuck)
+    }
+}
+
+fn stuck(e: reqwest::Error) -> Landing {
+    Landing::Stuck(e.to_string())
+}
+
+/// Follows redirects and answers forms; `Err` is a journey that ended early
+/// (either way, the value is where it ended).
+async fn walk(
+    journey: &mut Journey<'_>,
+    start: &str,
+    email: &str,
+    password: &str,
+) -> Result<Landing, Landing> {
+    let mut response = journey.get(start).await?;
     let mut last_post: Option<String> = None;
     for _ in 0..40 {
         if response.status().is_redirection() {
-            let Some(location) = response
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .map(str::to_owned)
-            else {
-                return Landing::Stuck("a redirect without a location".into());
-            };
-            if !location.starts_with('/') && !bases.iter().any(|b| location.starts_with(b)) {
-                return Landing::Away(location);
-            }
-            response = match browser.get(absolute(&location)).send().await {
-                Ok(r) => r,
-                Err(e) => return stuck(e),
-            };
+            let location = next_hop(&response, journey.bases)?;
+            response = journey.get(&location).await?;
             last_post = None;
             continue;
         }
         let status = response.status().as_u16();
-        let page = match response.text().await {
-            Ok(page) => page,
-            Err(e) => return stuck(e),
-        };
-        let Some(action) = form_action(&page).filter(|a| {
-            a.ends_with("/login")
-                || a.ends_with("/login/password")
-                || a.ends_with("/consent")
-                || a.contains("/invite/")
-        }) else {
-            return Landing::Page(status, page);
+        let page = response.text().await.map_err(stuck)?;
+        let Some(action) = sign_in_form(&page) else {
+            return Ok(Landing::Page(status, page));
         };
         // The same form answering its own post means it refused it.
         if last_post.as_deref() == Some(action.as_str()) {
-            return Landing::Stuck(format!("the form {action} came back ({status})"));
+            return Ok(Landing::Stuck(format!(
+                "the form {action} came back ({status})"
+            )));
         }
-        let mut fields = hidden_fields(&page);
-        if page.contains("name=\"password\"") {
-            fields.push(("password".into(), password.into()));
-        } else if page.contains("name=\"email\" type=\"email\"") {
-            fields.push(("email".into(), email.into()));
-        } else if page.contains("name=\"decision\"") {
-            fields.push(("decision".into(), "allow".into()));
-        } else if !page.contains("You're invited") {
-            return Landing::Page(status, page);
-        }
-        response = match browser.post(absolute(&action)).form(&fields).send().await {
-            Ok(r) => r,
-            Err(e) => return stuck(e),
+        let Some(fields) = filled_in(&page, email, password) else {
+            return Ok(Landing::Page(status, page));
         };
+        response = journey.post(&action, &fields).await?;
         last_post = Some(action);
     }
-    Landing::Stuck("the journey did not settle".into())
+    Ok(Landing::Stuck("the journey did not settle".into()))
+}
+
+/// Where a redirect leads, unless it leaves all of `bases` (the journey
+/// ends there) or has no location.
+fn next_hop(response: &reqwest::Response, bases: &[&str]) -> Result<String, Landing> {
+    let Some(location) = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return Err(Landing::Stuck("a redirect without a location".into()));
+    };
+    if !location.starts_with('/') && !bases.iter().any(|b| location.starts_with(b)) {
+        return Err(Landing::Away(location));
+    }
+    Ok(location)
+}
+
+/// The action of the sign-in, password, consent or invitation form on `page`.
+fn sign_in_form(page: &str) -> Option<String> {
+    form_action(page).filter(|a| {
+        a.ends_with("/login")
+            || a.ends_with("/login/password")
+            || a.ends_with("/consent")
+            || a.contains("/invite/")
+    })
+}
+
+/// The form as a person fills it: the hidden fields plus the password, the
+/// email or an allowed consent; `None` for a form the journey cannot answer.
+fn filled_in(page: &str, email: &str, password: &str) -> Option<Vec<(String, String)>> {
+    let mut fields = hidden_fields(page);
+    if page.contains("name=\"password\"") {
+        fields.push(("password".into(), password.into()));
+    } else if page.contains("name=\"email\" type=\"email\"") {
+        fields.push(("email".into(), email.into()));
+    } else if page.contains("name=\"decision\"") {
+        fields.push(("decision".into(), "allow".into()));
+    } else if !page.contains("You're invited") {
+        return None;
+    }
+    Some(fields)
 }

@@ -11,6 +11,7 @@
 //! - Passcodes asked for one address from one IP: a stranger's requests for
 //!   a guest's address use up the stranger's allowance, not the guest's.
 
+use crate::domain::TenantId;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -61,10 +62,10 @@ impl Throttle {
     }
 
     /// Counts one password attempt; false when either limit is exhausted.
-    pub fn allow_attempt(&self, tenant_id: &str, email: &str, ip: Option<IpAddr>) -> bool {
+    pub fn allow_attempt(&self, tenant_id: &TenantId, email: &str, ip: Option<IpAddr>) -> bool {
         let account_ok = self
             .accounts
-            .check_key(&(tenant_id.to_owned(), email.to_owned()))
+            .check_key(&(tenant_id.to_string(), email.to_owned()))
             .is_ok();
         let ip_ok = ip.is_none_or(|ip| self.ips.check_key(&ip).is_ok());
         self.forget_idle();
@@ -101,11 +102,11 @@ impl Throttle {
 
     /// Counts one passcode for `email` asked from `ip`; false when that IP
     /// has asked for too many for this address.
-    pub fn allow_passcode(&self, tenant_id: &str, email: &str, ip: Option<IpAddr>) -> bool {
+    pub fn allow_passcode(&self, tenant_id: &TenantId, email: &str, ip: Option<IpAddr>) -> bool {
         let Some(ip) = ip else { return true };
         let ok = self
             .passcodes
-            .check_key(&(tenant_id.to_owned(), email.to_owned(), ip))
+            .check_key(&(tenant_id.to_string(), email.to_owned(), ip))
             .is_ok();
         if self.passcodes.len() > MAX_KEYS {
             self.passcodes.retain_recent();

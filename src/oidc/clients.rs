@@ -4,6 +4,7 @@
 //! serves them like registered apps.
 
 use super::routes;
+use crate::domain::TenantId;
 use crate::store::apps::Client;
 use crate::store::{self, StoreError, StoreResult};
 
@@ -15,22 +16,22 @@ pub const PORTAL_CLIENT_ID: &str = "portico-portal";
 /// it is public (PKCE), and its only redirect URI is its `/callback/home`.
 pub fn sibling(
     conn: &mut store::DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     client_id: &str,
     slug: &str,
 ) -> StoreResult<Option<Client>> {
     let Some(sibling) = store::tenants::find_by_slug(conn, slug)? else {
         return Ok(None);
     };
-    if sibling.id == tenant_id {
+    if sibling.id == *tenant_id {
         return Ok(None);
     }
     let callback =
         crate::domain::RedirectUri::parse(&format!("{client_id}{}", routes::HOME_CALLBACK))
             .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
-        id: sibling.id.clone(),
-        tenant_id: tenant_id.to_owned(),
+        id: sibling.id.to_string(),
+        tenant_id: tenant_id.as_str().to_owned(),
         client_id: client_id.to_owned(),
         name: sibling.display_name,
         client_type: crate::domain::ClientType::Public,
@@ -48,7 +49,7 @@ pub fn sibling(
 /// redirect URI is the tenant's `/admin/signed-in`.
 pub fn portal(
     conn: &mut store::DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     public_url: &str,
 ) -> StoreResult<Option<Client>> {
     let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
@@ -62,7 +63,7 @@ pub fn portal(
     .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
         id: PORTAL_CLIENT_ID.to_owned(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         client_id: PORTAL_CLIENT_ID.to_owned(),
         name: "Portico admin portal".to_owned(),
         client_type: crate::domain::ClientType::Public,

@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use super::schema::applications;
 use super::{DbConn, StoreResult};
+use crate::domain::TenantId;
 
 /// The app's "requires MFA" switch; false for an unknown client.
-pub fn requires_mfa(conn: &mut DbConn, tenant_id: &str, client_id: &str) -> StoreResult<bool> {
+pub fn requires_mfa(conn: &mut DbConn, tenant_id: &TenantId, client_id: &str) -> StoreResult<bool> {
     Ok(applications::table
-        .filter(applications::tenant_id.eq(tenant_id))
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
         .filter(applications::client_id.eq(client_id))
         .select(applications::require_mfa)
         .first::<bool>(conn)

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::applications;
 use super::{DbConn, StoreError, StoreResult, new_id, now};
-use crate::domain::{ClientType, GrantType, Permission, RedirectUri};
+use crate::domain::{ClientType, GrantType, Permission, RedirectUri, TenantId};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -96,14 +96,14 @@ pub struct NewApp<'a> {
     pub first_party: bool,
 }
 
-pub fn create(conn: &mut DbConn, tenant_id: &str, new: NewApp<'_>) -> StoreResult<Client> {
+pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> StoreResult<Client> {
     let uris = |list: &[RedirectUri]| {
         serde_json::to_string(&list.iter().map(|u| u.as_str()).collect::<Vec<_>>())
             .unwrap_or_else(|_| "[]".into())
     };
     let row = AppRow {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         client_id: new
             .client_id
             .map(str::to_owned)
@@ -126,9 +126,13 @@ pub fn create(conn: &mut DbConn, tenant_id: &str, new: NewApp<'_>) -> StoreResul
     Client::try_from(row)
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, client_id: &str) -> StoreResult<Option<Client>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+) -> StoreResult<Option<Client>> {
     applications::table
-        .filter(applications::tenant_id.eq(tenant_id))
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
         .filter(applications::client_id.eq(client_id))
         .select(AppRow::as_select())
         .first(conn)
@@ -137,9 +141,9 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, client_id: &str) -> StoreResult<
         .transpose()
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Client>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<Client>> {
     applications::table
-        .filter(applications::tenant_id.eq(tenant_id))
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
         .order(applications::name)
         .select(AppRow::as_select())
         .load(conn)?
@@ -150,13 +154,13 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Client>> {
 
 pub fn set_assignment_required(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     client_id: &str,
     required: bool,
 ) -> StoreResult<()> {
     diesel::update(
         applications::table
-            .filter(applications::tenant_id.eq(tenant_id))
+            .filter(applications::tenant_id.eq(tenant_id.as_str()))
             .filter(applications::client_id.eq(client_id)),
     )
     .set(applications::assignment_required.eq(required))

@@ -1,6 +1,7 @@
 //! Password attempts per account and calendar minute, in the database so that
 //! every replica counts against the same limit.
 
+use crate::domain::TenantId;
 use chrono::Timelike;
 use diesel::prelude::*;
 
@@ -17,10 +18,15 @@ pub fn current_window() -> chrono::NaiveDateTime {
 
 /// Counts one attempt for `account` in this minute; false when `limit`
 /// attempts were already counted (the attempt must then not be checked).
-pub fn count(conn: &mut DbConn, tenant_id: &str, account: &str, limit: i32) -> StoreResult<bool> {
+pub fn count(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    account: &str,
+    limit: i32,
+) -> StoreResult<bool> {
     let window = current_window();
     let row = sign_in_attempts::table
-        .filter(sign_in_attempts::tenant_id.eq(tenant_id))
+        .filter(sign_in_attempts::tenant_id.eq(tenant_id.as_str()))
         .filter(sign_in_attempts::account.eq(account))
         .filter(sign_in_attempts::window_start.eq(window));
     let exists: i64 = row.count().get_result(conn)?;
@@ -30,7 +36,7 @@ pub fn count(conn: &mut DbConn, tenant_id: &str, account: &str, limit: i32) -> S
         let _ = conn.transaction(|c| {
             diesel::insert_into(sign_in_attempts::table)
                 .values((
-                    sign_in_attempts::tenant_id.eq(tenant_id),
+                    sign_in_attempts::tenant_id.eq(tenant_id.as_str()),
                     sign_in_attempts::account.eq(account),
                     sign_in_attempts::window_start.eq(window),
                     sign_in_attempts::attempts.eq(0),

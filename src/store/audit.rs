@@ -1,5 +1,6 @@
 //! Audit log: who did what to whom, per tenant.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::audit_events;
@@ -21,7 +22,7 @@ pub struct AuditEvent {
 
 pub fn record(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     actor: &str,
     action: AuditAction,
     target: Option<&str>,
@@ -30,7 +31,7 @@ pub fn record(
     diesel::insert_into(audit_events::table)
         .values(AuditEvent {
             id: new_id(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             at: now(),
             actor: actor.to_owned(),
             action,
@@ -41,9 +42,9 @@ pub fn record(
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId, limit: i64) -> StoreResult<Vec<AuditEvent>> {
     Ok(audit_events::table
-        .filter(audit_events::tenant_id.eq(tenant_id))
+        .filter(audit_events::tenant_id.eq(tenant_id.as_str()))
         .order(audit_events::at.desc())
         .limit(limit)
         .select(AuditEvent::as_select())

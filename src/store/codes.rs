@@ -2,6 +2,7 @@
 //! tokens, revoked access tokens and consents. Codes and refresh tokens are
 //! stored only as hashes.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{
@@ -39,11 +40,11 @@ pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {
 
 pub fn find_request(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
 ) -> StoreResult<Option<AuthRequest>> {
     Ok(auth_requests::table
-        .filter(auth_requests::tenant_id.eq(tenant_id))
+        .filter(auth_requests::tenant_id.eq(tenant_id.as_str()))
         .filter(auth_requests::id.eq(id))
         .filter(auth_requests::expires_at.gt(now()))
         .select(AuthRequest::as_select())
@@ -52,10 +53,10 @@ pub fn find_request(
 }
 
 /// Deletes a pending request; false when it was already completed.
-pub fn delete_request(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete_request(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     let n = diesel::delete(
         auth_requests::table
-            .filter(auth_requests::tenant_id.eq(tenant_id))
+            .filter(auth_requests::tenant_id.eq(tenant_id.as_str()))
             .filter(auth_requests::id.eq(id)),
     )
     .execute(conn)?;
@@ -64,7 +65,7 @@ pub fn delete_request(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResu
 
 pub fn create_grant(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     client_id: &str,
     user_id: &str,
     session_id: Option<&str>,
@@ -73,7 +74,7 @@ pub fn create_grant(
     diesel::insert_into(grants::table)
         .values((
             grants::id.eq(&id),
-            grants::tenant_id.eq(tenant_id),
+            grants::tenant_id.eq(tenant_id.as_str()),
             grants::client_id.eq(client_id),
             grants::user_id.eq(user_id),
             grants::session_id.eq(session_id),
@@ -84,10 +85,10 @@ pub fn create_grant(
 }
 
 /// Revokes a grant: its refresh tokens and access tokens stop working.
-pub fn revoke_grant(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> StoreResult<()> {
+pub fn revoke_grant(conn: &mut DbConn, tenant_id: &TenantId, grant_id: &str) -> StoreResult<()> {
     diesel::update(
         grants::table
-            .filter(grants::tenant_id.eq(tenant_id))
+            .filter(grants::tenant_id.eq(tenant_id.as_str()))
             .filter(grants::id.eq(grant_id))
             .filter(grants::revoked_at.is_null()),
     )
@@ -97,10 +98,14 @@ pub fn revoke_grant(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> Store
 }
 
 /// Revokes every grant of a user (sign-out everywhere, removal).
-pub fn revoke_user_grants(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<usize> {
+pub fn revoke_user_grants(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    user_id: &str,
+) -> StoreResult<usize> {
     Ok(diesel::update(
         grants::table
-            .filter(grants::tenant_id.eq(tenant_id))
+            .filter(grants::tenant_id.eq(tenant_id.as_str()))
             .filter(grants::user_id.eq(user_id))
             .filter(grants::revoked_at.is_null()),
     )
@@ -108,9 +113,9 @@ pub fn revoke_user_grants(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> 
     .execute(conn)?)
 }
 
-pub fn grant_is_live(conn: &mut DbConn, tenant_id: &str, grant_id: &str) -> StoreResult<bool> {
+pub fn grant_is_live(conn: &mut DbConn, tenant_id: &TenantId, grant_id: &str) -> StoreResult<bool> {
     let n: i64 = grants::table
-        .filter(grants::tenant_id.eq(tenant_id))
+        .filter(grants::tenant_id.eq(tenant_id.as_str()))
         .filter(grants::id.eq(grant_id))
         .filter(grants::revoked_at.is_null())
         .count()
@@ -146,11 +151,11 @@ pub fn save_code(conn: &mut DbConn, code: &AuthCode) -> StoreResult<()> {
 
 pub fn find_code(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     code_hash: &str,
 ) -> StoreResult<Option<AuthCode>> {
     Ok(auth_codes::table
-        .filter(auth_codes::tenant_id.eq(tenant_id))
+        .filter(auth_codes::tenant_id.eq(tenant_id.as_str()))
         .filter(auth_codes::code_hash.eq(code_hash))
         .select(AuthCode::as_select())
         .first(conn)
@@ -158,10 +163,10 @@ pub fn find_code(
 }
 
 /// Marks a code used; false when another request used it first.
-pub fn consume_code(conn: &mut DbConn, tenant_id: &str, code_hash: &str) -> StoreResult<bool> {
+pub fn consume_code(conn: &mut DbConn, tenant_id: &TenantId, code_hash: &str) -> StoreResult<bool> {
     let n = diesel::update(
         auth_codes::table
-            .filter(auth_codes::tenant_id.eq(tenant_id))
+            .filter(auth_codes::tenant_id.eq(tenant_id.as_str()))
             .filter(auth_codes::code_hash.eq(code_hash))
             .filter(auth_codes::used_at.is_null()),
     )
@@ -191,7 +196,7 @@ impl RefreshToken {
     /// the row that stores only its hash.
     #[allow(clippy::too_many_arguments)]
     pub fn mint(
-        tenant_id: &str,
+        tenant_id: &TenantId,
         grant_id: &str,
         client_id: &str,
         user_id: &str,
@@ -204,7 +209,7 @@ impl RefreshToken {
         let at = now();
         let row = RefreshToken {
             token_hash: crate::crypto::token_hash(&token),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             grant_id: grant_id.to_owned(),
             client_id: client_id.to_owned(),
             user_id: user_id.to_owned(),
@@ -228,11 +233,11 @@ pub fn save_refresh(conn: &mut DbConn, token: &RefreshToken) -> StoreResult<()> 
 
 pub fn find_refresh(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     token_hash: &str,
 ) -> StoreResult<Option<RefreshToken>> {
     Ok(refresh_tokens::table
-        .filter(refresh_tokens::tenant_id.eq(tenant_id))
+        .filter(refresh_tokens::tenant_id.eq(tenant_id.as_str()))
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshToken::as_select())
         .first(conn)
@@ -240,10 +245,14 @@ pub fn find_refresh(
 }
 
 /// Marks a refresh token rotated; false when it already was (a reuse).
-pub fn rotate_refresh(conn: &mut DbConn, tenant_id: &str, token_hash: &str) -> StoreResult<bool> {
+pub fn rotate_refresh(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    token_hash: &str,
+) -> StoreResult<bool> {
     let n = diesel::update(
         refresh_tokens::table
-            .filter(refresh_tokens::tenant_id.eq(tenant_id))
+            .filter(refresh_tokens::tenant_id.eq(tenant_id.as_str()))
             .filter(refresh_tokens::token_hash.eq(token_hash))
             .filter(refresh_tokens::rotated_at.is_null()),
     )
@@ -254,7 +263,7 @@ pub fn rotate_refresh(conn: &mut DbConn, tenant_id: &str, token_hash: &str) -> S
 
 pub fn revoke_access_token(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     jti: &str,
     expires_at: chrono::NaiveDateTime,
 ) -> StoreResult<()> {
@@ -266,7 +275,7 @@ pub fn revoke_access_token(
         diesel::insert_into(revoked_access_tokens::table)
             .values((
                 revoked_access_tokens::jti.eq(jti),
-                revoked_access_tokens::tenant_id.eq(tenant_id),
+                revoked_access_tokens::tenant_id.eq(tenant_id.as_str()),
                 revoked_access_tokens::expires_at.eq(expires_at),
             ))
             .execute(conn)?;
@@ -274,9 +283,13 @@ pub fn revoke_access_token(
     Ok(())
 }
 
-pub fn access_token_revoked(conn: &mut DbConn, tenant_id: &str, jti: &str) -> StoreResult<bool> {
+pub fn access_token_revoked(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    jti: &str,
+) -> StoreResult<bool> {
     let n: i64 = revoked_access_tokens::table
-        .filter(revoked_access_tokens::tenant_id.eq(tenant_id))
+        .filter(revoked_access_tokens::tenant_id.eq(tenant_id.as_str()))
         .filter(revoked_access_tokens::jti.eq(jti))
         .count()
         .get_result(conn)?;
@@ -285,12 +298,12 @@ pub fn access_token_revoked(conn: &mut DbConn, tenant_id: &str, jti: &str) -> St
 
 pub fn consented_scope(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     client_id: &str,
 ) -> StoreResult<Option<(String, chrono::NaiveDateTime)>> {
     Ok(consents::table
-        .filter(consents::tenant_id.eq(tenant_id))
+        .filter(consents::tenant_id.eq(tenant_id.as_str()))
         .filter(consents::user_id.eq(user_id))
         .filter(consents::client_id.eq(client_id))
         .select((consents::scope, consents::granted_at))
@@ -300,21 +313,21 @@ pub fn consented_scope(
 
 pub fn save_consent(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     client_id: &str,
     scope: &str,
 ) -> StoreResult<()> {
     diesel::delete(
         consents::table
-            .filter(consents::tenant_id.eq(tenant_id))
+            .filter(consents::tenant_id.eq(tenant_id.as_str()))
             .filter(consents::user_id.eq(user_id))
             .filter(consents::client_id.eq(client_id)),
     )
     .execute(conn)?;
     diesel::insert_into(consents::table)
         .values((
-            consents::tenant_id.eq(tenant_id),
+            consents::tenant_id.eq(tenant_id.as_str()),
             consents::user_id.eq(user_id),
             consents::client_id.eq(client_id),
             consents::scope.eq(scope),

@@ -1,6 +1,7 @@
 //! Cross-tenant access rows: `(tenant, direction, partner)` → allowed; the
 //! partner `*` holds the direction's default.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{cross_tenant_access, cross_tenant_trust};
@@ -9,9 +10,9 @@ use crate::domain::cross_tenant::{
     Access, CrossTenantAccess, DirectionSettings, InboundTrust, TrustSettings,
 };
 
-pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<CrossTenantAccess> {
+pub fn get(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<CrossTenantAccess> {
     let rows: Vec<(String, String, bool)> = cross_tenant_access::table
-        .filter(cross_tenant_access::tenant_id.eq(tenant_id))
+        .filter(cross_tenant_access::tenant_id.eq(tenant_id.as_str()))
         .select((
             cross_tenant_access::direction,
             cross_tenant_access::partner,
@@ -41,9 +42,9 @@ pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<CrossTenantAccess>
 }
 
 /// The inbound trust settings; the partner `*` holds the default.
-fn get_trust(conn: &mut DbConn, tenant_id: &str) -> StoreResult<InboundTrust> {
+fn get_trust(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<InboundTrust> {
     let rows: Vec<(String, bool)> = cross_tenant_trust::table
-        .filter(cross_tenant_trust::tenant_id.eq(tenant_id))
+        .filter(cross_tenant_trust::tenant_id.eq(tenant_id.as_str()))
         .select((cross_tenant_trust::partner, cross_tenant_trust::trust_mfa))
         .load(conn)?;
     let mut trust = InboundTrust::default();
@@ -58,15 +59,17 @@ fn get_trust(conn: &mut DbConn, tenant_id: &str) -> StoreResult<InboundTrust> {
     Ok(trust)
 }
 
-fn put_trust(conn: &mut DbConn, tenant_id: &str, trust: &InboundTrust) -> StoreResult<()> {
-    diesel::delete(cross_tenant_trust::table.filter(cross_tenant_trust::tenant_id.eq(tenant_id)))
-        .execute(conn)?;
+fn put_trust(conn: &mut DbConn, tenant_id: &TenantId, trust: &InboundTrust) -> StoreResult<()> {
+    diesel::delete(
+        cross_tenant_trust::table.filter(cross_tenant_trust::tenant_id.eq(tenant_id.as_str())),
+    )
+    .execute(conn)?;
     let entries = std::iter::once(("*", trust.default))
         .chain(trust.partners.iter().map(|(k, v)| (k.as_str(), *v)));
     for (partner, settings) in entries {
         diesel::insert_into(cross_tenant_trust::table)
             .values((
-                cross_tenant_trust::tenant_id.eq(tenant_id),
+                cross_tenant_trust::tenant_id.eq(tenant_id.as_str()),
                 cross_tenant_trust::partner.eq(partner),
                 cross_tenant_trust::trust_mfa.eq(settings.mfa),
                 cross_tenant_trust::updated_at.eq(now()),
@@ -76,9 +79,15 @@ fn put_trust(conn: &mut DbConn, tenant_id: &str, trust: &InboundTrust) -> StoreR
     Ok(())
 }
 
-pub fn put(conn: &mut DbConn, tenant_id: &str, settings: &CrossTenantAccess) -> StoreResult<()> {
-    diesel::delete(cross_tenant_access::table.filter(cross_tenant_access::tenant_id.eq(tenant_id)))
-        .execute(conn)?;
+pub fn put(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    settings: &CrossTenantAccess,
+) -> StoreResult<()> {
+    diesel::delete(
+        cross_tenant_access::table.filter(cross_tenant_access::tenant_id.eq(tenant_id.as_str())),
+    )
+    .execute(conn)?;
     for (direction, d) in [
         ("inbound", &settings.inbound),
         ("outbound", &settings.outbound),
@@ -88,7 +97,7 @@ pub fn put(conn: &mut DbConn, tenant_id: &str, settings: &CrossTenantAccess) -> 
         for (partner, access) in entries {
             diesel::insert_into(cross_tenant_access::table)
                 .values((
-                    cross_tenant_access::tenant_id.eq(tenant_id),
+                    cross_tenant_access::tenant_id.eq(tenant_id.as_str()),
                     cross_tenant_access::direction.eq(direction),
                     cross_tenant_access::partner.eq(partner),
                     cross_tenant_access::allowed.eq(access == Access::Allow),

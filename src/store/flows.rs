@@ -1,5 +1,6 @@
 //! Pending relying-party round trips to a guest's home (state stored hashed).
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::home_flows;
@@ -33,9 +34,13 @@ pub fn insert(conn: &mut DbConn, flow: &HomeFlow) -> StoreResult<()> {
 }
 
 /// Removes and returns a flow: each state is usable once.
-pub fn take(conn: &mut DbConn, tenant_id: &str, state_hash: &str) -> StoreResult<Option<HomeFlow>> {
+pub fn take(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    state_hash: &str,
+) -> StoreResult<Option<HomeFlow>> {
     let flow = home_flows::table
-        .filter(home_flows::tenant_id.eq(tenant_id))
+        .filter(home_flows::tenant_id.eq(tenant_id.as_str()))
         .filter(home_flows::state_hash.eq(state_hash))
         .select(HomeFlow::as_select())
         .first(conn)
@@ -43,7 +48,7 @@ pub fn take(conn: &mut DbConn, tenant_id: &str, state_hash: &str) -> StoreResult
     if flow.is_some() {
         diesel::delete(
             home_flows::table
-                .filter(home_flows::tenant_id.eq(tenant_id))
+                .filter(home_flows::tenant_id.eq(tenant_id.as_str()))
                 .filter(home_flows::state_hash.eq(state_hash)),
         )
         .execute(conn)?;

@@ -1,5 +1,6 @@
 //! Groups of one tenant, their members, and app assignments.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{app_assignments, group_members, user_groups};
@@ -14,10 +15,10 @@ pub struct Group {
     pub created_at: chrono::NaiveDateTime,
 }
 
-pub fn create(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Group> {
+pub fn create(conn: &mut DbConn, tenant_id: &TenantId, name: &str) -> StoreResult<Group> {
     let group = Group {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         name: name.to_owned(),
         created_at: now(),
     };
@@ -28,27 +29,31 @@ pub fn create(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Gro
     Ok(group)
 }
 
-pub fn find_by_name(conn: &mut DbConn, tenant_id: &str, name: &str) -> StoreResult<Option<Group>> {
+pub fn find_by_name(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    name: &str,
+) -> StoreResult<Option<Group>> {
     Ok(user_groups::table
-        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
         .filter(user_groups::name.eq(name))
         .select(Group::as_select())
         .first(conn)
         .optional()?)
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<Group>> {
+pub fn find(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<Option<Group>> {
     Ok(user_groups::table
-        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
         .filter(user_groups::id.eq(id))
         .select(Group::as_select())
         .first(conn)
         .optional()?)
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Group>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<Group>> {
     Ok(user_groups::table
-        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
         .order(user_groups::name)
         .select(Group::as_select())
         .load(conn)?)
@@ -57,7 +62,7 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Group>> {
 /// Adds a member; the group must belong to the tenant.
 pub fn add_member(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     group_id: &str,
     user_id: &str,
 ) -> StoreResult<()> {
@@ -79,10 +84,14 @@ pub fn add_member(
 }
 
 /// Ids of the groups a user is in (within the tenant).
-pub fn groups_of(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<String>> {
+pub fn groups_of(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    user_id: &str,
+) -> StoreResult<Vec<String>> {
     Ok(group_members::table
         .inner_join(user_groups::table)
-        .filter(user_groups::tenant_id.eq(tenant_id))
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
         .filter(group_members::user_id.eq(user_id))
         .select(user_groups::id)
         .load(conn)?)
@@ -91,7 +100,7 @@ pub fn groups_of(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResu
 /// Assigns an app to a user or a group (`principal_kind` = `user` | `group`).
 pub fn assign_app(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     app_id: &str,
     kind: &str,
     principal_id: &str,
@@ -106,7 +115,7 @@ pub fn assign_app(
         diesel::insert_into(app_assignments::table)
             .values((
                 app_assignments::app_id.eq(app_id),
-                app_assignments::tenant_id.eq(tenant_id),
+                app_assignments::tenant_id.eq(tenant_id.as_str()),
                 app_assignments::principal_kind.eq(kind),
                 app_assignments::principal_id.eq(principal_id),
                 app_assignments::created_at.eq(now()),
@@ -119,14 +128,14 @@ pub fn assign_app(
 /// True when the user is assigned the app directly or through a group.
 pub fn is_assigned(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     app_id: &str,
     user_id: &str,
 ) -> StoreResult<bool> {
     let mut principals = groups_of(conn, tenant_id, user_id)?;
     principals.push(user_id.to_owned());
     let n: i64 = app_assignments::table
-        .filter(app_assignments::tenant_id.eq(tenant_id))
+        .filter(app_assignments::tenant_id.eq(tenant_id.as_str()))
         .filter(app_assignments::app_id.eq(app_id))
         .filter(app_assignments::principal_id.eq_any(principals))
         .count()
@@ -137,13 +146,13 @@ pub fn is_assigned(
 /// App ids assigned to the user directly or through a group.
 pub fn assigned_apps(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
 ) -> StoreResult<Vec<String>> {
     let mut principals = groups_of(conn, tenant_id, user_id)?;
     principals.push(user_id.to_owned());
     Ok(app_assignments::table
-        .filter(app_assignments::tenant_id.eq(tenant_id))
+        .filter(app_assignments::tenant_id.eq(tenant_id.as_str()))
         .filter(app_assignments::principal_id.eq_any(principals))
         .select(app_assignments::app_id)
         .distinct()

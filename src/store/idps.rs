@@ -2,6 +2,7 @@
 //! listed domains (role `guests`) and the one upstream of a federated tenant
 //! (role `upstream`). The client secret is stored sealed, never in clear.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::identity_providers;
@@ -54,17 +55,21 @@ pub fn insert(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<IdentityProvider>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
         .order(identity_providers::created_at.asc())
         .select(IdentityProvider::as_select())
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<IdentityProvider>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    id: &str,
+) -> StoreResult<Option<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
         .filter(identity_providers::id.eq(id))
         .select(IdentityProvider::as_select())
         .first(conn)
@@ -74,7 +79,7 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<
 /// The tenant's guest home for an email domain: the first configured match.
 pub fn for_domain(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     domain: &str,
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
@@ -85,7 +90,7 @@ pub fn for_domain(
 /// The tenant's guest home with this issuer (sign-in after redemption).
 pub fn for_issuer(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     issuer: &str,
 ) -> StoreResult<Option<IdentityProvider>> {
     Ok(list(conn, tenant_id)?
@@ -93,19 +98,19 @@ pub fn for_issuer(
         .find(|idp| idp.role == IdpRole::Guests && idp.issuer == issuer))
 }
 
-pub fn upstream(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<IdentityProvider>> {
+pub fn upstream(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Option<IdentityProvider>> {
     Ok(identity_providers::table
-        .filter(identity_providers::tenant_id.eq(tenant_id))
+        .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
         .filter(identity_providers::role.eq(IdpRole::Upstream.as_str()))
         .select(IdentityProvider::as_select())
         .first(conn)
         .optional()?)
 }
 
-pub fn delete(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     Ok(diesel::delete(
         identity_providers::table
-            .filter(identity_providers::tenant_id.eq(tenant_id))
+            .filter(identity_providers::tenant_id.eq(tenant_id.as_str()))
             .filter(identity_providers::id.eq(id)),
     )
     .execute(conn)?

@@ -1,5 +1,6 @@
 //! Invitations: single-use, expiring offers to become a guest, stored by token hash.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{invitations, users};
@@ -135,12 +136,12 @@ pub fn insert(conn: &mut DbConn, invitation: &Invitation) -> StoreResult<()> {
 
 pub fn find_by_token_hash(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     hash: &str,
 ) -> StoreResult<Option<Invitation>> {
     to_invitation(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::token_hash.eq(hash))
             .select(InvitationRow::as_select())
             .first(conn)
@@ -148,10 +149,10 @@ pub fn find_by_token_hash(
     )
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<Invitation>> {
+pub fn find(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<Option<Invitation>> {
     to_invitation(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::id.eq(id))
             .select(InvitationRow::as_select())
             .first(conn)
@@ -159,9 +160,9 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<
     )
 }
 
-pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Invitation>> {
+pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<Invitation>> {
     invitations::table
-        .filter(invitations::tenant_id.eq(tenant_id))
+        .filter(invitations::tenant_id.eq(tenant_id.as_str()))
         .order(invitations::created_at.desc())
         .select(InvitationRow::as_select())
         .load::<InvitationRow>(conn)?
@@ -171,12 +172,12 @@ pub fn list(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<Invitation>> 
 }
 
 /// Marks a pending, unexpired invitation redeemed; false when it no longer is.
-pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     lock_guest_of(conn, tenant_id, id)?;
     let at = now();
     let n = diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::id.eq(id))
             .filter(invitations::status.eq(PENDING))
             .filter(invitations::expires_at.gt(at)),
@@ -194,13 +195,13 @@ pub fn mark_redeemed(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResul
 /// each withdraws the link the previous one issued.
 pub fn revoke_pending_for_guest(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     guest_id: &str,
 ) -> StoreResult<usize> {
     lock_guest(conn, tenant_id, guest_id)?;
     Ok(diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::guest_user_id.eq(guest_id))
             .filter(invitations::status.eq(PENDING)),
     )
@@ -211,11 +212,11 @@ pub fn revoke_pending_for_guest(
     .execute(conn)?)
 }
 
-pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn revoke(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     lock_guest_of(conn, tenant_id, id)?;
     let n = diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::id.eq(id))
             .filter(invitations::status.eq(PENDING)),
     )
@@ -230,14 +231,14 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool>
 /// Gives a pending invitation a new token and expiry (resend).
 pub fn renew(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     token_hash: &str,
     expires_at: chrono::NaiveDateTime,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::id.eq(id))
             .filter(invitations::status.eq(PENDING)),
     )
@@ -252,10 +253,10 @@ pub fn renew(
 /// Locks the guest an invitation is for. Paths that change an invitation and
 /// then its guest (redemption, revocation) take the guest first, as inviting
 /// does, so that two of them never wait for each other in opposite order.
-fn lock_guest_of(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<()> {
+fn lock_guest_of(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<()> {
     if let DbConn::Postgres(_) = conn {
         let guest = invitations::table
-            .filter(invitations::tenant_id.eq(tenant_id))
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
             .filter(invitations::id.eq(id))
             .select(invitations::guest_user_id)
             .first::<String>(conn)
@@ -271,10 +272,10 @@ fn lock_guest_of(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<()
 /// after it see what the previous holder committed. `NO KEY`: rows that only
 /// reference the guest (sessions, grants) are not held up. A SQLite write
 /// transaction already holds the whole database (`BEGIN IMMEDIATE`).
-fn lock_guest(conn: &mut DbConn, tenant_id: &str, guest_id: &str) -> StoreResult<()> {
+fn lock_guest(conn: &mut DbConn, tenant_id: &TenantId, guest_id: &str) -> StoreResult<()> {
     if let DbConn::Postgres(pg) = conn {
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(guest_id))
             .select(users::id)
             .for_no_key_update()

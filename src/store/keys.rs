@@ -1,6 +1,7 @@
 //! Per-tenant signing keys: one active, retired ones published until their
 //! tokens have expired (DESIGN.md §3).
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::signing_keys;
@@ -24,14 +25,14 @@ pub struct KeyRow {
 /// makes `new` the active one, in the caller's transaction.
 pub fn rotate(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     new: &KeyRow,
     keep_published: chrono::TimeDelta,
 ) -> StoreResult<()> {
     let at = now();
     diesel::update(
         signing_keys::table
-            .filter(signing_keys::tenant_id.eq(tenant_id))
+            .filter(signing_keys::tenant_id.eq(tenant_id.as_str()))
             .filter(signing_keys::active.eq(true)),
     )
     .set((
@@ -47,10 +48,10 @@ pub fn rotate(
 }
 
 /// The active key and every retired key still within its publication window.
-pub fn published(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Vec<KeyRow>> {
+pub fn published(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<KeyRow>> {
     let at = now();
     Ok(signing_keys::table
-        .filter(signing_keys::tenant_id.eq(tenant_id))
+        .filter(signing_keys::tenant_id.eq(tenant_id.as_str()))
         .filter(
             signing_keys::active
                 .eq(true)

@@ -1,6 +1,7 @@
 //! The email outbox: written in the same transaction as what it announces,
 //! delivered later by the mailer with retries.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::outbox_emails;
@@ -23,7 +24,7 @@ pub struct OutboxEmail {
 
 pub fn enqueue(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     recipient: &str,
     subject: &str,
     body: &str,
@@ -33,7 +34,7 @@ pub fn enqueue(
     diesel::insert_into(outbox_emails::table)
         .values(OutboxEmail {
             id: id.clone(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             recipient: recipient.to_owned(),
             subject: subject.to_owned(),
             body: body.to_owned(),

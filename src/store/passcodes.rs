@@ -2,6 +2,7 @@
 //! hashes, bound to the browser that asked, short-lived, attempt-limited.
 //! An address may have several live codes, one per browser that asked.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::email_passcodes;
@@ -30,9 +31,9 @@ pub fn insert(conn: &mut DbConn, passcode: &Passcode) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<Passcode>> {
+pub fn find(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<Option<Passcode>> {
     Ok(email_passcodes::table
-        .filter(email_passcodes::tenant_id.eq(tenant_id))
+        .filter(email_passcodes::tenant_id.eq(tenant_id.as_str()))
         .filter(email_passcodes::id.eq(id))
         .select(Passcode::as_select())
         .first(conn)
@@ -43,13 +44,13 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<Option<
 /// consumed or expired (the guess must then not be checked).
 pub fn count_attempt(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     id: &str,
     max_attempts: i32,
 ) -> StoreResult<bool> {
     Ok(diesel::update(
         email_passcodes::table
-            .filter(email_passcodes::tenant_id.eq(tenant_id))
+            .filter(email_passcodes::tenant_id.eq(tenant_id.as_str()))
             .filter(email_passcodes::id.eq(id))
             .filter(email_passcodes::consumed_at.is_null())
             .filter(email_passcodes::expires_at.gt(now()))
@@ -61,10 +62,10 @@ pub fn count_attempt(
 }
 
 /// Marks a passcode used; false when another request got there first.
-pub fn consume(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool> {
+pub fn consume(conn: &mut DbConn, tenant_id: &TenantId, id: &str) -> StoreResult<bool> {
     Ok(diesel::update(
         email_passcodes::table
-            .filter(email_passcodes::tenant_id.eq(tenant_id))
+            .filter(email_passcodes::tenant_id.eq(tenant_id.as_str()))
             .filter(email_passcodes::id.eq(id))
             .filter(email_passcodes::consumed_at.is_null()),
     )
@@ -77,13 +78,13 @@ pub fn consume(conn: &mut DbConn, tenant_id: &str, id: &str) -> StoreResult<bool
 /// replaces them); codes other browsers hold keep working.
 pub fn retire_for_browser(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email: &str,
     browser_hash: &str,
 ) -> StoreResult<()> {
     diesel::update(
         email_passcodes::table
-            .filter(email_passcodes::tenant_id.eq(tenant_id))
+            .filter(email_passcodes::tenant_id.eq(tenant_id.as_str()))
             .filter(email_passcodes::email.eq(email))
             .filter(email_passcodes::browser_hash.eq(browser_hash))
             .filter(email_passcodes::consumed_at.is_null()),
@@ -97,12 +98,12 @@ pub fn retire_for_browser(
 /// with the hash of the browser it is bound to.
 pub fn sent_since(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email: &str,
     since: chrono::NaiveDateTime,
 ) -> StoreResult<Vec<(chrono::NaiveDateTime, String)>> {
     Ok(email_passcodes::table
-        .filter(email_passcodes::tenant_id.eq(tenant_id))
+        .filter(email_passcodes::tenant_id.eq(tenant_id.as_str()))
         .filter(email_passcodes::email.eq(email))
         .filter(email_passcodes::created_at.gt(since))
         .order(email_passcodes::created_at.desc())

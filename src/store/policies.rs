@@ -1,5 +1,6 @@
 //! Collaboration policies, one row per tenant (defaults when absent).
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::collaboration_policies;
@@ -7,10 +8,10 @@ use super::{DbConn, StoreError, StoreResult, now};
 use crate::domain::policy::Policy;
 
 /// The tenant's policy, or the defaults.
-pub fn get(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Policy> {
+pub fn get(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Policy> {
     let row: Option<(String, String, String, String, Option<i64>, bool)> =
         collaboration_policies::table
-            .filter(collaboration_policies::tenant_id.eq(tenant_id))
+            .filter(collaboration_policies::tenant_id.eq(tenant_id.as_str()))
             .select((
                 collaboration_policies::who_can_invite,
                 collaboration_policies::domain_mode,
@@ -43,14 +44,20 @@ fn text<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Replaces the tenant's policy (delete + insert: portable across both databases).
-pub fn put(conn: &mut DbConn, tenant_id: &str, policy: &Policy, actor: &str) -> StoreResult<()> {
+pub fn put(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    policy: &Policy,
+    actor: &str,
+) -> StoreResult<()> {
     diesel::delete(
-        collaboration_policies::table.filter(collaboration_policies::tenant_id.eq(tenant_id)),
+        collaboration_policies::table
+            .filter(collaboration_policies::tenant_id.eq(tenant_id.as_str())),
     )
     .execute(conn)?;
     diesel::insert_into(collaboration_policies::table)
         .values((
-            collaboration_policies::tenant_id.eq(tenant_id),
+            collaboration_policies::tenant_id.eq(tenant_id.as_str()),
             collaboration_policies::who_can_invite.eq(text(&policy.who_can_invite)),
             collaboration_policies::domain_mode.eq(text(&policy.domain_mode)),
             collaboration_policies::domains

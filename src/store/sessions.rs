@@ -1,5 +1,6 @@
 //! Browser sessions: one per tenant cookie, stored by token hash.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::sessions;
@@ -21,7 +22,7 @@ pub struct Session {
 
 pub fn create(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     token_hash: &str,
     amr: &str,
@@ -30,7 +31,7 @@ pub fn create(
     let at = now();
     let session = Session {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         token_hash: token_hash.to_owned(),
         user_id: user_id.to_owned(),
         auth_time: at,
@@ -48,11 +49,11 @@ pub fn create(
 /// A live (unexpired, unrevoked) session of this tenant with this token hash.
 pub fn find_live(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     token_hash: &str,
 ) -> StoreResult<Option<Session>> {
     Ok(sessions::table
-        .filter(sessions::tenant_id.eq(tenant_id))
+        .filter(sessions::tenant_id.eq(tenant_id.as_str()))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now()))
@@ -61,10 +62,10 @@ pub fn find_live(
         .optional()?)
 }
 
-pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<()> {
+pub fn revoke(conn: &mut DbConn, tenant_id: &TenantId, session_id: &str) -> StoreResult<()> {
     diesel::update(
         sessions::table
-            .filter(sessions::tenant_id.eq(tenant_id))
+            .filter(sessions::tenant_id.eq(tenant_id.as_str()))
             .filter(sessions::id.eq(session_id))
             .filter(sessions::revoked_at.is_null()),
     )
@@ -76,12 +77,12 @@ pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResu
 /// Ends every browser session of a user (removal, blocking).
 pub fn revoke_all_for_user(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
 ) -> StoreResult<usize> {
     Ok(diesel::update(
         sessions::table
-            .filter(sessions::tenant_id.eq(tenant_id))
+            .filter(sessions::tenant_id.eq(tenant_id.as_str()))
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null()),
     )

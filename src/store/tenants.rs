@@ -1,5 +1,6 @@
 //! Tenants and their verified email domains.
 
+use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{tenant_domains, tenants};
@@ -9,7 +10,8 @@ use crate::domain::AuthMode;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
 pub struct Tenant {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: TenantId,
     pub slug: String,
     pub display_name: String,
     /// Stored as its text; read back through `AuthMode::try_from`.
@@ -21,7 +23,7 @@ pub struct Tenant {
 
 pub fn create(conn: &mut DbConn, slug: &str, display_name: &str) -> StoreResult<Tenant> {
     let tenant = Tenant {
-        id: new_id(),
+        id: TenantId::from(new_id()),
         slug: slug.to_owned(),
         display_name: display_name.to_owned(),
         auth_mode: AuthMode::Local,
@@ -44,22 +46,22 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> StoreResult<Option<Tenant>
 }
 
 /// The slug of the tenant with this id.
-pub fn slug_of(conn: &mut DbConn, tenant_id: &str) -> StoreResult<Option<String>> {
+pub fn slug_of(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Option<String>> {
     Ok(tenants::table
-        .filter(tenants::id.eq(tenant_id))
+        .filter(tenants::id.eq(tenant_id.as_str()))
         .select(tenants::slug)
         .first(conn)
         .optional()?)
 }
 
-pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResult<()> {
+pub fn add_domain(conn: &mut DbConn, tenant_id: &TenantId, domain: &str) -> StoreResult<()> {
     let owner: Option<String> = tenant_domains::table
         .filter(tenant_domains::domain.eq(domain))
         .select(tenant_domains::tenant_id)
         .first(conn)
         .optional()?;
     match owner {
-        Some(owner) if owner == tenant_id => Ok(()),
+        Some(owner) if owner == tenant_id.as_str() => Ok(()),
         Some(_) => Err(StoreError::Conflict(
             "this domain belongs to another tenant",
         )),
@@ -67,7 +69,7 @@ pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResu
             diesel::insert_into(tenant_domains::table)
                 .values((
                     tenant_domains::domain.eq(domain),
-                    tenant_domains::tenant_id.eq(tenant_id),
+                    tenant_domains::tenant_id.eq(tenant_id.as_str()),
                     tenant_domains::created_at.eq(now()),
                 ))
                 .execute(conn)?;
@@ -76,16 +78,16 @@ pub fn add_domain(conn: &mut DbConn, tenant_id: &str, domain: &str) -> StoreResu
     }
 }
 
-pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &str, alg: &str) -> StoreResult<()> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+pub fn set_signing_alg(conn: &mut DbConn, tenant_id: &TenantId, alg: &str) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id.as_str())))
         .set(tenants::signing_alg.eq(alg))
         .execute(conn)?;
     Ok(())
 }
 
 /// `local` (passwords here) or `federated` (all member sign-in upstream).
-pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &str, mode: AuthMode) -> StoreResult<()> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id)))
+pub fn set_auth_mode(conn: &mut DbConn, tenant_id: &TenantId, mode: AuthMode) -> StoreResult<()> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant_id.as_str())))
         .set(tenants::auth_mode.eq(mode.as_str()))
         .execute(conn)?;
     Ok(())

@@ -36,7 +36,7 @@ pub async fn validate(
         }
         Err(e) => return Err(AccessError::Invalid(e.to_string())),
     };
-    if claims.aud != ctx.issuer || claims.tid != ctx.tenant.id {
+    if claims.aud != ctx.issuer || claims.tid != ctx.tenant.id.as_str() {
         return Err(AccessError::Invalid("token is for another audience".into()));
     }
     let tenant_id = ctx.tenant.id.clone();

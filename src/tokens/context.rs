@@ -2,6 +2,7 @@
 //! signing key, published verification keys, JWKS), cached for a short TTL so
 //! a key rotated through any replica is picked up by all without a restart.
 
+use crate::domain::TenantId;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,7 +62,7 @@ pub struct TenantDirectory {
     public_url: String,
     ttl: Duration,
     tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
-    clients: RwLock<HashMap<(String, String), CachedClient>>,
+    clients: RwLock<HashMap<(TenantId, String), CachedClient>>,
     stale_served: Option<prometheus::IntCounterVec>,
 }
 
@@ -222,7 +223,7 @@ impl TenantDirectory {
     /// memory, and one longer than any client id here is not even looked up.
     pub async fn client(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         client_id: &str,
     ) -> StoreResult<Option<Arc<Client>>> {
         // Registered client ids are short; a sibling tenant's is its issuer URL.
@@ -244,7 +245,7 @@ impl TenantDirectory {
         self.or_stale(fresh, cached, "client")
     }
 
-    async fn load_client(&self, key: &(String, String)) -> StoreResult<Option<Arc<Client>>> {
+    async fn load_client(&self, key: &(TenantId, String)) -> StoreResult<Option<Arc<Client>>> {
         let client_id = key.1.as_str();
         let (t, c) = key.clone();
         let sibling = self.slug_of_issuer(client_id).map(str::to_owned);

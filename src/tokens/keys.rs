@@ -1,6 +1,7 @@
 //! Signing keys: RSA-2048 generated with `rsa`, or P-256; JWS signing through
 //! aws-lc with the key parsed once (RFC 7515 compact serialisation).
 
+use crate::domain::TenantId;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
@@ -101,10 +102,10 @@ pub fn generate(alg: SigningAlg) -> anyhow::Result<GeneratedKey> {
 }
 
 impl GeneratedKey {
-    pub fn into_row(self, tenant_id: &str) -> KeyRow {
+    pub fn into_row(self, tenant_id: &TenantId) -> KeyRow {
         KeyRow {
             kid: self.kid,
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.to_string(),
             alg: self.alg.as_str().to_owned(),
             private_key: STANDARD.encode(&self.private_pkcs8),
             public_jwk: self.public_jwk.to_string(),
@@ -200,7 +201,7 @@ mod tests {
                 jwk.thumbprint(ThumbprintHash::SHA256).unwrap(),
                 generated.kid
             );
-            let row = generated.into_row("t1");
+            let row = generated.into_row(&TenantId::from("t1".to_owned()));
             let key = SigningKey::from_row(&row).unwrap();
             let token = key
                 .sign(

@@ -318,7 +318,13 @@ fn the_migration_keeps_only_the_newest_pending_invitation_of_a_guest() {
 
     // The schema before the rule, holding three pending links for one guest.
     let mut conn = db.conn_for_tests();
-    conn.revert_last_migration(MIGRATIONS).unwrap();
+    // (Later migrations go first, then the rule's own.)
+    loop {
+        let reverted = conn.revert_last_migration(MIGRATIONS).unwrap().to_string();
+        if reverted.replace('-', "").starts_with("20261201000000") {
+            break;
+        }
+    }
     let copy = |id: &str, hours: i64| invitations::Invitation {
         id: id.into(),
         token_hash: format!("hash-{id}"),

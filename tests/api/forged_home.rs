@@ -95,8 +95,14 @@ pub fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let home = Arc::new(FakeHome {
         base,
-        published: SigningKey::from_row(&good.into_row("fake")).unwrap(),
-        unpublished: SigningKey::from_row(&bad.into_row("fake")).unwrap(),
+        published: SigningKey::from_row(
+            &good.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
+        unpublished: SigningKey::from_row(
+            &bad.into_row(&portico::domain::TenantId::from("fake".to_owned())),
+        )
+        .unwrap(),
         jwks,
         forgery: Mutex::new(Forgery::None),
         audience: audience.to_owned(),
@@ -138,7 +144,7 @@ pub async fn come_back(b: &B2b, issuer: &str, trip: RoundTrip) -> reqwest::Respo
     let at = store::now();
     let flow = store::flows::HomeFlow {
         state_hash: token_hash(&state),
-        tenant_id: b.contoso().id,
+        tenant_id: b.contoso().id.to_string(),
         purpose: trip.purpose,
         home_issuer: issuer.to_owned(),
         nonce: "good-nonce".into(),

@@ -3,6 +3,7 @@
 //! settings, saved and audited through the same functions as the API and the
 //! CLI (`b2b::policy::save`, `b2b::cross_tenant::save`).
 
+use crate::domain::TenantId;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -291,7 +292,7 @@ async fn save_form<T: Send + 'static>(
     csrf_token: &str,
     parsed: Result<T, String>,
     (what, notice): (&str, &str),
-    save: fn(&mut crate::store::DbConn, &str, &T, &str) -> crate::store::StoreResult<()>,
+    save: fn(&mut crate::store::DbConn, &TenantId, &T, &str) -> crate::store::StoreResult<()>,
 ) -> PageResult<HttpResponse> {
     let (ctx, user) = match form_caller(state, slug, req, csrf_token).await? {
         Ok(signed_in) => signed_in,

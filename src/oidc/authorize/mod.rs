@@ -138,7 +138,7 @@ async fn authorize(
     let created = now();
     let auth_request = AuthRequest {
         id: crate::crypto::random_token(),
-        tenant_id: ctx.tenant.id.clone(),
+        tenant_id: ctx.tenant.id.to_string(),
         client_id: valid.client.client_id.clone(),
         redirect_uri: valid.redirect_uri.as_str().to_owned(),
         scope: valid.scope.to_string(),

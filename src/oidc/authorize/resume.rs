@@ -259,7 +259,7 @@ impl Pending<'_> {
         let now = now();
         let row = AuthCode {
             code_hash: token_hash(&code),
-            tenant_id: ctx.tenant.id.clone(),
+            tenant_id: ctx.tenant.id.to_string(),
             grant_id: String::new(),
             client_id: client.client_id.clone(),
             user_id: user.id.clone(),

@@ -31,7 +31,7 @@ pub fn issue(
         aud: ctx.issuer.clone(),
         client_id: client.client_id.clone(),
         scope: String::new(),
-        tid: ctx.tenant.id.clone(),
+        tid: ctx.tenant.id.to_string(),
         exp: now + lifetime,
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),

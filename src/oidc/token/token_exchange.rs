@@ -18,8 +18,9 @@ use super::subject_mfa::{self, SubjectAuthn};
 use crate::domain::{AuditAction, ExternalState, Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
+use crate::store::tenants::Tenant;
 use crate::store::users::User;
-use crate::store::{self, StoreError};
+use crate::store::{self, DbConn, StoreError};
 use crate::tokens::TenantContext;
 use crate::tokens::claims::AccessTokenClaims;
 
@@ -164,7 +165,7 @@ pub async fn exchange(
         aud: ctx.issuer.clone(),
         client_id: client.client_id.clone(),
         scope: scope.to_string(),
-        tid: ctx.tenant.id.clone(),
+        tid: ctx.tenant.id.to_string(),
         exp: now + lifetime,
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
@@ -304,56 +305,83 @@ async fn admit_guest(
     client: &Client,
     home: HomeIdentity,
 ) -> OAuthResult<(User, String)> {
-    let (tenant_id, app_id, client_id, needs_assignment) = (
-        ctx.tenant.id.clone(),
-        client.id.clone(),
-        client.client_id.clone(),
-        client.assignment_required,
-    );
-    let home_slug = state
-        .tenants
-        .slug_of_issuer(&home.issuer)
-        .map(str::to_owned);
-    let (tenant, resource_issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
-    let HomeIdentity {
-        issuer: home_issuer,
-        subject: home_subject,
-        ..
-    } = home;
+    let admission = Admission {
+        tenant: ctx.tenant.clone(),
+        resource_issuer: ctx.issuer.clone(),
+        home_slug: state
+            .tenants
+            .slug_of_issuer(&home.issuer)
+            .map(str::to_owned),
+        app_id: client.id.clone(),
+        client_id: client.client_id.clone(),
+        needs_assignment: client.assignment_required,
+        home,
+    };
     let outcome = state
         .db
         .write(move |c| {
-            let Some(guest) =
-                store::users::find_by_home(c, &tenant_id, &home_issuer, &home_subject)?
-            else {
-                return Ok(Err("no guest for this home identity"));
+            let guest = match admissible_guest(c, &admission)? {
+                Ok(guest) => guest,
+                Err(why) => return Ok(Err(why)),
             };
-            if !crate::b2b::cross_tenant::guest_may_enter(
-                c,
-                &tenant,
-                &resource_issuer,
-                &home_issuer,
-                home_slug.as_deref(),
-            )? {
-                return Ok(Err("cross-tenant access settings block this organization"));
-            }
-            if guest.external_state != Some(ExternalState::Accepted) || !guest.is_usable() {
-                return Ok(Err("guest pending, blocked or expired"));
-            }
-            if needs_assignment && !store::groups::is_assigned(c, &tenant_id, &app_id, &guest.id)? {
-                return Ok(Err("guest not assigned to the application"));
-            }
-            let grant_id = store::codes::create_grant(c, &tenant_id, &client_id, &guest.id, None)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &format!("app:{client_id}"),
-                AuditAction::TokenExchanged,
-                Some(&guest.email),
-                Some(&home_issuer),
-            )?;
+            let grant_id = grant_exchange(c, &admission, &guest)?;
             Ok::<_, StoreError>(Ok((guest, grant_id)))
         })
         .await?;
     outcome.map_err(invalid_grant)
+}
+
+/// What admitting a guest by token exchange needs, moved onto the database
+/// pool.
+struct Admission {
+    tenant: Tenant,
+    resource_issuer: String,
+    home_slug: Option<String>,
+    app_id: String,
+    client_id: String,
+    needs_assignment: bool,
+    home: HomeIdentity,
+}
+
+/// The guest of this home identity if the rules let them in, or why not.
+fn admissible_guest(
+    c: &mut DbConn,
+    a: &Admission,
+) -> Result<Result<User, &'static str>, StoreError> {
+    let tenant_id = &a.tenant.id;
+    let Some(guest) = store::users::find_by_home(c, tenant_id, &a.home.issuer, &a.home.subject)?
+    else {
+        return Ok(Err("no guest for this home identity"));
+    };
+    if !crate::b2b::cross_tenant::guest_may_enter(
+        c,
+        &a.tenant,
+        &a.resource_issuer,
+        &a.home.issuer,
+        a.home_slug.as_deref(),
+    )? {
+        return Ok(Err("cross-tenant access settings block this organization"));
+    }
+    if guest.external_state != Some(ExternalState::Accepted) || !guest.is_usable() {
+        return Ok(Err("guest pending, blocked or expired"));
+    }
+    if a.needs_assignment && !store::groups::is_assigned(c, tenant_id, &a.app_id, &guest.id)? {
+        return Ok(Err("guest not assigned to the application"));
+    }
+    Ok(Ok(guest))
+}
+
+/// A new grant for the exchanged token, audited; returns its id.
+fn grant_exchange(c: &mut DbConn, a: &Admission, guest: &User) -> Result<String, StoreError> {
+    let tenant_id = &a.tenant.id;
+    let grant_id = store::codes::create_grant(c, tenant_id, &a.client_id, &guest.id, None)?;
+    store::audit::record(
+        c,
+        tenant_id,
+        &format!("app:{}", a.client_id),
+        AuditAction::TokenExchanged,
+        Some(&guest.email),
+        Some(&a.home.issuer),
+    )?;
+    Ok(grant_id)
 }

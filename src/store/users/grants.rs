@@ -2,13 +2,13 @@
 
 use diesel::prelude::*;
 
-use crate::domain::Role;
+use crate::domain::{Role, TenantId};
 use crate::store::schema::user_roles;
 use crate::store::{DbConn, StoreError, StoreResult};
 
 pub fn grant_role(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     role: Role,
 ) -> StoreResult<()> {
@@ -21,7 +21,7 @@ pub fn grant_role(
         diesel::insert_into(user_roles::table)
             .values((
                 user_roles::user_id.eq(user_id),
-                user_roles::tenant_id.eq(tenant_id),
+                user_roles::tenant_id.eq(tenant_id.as_str()),
                 user_roles::role.eq(role.as_str()),
             ))
             .execute(conn)?;
@@ -29,9 +29,9 @@ pub fn grant_role(
     Ok(())
 }
 
-pub fn roles(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Vec<Role>> {
+pub fn roles(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Vec<Role>> {
     let stored: Vec<String> = user_roles::table
-        .filter(user_roles::tenant_id.eq(tenant_id))
+        .filter(user_roles::tenant_id.eq(tenant_id.as_str()))
         .filter(user_roles::user_id.eq(user_id))
         .select(user_roles::role)
         .load(conn)?;

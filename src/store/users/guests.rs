@@ -4,14 +4,14 @@
 use diesel::prelude::*;
 
 use super::{EMAIL_TAKEN, User, insert};
-use crate::domain::{ExternalState, IdentitySource, UserStatus, UserType};
+use crate::domain::{ExternalState, IdentitySource, TenantId, UserStatus, UserType};
 use crate::store::schema::users;
 use crate::store::{DbConn, StoreError, StoreResult, new_id, now};
 
 /// Creates a guest in `pending_acceptance`: no password, identity elsewhere.
 pub fn create_guest(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email: &str,
     display_name: &str,
     invited_by: &str,
@@ -19,7 +19,7 @@ pub fn create_guest(
     let at = now();
     let user = User {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         user_type: UserType::Guest,
         email: email.to_owned(),
         display_name: display_name.to_owned(),
@@ -41,7 +41,7 @@ pub fn create_guest(
 /// Links a pending guest to its home identity and marks it accepted.
 pub fn accept_guest(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     home_issuer: &str,
     home_subject: &str,
@@ -50,7 +50,7 @@ pub fn accept_guest(
 ) -> StoreResult<()> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .filter(users::user_type.eq(UserType::Guest.as_str())),
     )
@@ -69,7 +69,7 @@ pub fn accept_guest(
     if let Some(name) = display_name.filter(|n| !n.trim().is_empty()) {
         diesel::update(
             users::table
-                .filter(users::tenant_id.eq(tenant_id))
+                .filter(users::tenant_id.eq(tenant_id.as_str()))
                 .filter(users::id.eq(user_id)),
         )
         .set(users::display_name.eq(name.trim()))
@@ -79,10 +79,10 @@ pub fn accept_guest(
 }
 
 /// Clears a guest's home link and puts it back to `pending_acceptance`.
-pub fn reset_guest(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<()> {
+pub fn reset_guest(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<()> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .filter(users::user_type.eq(UserType::Guest.as_str())),
     )

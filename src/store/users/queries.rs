@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::{EMAIL_TAKEN, User, UserRow, insert, to_user};
-use crate::domain::{IdentitySource, UserStatus, UserType};
+use crate::domain::{IdentitySource, TenantId, UserStatus, UserType};
 use crate::store::schema::users;
 use crate::store::{DbConn, StoreResult, new_id, now};
 
@@ -13,11 +13,15 @@ pub struct NewMember<'a> {
     pub password_hash: &'a str,
 }
 
-pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> StoreResult<User> {
+pub fn create_member(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    new: NewMember<'_>,
+) -> StoreResult<User> {
     let at = now();
     let user = User {
         id: new_id(),
-        tenant_id: tenant_id.to_owned(),
+        tenant_id: tenant_id.as_str().to_owned(),
         user_type: UserType::Member,
         email: new.email.to_owned(),
         display_name: new.display_name.to_owned(),
@@ -36,10 +40,14 @@ pub fn create_member(conn: &mut DbConn, tenant_id: &str, new: NewMember<'_>) -> 
     Ok(user)
 }
 
-pub fn find_by_email(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreResult<Option<User>> {
+pub fn find_by_email(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    email: &str,
+) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::email.eq(email))
             .select(UserRow::as_select())
             .first(conn)
@@ -47,10 +55,10 @@ pub fn find_by_email(conn: &mut DbConn, tenant_id: &str, email: &str) -> StoreRe
     )
 }
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Option<User>> {
+pub fn find(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id))
             .select(UserRow::as_select())
             .first(conn)
@@ -60,13 +68,13 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<Op
 
 pub fn find_by_home(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     issuer: &str,
     subject: &str,
 ) -> StoreResult<Option<User>> {
     to_user(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::home_issuer.eq(issuer))
             .filter(users::home_subject.eq(subject))
             .select(UserRow::as_select())
@@ -77,11 +85,11 @@ pub fn find_by_home(
 
 pub fn list(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_type: Option<UserType>,
 ) -> StoreResult<Vec<User>> {
     let mut query = users::table
-        .filter(users::tenant_id.eq(tenant_id))
+        .filter(users::tenant_id.eq(tenant_id.as_str()))
         .select(UserRow::as_select())
         .order(users::email)
         .into_boxed();
@@ -97,13 +105,13 @@ pub fn list(
 
 pub fn set_status(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     status: UserStatus,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .set((
@@ -114,10 +122,10 @@ pub fn set_status(
     Ok(n == 1)
 }
 
-pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<bool> {
+pub fn delete(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<bool> {
     let n = diesel::delete(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .execute(conn)?;
@@ -126,13 +134,13 @@ pub fn delete(conn: &mut DbConn, tenant_id: &str, user_id: &str) -> StoreResult<
 
 pub fn set_access_expiry(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     user_id: &str,
     expires_at: Option<chrono::NaiveDateTime>,
 ) -> StoreResult<bool> {
     let n = diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(user_id)),
     )
     .set((

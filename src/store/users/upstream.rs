@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::queries::{find, find_by_email, find_by_home};
 use super::{User, insert};
-use crate::domain::{IdentitySource, UserStatus, UserType};
+use crate::domain::{IdentitySource, TenantId, UserStatus, UserType};
 use crate::store::schema::users;
 use crate::store::{DbConn, StoreError, StoreResult, new_id, now};
 
@@ -21,7 +21,7 @@ pub struct UpstreamProfile<'a> {
 /// same address, or created (then the flag is true). Guests are never matched.
 pub fn upsert_federated(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     profile: UpstreamProfile<'_>,
 ) -> StoreResult<(User, bool)> {
     let at = now();
@@ -38,7 +38,7 @@ pub fn upsert_federated(
         }
         let user = User {
             id: new_id(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.as_str().to_owned(),
             user_type: UserType::Member,
             email: profile.email.to_owned(),
             display_name: profile.display_name.to_owned(),
@@ -63,7 +63,7 @@ pub fn upsert_federated(
     }
     diesel::update(
         users::table
-            .filter(users::tenant_id.eq(tenant_id))
+            .filter(users::tenant_id.eq(tenant_id.as_str()))
             .filter(users::id.eq(&user.id)),
     )
     .set((
