@@ -17,6 +17,8 @@ fn claims() -> AccessTokenClaims {
         iat: 1_899_999_400,
         jti: "6a1f9c1e-4a57-4c39-9d0a-0d1c3e2f4b5a".into(),
         auth_time: None,
+        amr: Vec::new(),
+        acr: None,
         roles: vec!["Invitations.Invite".into()],
         gid: None,
     }

@@ -20,6 +20,23 @@ fn ignore_existing<T>(result: Result<T, ProvisionError>) -> anyhow::Result<()> {
     }
 }
 
+/// Contoso trusts the MFA its guests from Proseware do at home (inbound
+/// trust), unless an administrator already decided about Proseware.
+fn trust_proseware_mfa(db: &Db, contoso: &store::tenants::Tenant) -> anyhow::Result<()> {
+    db.write_blocking(|c| {
+        let mut settings = store::cross_tenant::get(c, &contoso.id)?;
+        if settings.inbound_trust.partners.contains_key("proseware") {
+            return Ok(());
+        }
+        settings.inbound_trust.partners.insert(
+            "proseware".into(),
+            crate::domain::inbound_trust::TrustSettings { mfa: true },
+        );
+        crate::b2b::cross_tenant::save(c, &contoso.id, &settings, "demo")
+    })
+    .map_err(|e: StoreError| anyhow::anyhow!("demo cross-tenant trust: {e}"))
+}
+
 pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
     ignore_existing(provision::create_tenant(
         db,
@@ -78,6 +95,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
             DEMO_CLIENT_SECRET,
         )?;
     }
+    trust_proseware_mfa(db, &contoso)?;
     let issuer = crate::oidc::routes::issuer_url(public_url, "contoso");
     // Megan invites Giovanna as a guest (a fresh link on every run until she accepts).
     let request = InviteRequest {
@@ -94,6 +112,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
     Ok(format!(
         "Demo seeded.\n\n{invitation}\
          \n  Contoso issuer:   {issuer}\n  Proseware issuer: {public_url}/t/proseware\n\
+         \n  Contoso trusts the multifactor authentication Proseware's users do at home.\n\
          \n  Contoso member:   megan@contoso.example / {DEMO_PASSWORD_CONTOSO}\n  Proseware member: gcarvalho@proseware.com / {DEMO_PASSWORD_PROSEWARE}\n\
          \n  Demo app:         client_id={DEMO_CLIENT_ID}\n                    client_secret={DEMO_CLIENT_SECRET}\n                    redirect_uri={callback}\n\
          \nSign in with a browser (Megan's account):\n  {issuer}/authorize?client_id={DEMO_CLIENT_ID}&response_type=code&scope=openid%20profile%20email%20offline_access&redirect_uri={cb}&state=demo&nonce=n1\n\

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
-use super::redemption;
-use crate::domain::{AuditAction, ExternalState, FlowPurpose};
+use super::{mfa_trust, redemption};
+use crate::domain::{AuditAction, ExternalState, FlowPurpose, IdpRole};
 use crate::login::session;
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, see_other, tenant_page};
@@ -112,7 +112,8 @@ pub async fn complete(
             let (invitation, guest) = redemption::complete(state, ctx, &invitation_id, identity)
                 .await?
                 .map_err(|r| redemption::refusal_page(ctx, &r))?;
-            let (_, cookie) = session::start(state, ctx, &guest.id, &amr(identity)).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Guests).await?;
+            let (_, cookie) = session::start(state, ctx, &guest.id, &amr).await?;
             let next = invitation.redirect_url.unwrap_or_else(|| {
                 format!(
                     "{}{}",
@@ -124,7 +125,8 @@ pub async fn complete(
         }
         Next::SignIn { auth_request_id } => {
             let guest = guest_for(state, ctx, identity).await?;
-            let (_, cookie) = session::start(state, ctx, &guest.id, &amr(identity)).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Guests).await?;
+            let (_, cookie) = session::start(state, ctx, &guest.id, &amr).await?;
             Ok(see_other(
                 &continue_url(ctx, &auth_request_id),
                 vec![cookie, clear],
@@ -132,7 +134,8 @@ pub async fn complete(
         }
         Next::Member { auth_request_id } => {
             let member = super::federation::provision(state, ctx, identity).await?;
-            let (_, cookie) = session::start(state, ctx, &member.id, &amr(identity)).await?;
+            let amr = mfa_trust::session_amr(state, ctx, identity, IdpRole::Upstream).await?;
+            let (_, cookie) = session::start(state, ctx, &member.id, &amr).await?;
             Ok(see_other(
                 &continue_url(ctx, &auth_request_id),
                 vec![cookie, clear],
@@ -147,10 +150,6 @@ fn continue_url(ctx: &TenantContext, auth_request_id: &str) -> String {
         routes::AUTHORIZE_CONTINUE,
         auth_request_id,
     )
-}
-
-fn amr(identity: &HomeIdentity) -> String {
-    identity.amr.clone().unwrap_or_else(|| "fed".into())
 }
 
 /// The accepted, active guest linked to this home identity, or a refusal page

@@ -88,6 +88,14 @@ pub async fn sign_in(
         )),
         Some(idp) => match Upstream::configured(state, &idp) {
             Ok(upstream) => {
+                let acr = super::mfa_trust::acr_for_home(
+                    state,
+                    ctx,
+                    ar,
+                    &idp.issuer,
+                    crate::domain::IdpRole::Upstream,
+                )
+                .await?;
                 home::start(
                     state,
                     ctx,
@@ -96,6 +104,7 @@ pub async fn sign_in(
                         auth_request_id: ar.id.clone(),
                     },
                     ar.login_hint.as_deref(),
+                    acr,
                 )
                 .await
             }

@@ -146,6 +146,14 @@ pub async fn route(
         .map(Some);
     };
     let upstream = upstream.map_err(|e| super::callback::home_error_page(ctx, &e))?;
+    let acr = super::mfa_trust::acr_for_home(
+        state,
+        ctx,
+        auth_request,
+        &home_issuer,
+        crate::domain::IdpRole::Guests,
+    )
+    .await?;
     let (url, cookie) = home::start(
         state,
         ctx,
@@ -154,6 +162,7 @@ pub async fn route(
             auth_request_id: auth_request.id.clone(),
         },
         Some(email.as_str()),
+        acr,
     )
     .await
     .map_err(|e| super::callback::home_error_page(ctx, &e))?;

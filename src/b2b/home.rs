@@ -14,10 +14,10 @@ use openidconnect::core::{
     CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
-    TokenResponse,
+    AdditionalClaims, AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    LoginHint, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    StandardErrorResponse, StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,7 @@ use super::egress::{EgressClient, EgressError};
 use crate::config::Settings;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::FlowPurpose;
+use crate::domain::inbound_trust::proves_mfa;
 use crate::oidc::routes;
 use crate::state::AppState;
 use crate::store::idps::IdentityProvider;
@@ -144,7 +145,17 @@ pub struct HomeIdentity {
     pub subject: String,
     pub email: Option<String>,
     pub name: Option<String>,
-    pub amr: Option<String>,
+    pub proof: Proof,
+}
+
+/// How the person proved who they are, as far as it counts here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// A passcode mailed to the address: one factor.
+    Passcode,
+    /// The provider's signed and verified ID token; `mfa` when its `amr` or
+    /// `acr` prove a second factor (`domain::inbound_trust::proves_mfa`).
+    IdToken { mfa: bool },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -349,6 +360,7 @@ pub async fn start(
     upstream: &Upstream,
     purpose: Purpose,
     login_hint: Option<&str>,
+    acr: Option<crate::domain::Acr>,
 ) -> Result<(String, Cookie<'static>), HomeError> {
     let (client, _) = rp_client(state, ctx, upstream).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -363,6 +375,10 @@ pub async fn start(
     request = request.set_pkce_challenge(challenge);
     if let Some(hint) = login_hint {
         request = request.set_login_hint(LoginHint::new(hint.to_owned()));
+    }
+    if let Some(acr) = acr {
+        request = request
+            .add_auth_context_value(AuthenticationContextClass::new(acr.as_str().to_owned()));
     }
     let (url, csrf, nonce) = request.url();
     let browser = random_token();
@@ -489,10 +505,15 @@ pub async fn finish(
         subject: claims.subject().to_string(),
         email: email.map(|e| e.to_ascii_lowercase()),
         name,
-        amr: claims
-            .auth_method_refs()
-            .and_then(|a| a.first())
-            .map(|a| a.to_string()),
+        proof: Proof::IdToken {
+            mfa: proves_mfa(
+                &claims
+                    .auth_method_refs()
+                    .map(|a| a.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+                claims.auth_context_ref().map(|a| a.as_str()),
+            ),
+        },
     };
     Ok((flow, identity))
 }

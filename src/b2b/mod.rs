@@ -9,6 +9,7 @@ pub mod guest_signin;
 pub mod home;
 pub mod invitation;
 pub mod mailer;
+pub mod mfa_trust;
 pub mod myapps;
 pub mod passcode;
 pub mod policy;

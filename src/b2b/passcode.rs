@@ -18,7 +18,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::callback::{self, Next};
-use super::home::{HomeIdentity, MAIL_IDP};
+use super::home::{HomeIdentity, MAIL_IDP, Proof};
 use crate::crypto::{random_token, token_hash};
 use crate::domain::AuditAction;
 use crate::login::csrf;
@@ -437,7 +437,7 @@ pub async fn post_passcode(
         subject: row.email.clone(),
         email: Some(row.email.clone()),
         name: None,
-        amr: Some("otp".into()),
+        proof: Proof::Passcode,
     };
     let next = match purpose_of(&ctx, &row)? {
         For::Redeem { invitation_id } => Next::Redeem { invitation_id },

@@ -45,6 +45,10 @@ pub struct ProviderSpec {
     /// verified; otherwise the token must say `email_verified: true`.
     #[serde(default)]
     pub email_verified_trusted: bool,
+    /// Multifactor authentication proven by this provider's ID tokens counts
+    /// here (inbound trust, issue 12).
+    #[serde(default)]
+    pub trust_mfa: bool,
 }
 
 /// A partial change to a guest home; absent fields stay as they are. The
@@ -62,6 +66,7 @@ pub struct ProviderPatch {
     pub email_claim: Option<String>,
     pub name_claim: Option<String>,
     pub email_verified_trusted: Option<bool>,
+    pub trust_mfa: Option<bool>,
 }
 
 /// Tells a field given as `null` from one left out.
@@ -87,6 +92,8 @@ pub struct ProviderView {
     pub name_claim: String,
     /// Emails from this provider count as verified without `email_verified`.
     pub email_verified_trusted: bool,
+    /// MFA proven by this provider counts here.
+    pub trust_mfa: bool,
 }
 
 impl From<&IdentityProvider> for ProviderView {
@@ -103,6 +110,7 @@ impl From<&IdentityProvider> for ProviderView {
             email_claim: idp.email_claim.clone(),
             name_claim: idp.name_claim.clone(),
             email_verified_trusted: idp.email_verified_trusted,
+            trust_mfa: idp.trust_mfa,
         }
     }
 }
@@ -199,6 +207,7 @@ impl ProviderSpec {
             created_at: at,
             updated_at: at,
             email_verified_trusted: self.email_verified_trusted,
+            trust_mfa: self.trust_mfa,
         }
     }
 }
@@ -329,6 +338,7 @@ pub fn update_guest_provider(
         email_verified_trusted: patch
             .email_verified_trusted
             .unwrap_or(idp.email_verified_trusted),
+        trust_mfa: patch.trust_mfa.unwrap_or(idp.trust_mfa),
     }
     .validated_for(IdpRole::Guests, policy)
     .map_err(ProviderError::Invalid)?;
@@ -348,6 +358,7 @@ pub fn update_guest_provider(
     idp.email_claim = spec.email_claim;
     idp.name_claim = spec.name_claim;
     idp.email_verified_trusted = spec.email_verified_trusted;
+    idp.trust_mfa = spec.trust_mfa;
     store::idps::update(conn, &idp)?;
     audit(conn, tenant_id, actor, AuditAction::IdpUpdated, &idp)?;
     Ok(Some(idp))

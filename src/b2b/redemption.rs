@@ -178,6 +178,7 @@ pub async fn post_invite(
             invitation_id: invitation.id.clone(),
         },
         Some(&invitation.email),
+        None,
     )
     .await
     .map_err(|e| super::callback::home_error_page(&ctx, &e))?;

@@ -56,6 +56,10 @@ pub(super) struct ProviderArgs {
     /// `email_verified: true` in the token.
     #[arg(long)]
     email_verified_trusted: bool,
+    /// Multifactor authentication this provider proves (its ID token's
+    /// `amr` has `mfa`, or its `acr` is a two-factor class) counts here.
+    #[arg(long)]
+    trust_mfa: bool,
     #[command(flatten)]
     private: PrivateNetworks,
 }
@@ -76,6 +80,7 @@ impl ProviderArgs {
             email_claim: self.email_claim,
             name_claim: self.name_claim,
             email_verified_trusted: self.email_verified_trusted,
+            trust_mfa: self.trust_mfa,
         }
     }
 }
@@ -119,6 +124,9 @@ pub(super) enum IdpCommand {
         /// Whether every email this provider sends counts as verified.
         #[arg(long, value_name = "true|false")]
         email_verified_trusted: Option<bool>,
+        /// Whether MFA this provider proves counts here.
+        #[arg(long, value_name = "true|false")]
+        trust_mfa: Option<bool>,
         #[command(flatten)]
         private: PrivateNetworks,
         /// Replaces the client secret with PORTICO_IDP_CLIENT_SECRET.
@@ -183,6 +191,7 @@ pub(super) fn run(global: &Global, command: IdpCommand) -> anyhow::Result<()> {
             email_claim,
             name_claim,
             email_verified_trusted,
+            trust_mfa,
             private,
             client_secret,
             clear_secret,
@@ -200,6 +209,7 @@ pub(super) fn run(global: &Global, command: IdpCommand) -> anyhow::Result<()> {
                 email_claim,
                 name_claim,
                 email_verified_trusted,
+                trust_mfa,
             };
             let args = UpdateArgs {
                 tenant,

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use crate::admin::provision;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
+use crate::domain::inbound_trust::TrustSettings;
 use crate::store::Db;
 
 #[derive(Subcommand)]
@@ -62,6 +63,15 @@ pub(super) enum CrossTenantCommand {
         outbound_allow: Vec<String>,
         #[arg(long = "outbound-block")]
         outbound_block: Vec<String>,
+        /// Inbound trust: accept MFA done at partners without an entry (true or false).
+        #[arg(long)]
+        trust_mfa_default: Option<bool>,
+        /// Inbound trust: accept MFA done at this partner (repeatable).
+        #[arg(long = "trust-mfa")]
+        trust_mfa: Vec<String>,
+        /// Inbound trust: never accept MFA done at this partner (repeatable).
+        #[arg(long = "distrust-mfa")]
+        distrust_mfa: Vec<String>,
     },
 }
 
@@ -149,6 +159,9 @@ fn apply_cross_tenant(
         inbound_block,
         outbound_allow,
         outbound_block,
+        trust_mfa_default,
+        trust_mfa,
+        distrust_mfa,
         ..
     } = command
     else {
@@ -181,6 +194,17 @@ fn apply_cross_tenant(
     ] {
         for issuer in list {
             settings.outbound.partners.insert(issuer, value);
+        }
+    }
+    if let Some(mfa) = trust_mfa_default {
+        settings.inbound_trust.default = TrustSettings { mfa };
+    }
+    for (list, mfa) in [(trust_mfa, true), (distrust_mfa, false)] {
+        for issuer in list {
+            settings
+                .inbound_trust
+                .partners
+                .insert(issuer, TrustSettings { mfa });
         }
     }
     settings.validated().map_err(anyhow::Error::msg)

@@ -219,6 +219,7 @@ fn register_host_at(
         email_claim: "email".into(),
         name_claim: "name".into(),
         email_verified_trusted: false,
+        trust_mfa: false,
     }
     .validated(role)
     .map_err(anyhow::Error::msg)

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::inbound_trust::{InboundTrust, TrustSettings};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
@@ -54,6 +56,9 @@ pub struct CrossTenantAccess {
     pub inbound: DirectionSettings,
     #[serde(default)]
     pub outbound: DirectionSettings,
+    /// What partners' sign-ins count for here (their users as guests).
+    #[serde(default)]
+    pub inbound_trust: InboundTrust,
 }
 
 impl CrossTenantAccess {
@@ -63,6 +68,7 @@ impl CrossTenantAccess {
             .partners
             .keys()
             .chain(self.outbound.partners.keys())
+            .chain(self.inbound_trust.partners.keys())
         {
             // A partner is a tenant on this server (by slug) or any issuer URL.
             if crate::domain::TenantSlug::parse(issuer).is_ok() {

@@ -11,6 +11,7 @@ pub mod egress;
 mod email;
 mod flow;
 mod guest_action;
+pub mod inbound_trust;
 mod invitation;
 mod inviter;
 mod pkce;

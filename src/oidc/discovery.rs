@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 use super::error::OAuthResult;
 use super::routes;
-use crate::domain::{GrantType, Scope};
+use crate::domain::{Acr, GrantType, Scope};
 use crate::state::AppState;
 use crate::tokens::SigningAlg;
 
@@ -36,7 +36,7 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "userinfo_signing_alg_values_supported": [alg],
         "scopes_supported": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "sid", "tid",
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "tid",
             "user_type", "idp", "name", "preferred_username", "email", "email_verified"
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -44,7 +44,8 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent"],
-        "claims_parameter_supported": false,
+        "acr_values_supported": Acr::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,

@@ -26,6 +26,9 @@ pub struct AuthRequest {
     pub login_hint: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
+    /// The class the request requires (`Acr` text), from `acr_values` or an
+    /// essential `acr` claim; `None` when it asked for none.
+    pub acr_values: Option<String>,
 }
 
 pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {

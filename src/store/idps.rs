@@ -31,6 +31,8 @@ pub struct IdentityProvider {
     /// Set by an administrator: every email this provider sends is verified,
     /// so the `email_verified` claim is not required (issue 9 item 14).
     pub email_verified_trusted: bool,
+    /// Set by an administrator: MFA this provider proves counts here.
+    pub trust_mfa: bool,
 }
 
 impl IdentityProvider {
@@ -131,6 +133,7 @@ pub fn update(conn: &mut DbConn, idp: &IdentityProvider) -> StoreResult<bool> {
         identity_providers::email_claim.eq(&idp.email_claim),
         identity_providers::name_claim.eq(&idp.name_claim),
         identity_providers::email_verified_trusted.eq(idp.email_verified_trusted),
+        identity_providers::trust_mfa.eq(idp.trust_mfa),
         identity_providers::updated_at.eq(super::now()),
     ))
     .execute(conn)?

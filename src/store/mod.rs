@@ -1,6 +1,7 @@
 //! Storage: one diesel code path over SQLite (embedded default) and PostgreSQL.
 //! Every function takes the tenant id first, so no query can forget it.
 
+pub mod app_mfa;
 pub mod apps;
 pub mod attempts;
 pub mod audit;

@@ -287,6 +287,16 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_verified_trusted -> Bool,
+        trust_mfa -> Bool,
+    }
+}
+
+diesel::table! {
+    cross_tenant_trust (tenant_id, partner) {
+        tenant_id -> Text,
+        partner -> Text,
+        trust_mfa -> Bool,
+        updated_at -> Timestamp,
     }
 }
 
@@ -407,4 +417,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cross_tenant_access,
     passkeys,
     passkey_ceremonies,
+    cross_tenant_trust,
 );

@@ -12,7 +12,12 @@ pub struct IdTokenClaims {
     pub auth_time: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// How the user authenticated (RFC 8176 values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The authentication context class those methods reach (OIDC Core §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     pub azp: String,
     pub tid: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +57,11 @@ pub struct AccessTokenClaims {
     pub jti: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// RFC 9068 §2.2.1: how the user authenticated (user tokens only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     /// The grant this token belongs to (user tokens only), so revoking the

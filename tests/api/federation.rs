@@ -55,6 +55,7 @@ fn spec(issuer: String, client_id: String, secret: Option<String>) -> ProviderSp
         email_claim: "email".into(),
         name_claim: "name".into(),
         email_verified_trusted: false,
+        trust_mfa: false,
     }
 }
 

@@ -13,10 +13,10 @@ use portico::domain::IdpRole;
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
-use crate::helpers::b2b::{GUEST, b2b};
+use crate::helpers::b2b::{B2b, GUEST, b2b};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Forgery {
+pub enum Forgery {
     None,
     WrongKey,
     WrongAudience,
@@ -25,16 +25,18 @@ enum Forgery {
     WrongIssuer,
 }
 
-struct FakeHome {
-    base: String,
+pub struct FakeHome {
+    pub base: String,
     published: SigningKey,
     unpublished: SigningKey,
     jwks: serde_json::Value,
-    forgery: Mutex<Forgery>,
+    pub forgery: Mutex<Forgery>,
     audience: String,
     /// The nonce a genuine token carries (the RP's, read from its request).
-    nonce: Mutex<String>,
+    pub nonce: Mutex<String>,
     email: String,
+    /// More claims for the next token (what it says of the sign-in: `amr`, `acr`).
+    pub extra: Mutex<serde_json::Map<String, serde_json::Value>>,
 }
 
 async fn discovery(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
@@ -57,7 +59,7 @@ async fn get_jwks(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
 async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
     let forgery = *home.forgery.lock().unwrap();
     let now = chrono::Utc::now().timestamp();
-    let claims = serde_json::json!({
+    let mut claims = serde_json::json!({
         "iss": if forgery == Forgery::WrongIssuer { "https://evil.example".to_owned() } else { home.base.clone() },
         "sub": "home-subject-1",
         "aud": if forgery == Forgery::WrongAudience { "someone-else".to_owned() } else { home.audience.clone() },
@@ -67,6 +69,9 @@ async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
         "email": home.email,
         "email_verified": true,
     });
+    for (name, value) in home.extra.lock().unwrap().iter() {
+        claims[name] = value.clone();
+    }
     let key = if forgery == Forgery::WrongKey {
         &home.unpublished
     } else {
@@ -82,7 +87,7 @@ async fn token(home: web::Data<Arc<FakeHome>>) -> HttpResponse {
 }
 
 /// Starts the fake home on a free port; genuine tokens are for `audience`.
-fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
+pub fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let good = keys::generate(SigningAlg::Rs256).unwrap();
     let bad = keys::generate(SigningAlg::Rs256).unwrap();
     let jwks = serde_json::json!({ "keys": [good.public_jwk.clone()] });
@@ -103,6 +108,7 @@ fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
         audience: audience.to_owned(),
         nonce: Mutex::new("good-nonce".into()),
         email: email.to_owned(),
+        extra: Mutex::default(),
     });
     let data = web::Data::new(home.clone());
     let server = HttpServer::new(move || {
@@ -123,6 +129,70 @@ fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     home
 }
 
+/// A pending round trip to a home, as `/invite` or a guest sign-in stores it.
+pub struct RoundTrip {
+    pub purpose: FlowPurpose,
+    pub invitation_id: Option<String>,
+    pub auth_request_id: Option<String>,
+    pub idp_id: Option<String>,
+}
+
+/// Stores `trip` to the home with `issuer` at Contoso, then brings a fresh
+/// browser back to `/callback/home` with a code, as the home would.
+pub async fn come_back(b: &B2b, issuer: &str, trip: RoundTrip) -> reqwest::Response {
+    let (state, browser) = (portico::crypto::random_token(), "browser-1");
+    let at = store::now();
+    let flow = store::flows::HomeFlow {
+        state_hash: token_hash(&state),
+        tenant_id: b.contoso().id.to_string(),
+        purpose: trip.purpose,
+        home_issuer: issuer.to_owned(),
+        nonce: "good-nonce".into(),
+        pkce_verifier: "v".repeat(43),
+        invitation_id: trip.invitation_id,
+        auth_request_id: trip.auth_request_id,
+        browser_hash: token_hash(browser),
+        created_at: at,
+        expires_at: at + chrono::TimeDelta::minutes(5),
+        idp_id: trip.idp_id,
+    };
+    b.app
+        .db
+        .write_blocking(|c| store::flows::insert(c, &flow))
+        .unwrap();
+    b.app
+        .browser()
+        .get(format!(
+            "{}/callback/home?code=abc&state={state}",
+            b.app.issuer("contoso")
+        ))
+        .header("cookie", format!("portico_home_flow={browser}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A real authorization request at federated Contoso: the browser is sent
+/// to the upstream `home`, which answers `/callback/home` with a code.
+/// Returns the upstream authorize URL and the callback's response.
+pub async fn through_upstream(b: &B2b, home: &FakeHome) -> (String, reqwest::Response) {
+    let browser = b.app.browser();
+    let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
+    let upstream = b.app.follow(&browser, &url).await;
+    assert!(upstream.starts_with(&home.base), "{upstream}");
+    let state = crate::helpers::query_param(&upstream, "state").unwrap();
+    *home.nonce.lock().unwrap() = crate::helpers::query_param(&upstream, "nonce").unwrap();
+    let response = browser
+        .get(format!(
+            "{}/callback/home?code=abc&state={state}",
+            b.app.issuer("contoso")
+        ))
+        .send()
+        .await
+        .unwrap();
+    (upstream, response)
+}
+
 #[tokio::test]
 async fn forged_home_id_tokens_are_refused_and_change_nothing() {
     let b = b2b().await;
@@ -137,10 +207,6 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
 
     let home = fake_home(&b.app.issuer("contoso"), GUEST);
     let base = home.base.clone();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     for forgery in [
         Forgery::WrongKey,
         Forgery::WrongAudience,
@@ -150,36 +216,13 @@ async fn forged_home_id_tokens_are_refused_and_change_nothing() {
         Forgery::None,
     ] {
         *home.forgery.lock().unwrap() = forgery;
-        // A pending round trip to the fake home, as `/invite` would have stored it.
-        let (state, browser) = (format!("state-{forgery:?}"), format!("browser-{forgery:?}"));
-        let at = store::now();
-        let flow = store::flows::HomeFlow {
-            state_hash: token_hash(&state),
-            tenant_id: tenant.id.to_string(),
+        let trip = RoundTrip {
             purpose: FlowPurpose::Redeem,
-            home_issuer: base.clone(),
-            nonce: "good-nonce".into(),
-            pkce_verifier: "v".repeat(43),
             invitation_id: Some(invitation.id.clone()),
             auth_request_id: None,
-            browser_hash: token_hash(&browser),
-            created_at: at,
-            expires_at: at + chrono::TimeDelta::minutes(5),
             idp_id: None,
         };
-        b.app
-            .db
-            .write_blocking(|c| store::flows::insert(c, &flow))
-            .unwrap();
-        let response = http
-            .get(format!(
-                "{}/callback/home?code=abc&state={state}",
-                b.app.issuer("contoso")
-            ))
-            .header("cookie", format!("portico_home_flow={browser}"))
-            .send()
-            .await
-            .unwrap();
+        let response = come_back(&b, &base, trip).await;
         let status = response.status().as_u16();
         let guest = b.guest(GUEST);
         if forgery == Forgery::None {
@@ -214,6 +257,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         email_claim: "email".into(),
         name_claim: "name".into(),
         email_verified_trusted: false,
+        trust_mfa: false,
     }
     .validated(IdpRole::Upstream)
     .unwrap();
@@ -238,21 +282,7 @@ async fn forged_upstream_id_tokens_are_refused_and_provision_nobody() {
         Forgery::None,
     ] {
         *home.forgery.lock().unwrap() = forgery;
-        // A real authorization request: the tenant sends the browser upstream.
-        let browser = b.app.browser();
-        let (url, _) = crate::helpers::authorize_url(&b.app, "contoso", &b.web, "openid", &[]);
-        let upstream = b.app.follow(&browser, &url).await;
-        assert!(upstream.starts_with(&home.base), "{upstream}");
-        let state = crate::helpers::query_param(&upstream, "state").unwrap();
-        *home.nonce.lock().unwrap() = crate::helpers::query_param(&upstream, "nonce").unwrap();
-        let response = browser
-            .get(format!(
-                "{}/callback/home?code=abc&state={state}",
-                b.app.issuer("contoso")
-            ))
-            .send()
-            .await
-            .unwrap();
+        let (_, response) = through_upstream(&b, &home).await;
         let status = response.status().as_u16();
         if forgery == Forgery::None {
             assert_eq!(status, 303, "the genuine token signs in");

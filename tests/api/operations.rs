@@ -279,15 +279,7 @@ async fn the_sweeper_removes_only_what_has_expired() {
         .write_blocking(portico::store::sweep::expired)
         .unwrap();
     assert_eq!(removed, 1, "only the expired request goes");
-    let refreshed = reqwest::Client::new()
-        .post(format!("{}/token", app.issuer("contoso")))
-        .basic_auth(&client.client_id, client.secret.as_deref())
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let refreshed = crate::helpers::refresh(&app, "contoso", &client, refresh_token).await;
     assert_eq!(refreshed.status(), 200, "live refresh tokens survive");
 }

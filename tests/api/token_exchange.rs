@@ -26,8 +26,18 @@ pub async fn home_tokens(
     client: &TestClient,
     extra: &[(&str, &str)],
 ) -> serde_json::Value {
+    home_tokens_in(b, &b.app.browser(), client, extra).await
+}
+
+/// [`home_tokens`] in `browser` (which may already be signed in at home).
+pub async fn home_tokens_in(
+    b: &B2b,
+    browser: &reqwest::Client,
+    client: &TestClient,
+    extra: &[(&str, &str)],
+) -> serde_json::Value {
     let (url, verifier) = authorize_url(&b.app, "proseware", client, "openid email", &[]);
-    let back = b.app.sign_in(&b.app.browser(), &url, GUEST, PASSWORD).await;
+    let back = b.app.sign_in(browser, &url, GUEST, PASSWORD).await;
     let code = query_param(&back, "code").expect("code from the home");
     let mut form = vec![
         ("grant_type", "authorization_code".to_owned()),

@@ -14,6 +14,7 @@ use super::dashboard::page;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
 use crate::domain::IdpRole;
+use crate::domain::inbound_trust::{InboundTrust, TrustSettings};
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
 use crate::store::idps::IdentityProvider;
@@ -33,6 +34,10 @@ pub(super) struct SettingsView {
     pub(super) inbound_block: String,
     pub(super) outbound_allow: String,
     pub(super) outbound_block: String,
+    /// Inbound trust: MFA from organizations without an entry counts here.
+    pub(super) trust_mfa_default: bool,
+    pub(super) trust_mfa: String,
+    pub(super) distrust_mfa: String,
     /// Members sign in at the upstream (`auth_mode` federated).
     pub(super) federated: bool,
     pub(super) upstream: Option<String>,
@@ -80,6 +85,9 @@ impl SettingsView {
             inbound_block: listed(&access.inbound, Access::Block),
             outbound_allow: listed(&access.outbound, Access::Allow),
             outbound_block: listed(&access.outbound, Access::Block),
+            trust_mfa_default: access.inbound_trust.default.mfa,
+            trust_mfa: trusted(&access.inbound_trust, true),
+            distrust_mfa: trusted(&access.inbound_trust, false),
             federated: ctx.tenant.auth_mode.signs_in_upstream(),
             upstream: idps
                 .iter()
@@ -102,8 +110,28 @@ impl SettingsView {
     }
 }
 
-/// How a provider's emails count as verified, as the portal says it.
+/// The partners whose MFA entry is `mfa`, one per line.
+fn trusted(trust: &InboundTrust, mfa: bool) -> String {
+    trust
+        .partners
+        .iter()
+        .filter(|(_, t)| t.mfa == mfa)
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How a provider's emails and MFA count here, as the portal says it.
 fn email_trust(idp: &IdentityProvider) -> String {
+    let mfa = if idp.trust_mfa {
+        "; MFA done there counts here"
+    } else {
+        "; MFA done there does not count here"
+    };
+    format!("{}{mfa}", email_claim_trust(idp))
+}
+
+fn email_claim_trust(idp: &IdentityProvider) -> String {
     if idp.email_verified_trusted {
         format!(
             "emails from the {} claim are trusted as verified (administrator setting)",
@@ -143,6 +171,11 @@ pub struct CrossTenantForm {
     outbound_allow: String,
     #[serde(default)]
     outbound_block: String,
+    trust_mfa_default: Option<String>,
+    #[serde(default)]
+    trust_mfa: String,
+    #[serde(default)]
+    distrust_mfa: String,
 }
 
 /// A form value through the same serde names the API uses.
@@ -213,8 +246,31 @@ impl CrossTenantForm {
                 &self.outbound_allow,
                 &self.outbound_block,
             )?,
+            inbound_trust: self.inbound_trust()?,
         }
         .validated()
+    }
+
+    fn inbound_trust(&self) -> Result<InboundTrust, String> {
+        let mut trust = InboundTrust {
+            default: TrustSettings {
+                mfa: self.trust_mfa_default.is_some(),
+            },
+            ..InboundTrust::default()
+        };
+        for issuer in words(&self.trust_mfa) {
+            trust.partners.insert(issuer, TrustSettings { mfa: true });
+        }
+        for issuer in words(&self.distrust_mfa) {
+            if trust
+                .partners
+                .insert(issuer.clone(), TrustSettings { mfa: false })
+                .is_some()
+            {
+                return Err(format!("{issuer} is both trusted and not trusted for MFA"));
+            }
+        }
+        Ok(trust)
     }
 }
 

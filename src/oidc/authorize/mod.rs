@@ -2,6 +2,7 @@
 //! client and redirect URI are verified, errors are rendered as a page; after,
 //! they go back to the client with `error`, `state` and `iss` (RFC 9207).
 
+mod acr;
 mod request;
 pub mod resume;
 
@@ -147,6 +148,7 @@ async fn authorize(
         prompt: Some(valid.prompt.to_string()).filter(|p| !p.is_empty()),
         max_age: valid.max_age,
         login_hint: valid.login_hint,
+        acr_values: valid.acr.map(|a| a.as_str().to_owned()),
         created_at: created,
         expires_at: created + state.settings.lifetimes.auth_request,
     };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 
 use super::{AuthorizeError, AuthorizeResult};
-use crate::domain::{ClientType, CodeChallenge, GrantType, RedirectUri, ScopeSet};
+use crate::domain::{Acr, ClientType, CodeChallenge, GrantType, RedirectUri, ScopeSet};
 use crate::oidc::error::ErrorCode;
 use crate::pages::PageError;
 use crate::state::AppState;
@@ -66,6 +66,8 @@ pub struct ValidRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// What `acr_values` or an essential `acr` claim require.
+    pub acr: Option<Acr>,
 }
 
 fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
@@ -136,6 +138,7 @@ pub async fn validate(
             prompt: rest.prompt,
             max_age: rest.max_age,
             login_hint: params.get("login_hint"),
+            acr: rest.acr,
         }),
         Err((code, detail)) => Err(AuthorizeError::Redirect {
             redirect_uri,
@@ -256,6 +259,7 @@ struct Rest {
     challenge: Option<CodeChallenge>,
     prompt: Prompt,
     max_age: Option<i64>,
+    acr: Option<Acr>,
 }
 
 fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
@@ -264,11 +268,17 @@ fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
     let prompt = check_prompt(params)?;
     let max_age = check_max_age(params)?;
     check_lengths(params)?;
+    let acr = super::acr::requested(
+        params.get("acr_values").as_deref(),
+        params.get("claims").as_deref(),
+    )
+    .map_err(|e| (ErrorCode::InvalidRequest, e))?;
     Ok(Rest {
         scope,
         challenge,
         prompt,
         max_age,
+        acr,
     })
 }
 

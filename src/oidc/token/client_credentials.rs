@@ -36,6 +36,8 @@ pub fn issue(
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
         auth_time: None,
+        amr: Vec::new(),
+        acr: None,
         roles: client
             .permissions
             .iter()

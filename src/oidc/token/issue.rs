@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::domain::{Scope, ScopeSet};
+use crate::domain::{Amr, Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::users::User;
@@ -33,6 +33,7 @@ pub struct UserGrant<'a> {
     pub scope: &'a ScopeSet,
     pub grant_id: &'a str,
     pub auth_time: chrono::NaiveDateTime,
+    /// The stored amr text of the session the grant came from.
     pub amr: &'a str,
     pub nonce: Option<&'a str>,
     pub session_id: Option<&'a str>,
@@ -65,6 +66,15 @@ pub fn identity_provider(ctx: &TenantContext, user: &User) -> String {
         .unwrap_or_else(|| ctx.issuer.clone())
 }
 
+/// The methods of a stored amr text. Rows written before amr was typed may
+/// hold a foreign provider's word: unknown methods are dropped, not trusted.
+pub fn stored_amr(text: &str) -> Amr {
+    Amr::parse(text).unwrap_or_else(|| {
+        let words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+        Amr::from_claim(&words)
+    })
+}
+
 /// Access, ID and (when given) refresh token for a user grant.
 pub fn user_tokens(
     state: &AppState,
@@ -76,6 +86,8 @@ pub fn user_tokens(
     let lifetimes = &state.settings.lifetimes;
     let now = chrono::Utc::now().timestamp();
     let auth_time = grant.auth_time.and_utc().timestamp();
+    let amr = stored_amr(grant.amr);
+    let acr = amr.acr().as_str().to_owned();
     let access = AccessTokenClaims {
         iss: ctx.issuer.clone(),
         sub: grant.user.id.clone(),
@@ -87,6 +99,8 @@ pub fn user_tokens(
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
         auth_time: Some(auth_time),
+        amr: amr.values(),
+        acr: Some(acr.clone()),
         roles: Vec::new(),
         gid: Some(grant.grant_id.to_owned()),
     };
@@ -101,7 +115,8 @@ pub fn user_tokens(
             iat: now,
             auth_time,
             nonce: grant.nonce.map(str::to_owned),
-            amr: vec![grant.amr.to_owned()],
+            amr: amr.values(),
+            acr: Some(acr),
             azp: client.client_id.clone(),
             tid: ctx.tenant.id.to_string(),
             sid: grant.session_id.map(str::to_owned),

@@ -4,6 +4,7 @@ mod authorization_code;
 mod client_credentials;
 pub mod issue;
 mod refresh_token;
+mod subject_mfa;
 mod token_exchange;
 
 use actix_web::{HttpRequest, HttpResponse, web};

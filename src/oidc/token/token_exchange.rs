@@ -14,6 +14,7 @@ use openidconnect::{ClientId, IssuerUrl, JsonWebKey, Nonce};
 use serde::Serialize;
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::subject_mfa::{self, SubjectAuthn};
 use crate::domain::{AuditAction, ExternalState, Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
@@ -55,6 +56,12 @@ fn claimed_issuer(token: &str) -> Option<String> {
 struct HomeAccessClaims {
     sub: String,
     auth_time: Option<i64>,
+    /// RFC 9068 §2.2.1, when the home sends them; read leniently (a value
+    /// of another shape proves nothing, and does not make the token invalid).
+    #[serde(default)]
+    amr: serde_json::Value,
+    #[serde(default)]
+    acr: serde_json::Value,
 }
 
 /// Verifies a JWT access token (RFC 9068: `typ` at+jwt, an asymmetric
@@ -127,6 +134,7 @@ struct HomeIdentity {
     issuer: String,
     subject: String,
     auth_time: Option<i64>,
+    authn: SubjectAuthn,
 }
 
 pub async fn exchange(
@@ -140,8 +148,14 @@ pub async fn exchange(
     let kind = SubjectKind::parse(subject_token_type)?;
     let scope = check_scope(requested)?;
     let (issuer, id_token_audience) = trusted_home(state, ctx, subject_token).await?;
-    let home = verify_subject(state, ctx, kind, subject_token, &issuer, id_token_audience).await?;
+    let mut home =
+        verify_subject(state, ctx, kind, subject_token, &issuer, id_token_audience).await?;
     let auth_time = home.auth_time;
+    let authn = SubjectAuthn {
+        amr: std::mem::take(&mut home.authn.amr),
+        acr: home.authn.acr.take(),
+    };
+    let amr = subject_mfa::exchanged_amr(state, ctx, client, &home.issuer, authn).await?;
     let (guest, grant_id) = admit_guest(state, ctx, client, home).await?;
     let now = chrono::Utc::now().timestamp();
     let lifetime = state.settings.lifetimes.access_token.num_seconds();
@@ -156,6 +170,8 @@ pub async fn exchange(
         iat: now,
         jti: uuid::Uuid::new_v4().to_string(),
         auth_time,
+        amr: amr.values(),
+        acr: Some(amr.acr().as_str().to_owned()),
         roles: Vec::new(),
         gid: Some(grant_id),
     };
@@ -242,6 +258,18 @@ async fn verify_subject(
             issuer: issuer.to_owned(),
             subject: claims.sub,
             auth_time: claims.auth_time,
+            authn: SubjectAuthn {
+                amr: claims
+                    .amr
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|m| m.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                acr: claims.acr.as_str().map(str::to_owned),
+            },
         });
     }
     let verifier = CoreIdTokenVerifier::new_public_client(
@@ -258,6 +286,13 @@ async fn verify_subject(
         issuer: claims.issuer().to_string(),
         subject: claims.subject().to_string(),
         auth_time: claims.auth_time().map(|t| t.timestamp()),
+        authn: SubjectAuthn {
+            amr: claims
+                .auth_method_refs()
+                .map(|a| a.iter().map(|m| m.to_string()).collect())
+                .unwrap_or_default(),
+            acr: claims.auth_context_ref().map(|a| a.to_string()),
+        },
     })
 }
 

@@ -375,6 +375,25 @@ pub async fn redeem(
         .unwrap()
 }
 
+/// The refresh_token grant for `client` (client_secret_basic).
+pub async fn refresh(
+    app: &TestApp,
+    slug: &str,
+    client: &TestClient,
+    refresh_token: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/token", app.issuer(slug)))
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Full sign-in of a fresh member to a fresh web app; returns the token response.
 pub async fn tokens_for_member(
     app: &TestApp,

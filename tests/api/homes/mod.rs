@@ -53,6 +53,7 @@ pub async fn external_idp(b: &B2b) -> External {
         email_claim: "email".into(),
         name_claim: "name".into(),
         email_verified_trusted: false,
+        trust_mfa: false,
     }
     .validated(IdpRole::Guests)
     .unwrap();

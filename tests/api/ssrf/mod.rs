@@ -241,6 +241,7 @@ fn spec(issuer: &str, domains: Vec<String>) -> ProviderSpec {
         email_claim: "email".into(),
         name_claim: "name".into(),
         email_verified_trusted: false,
+        trust_mfa: false,
     }
 }
 

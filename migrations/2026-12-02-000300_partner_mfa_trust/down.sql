@@ -1,0 +1,2 @@
+ALTER TABLE identity_providers DROP COLUMN trust_mfa;
+DROP TABLE cross_tenant_trust;
