@@ -224,6 +224,25 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(post(&t(LOGIN_PASSWORD), login::password::post_password))
         .service(
+            resource(&t(LOGIN_MFA))
+                .route(web::get().to(login::mfa::pages::get_mfa))
+                .route(web::post().to(login::mfa::pages::post_mfa)),
+        )
+        .service(
+            resource(&t(LOGIN_MFA_ENROL))
+                .route(web::get().to(login::mfa::enrol::get_enrol))
+                .route(web::post().to(login::mfa::enrol::post_enrol)),
+        )
+        .service(get(&t(ACCOUNT_SECURITY), login::mfa::account::get_security))
+        .service(post(
+            &t(ACCOUNT_SECURITY_ACTION),
+            login::mfa::account::post_action,
+        ))
+        .service(get(
+            &t(ACCOUNT_SIGNED_IN),
+            login::mfa::account::get_signed_in,
+        ))
+        .service(
             resource(&t(INVITE))
                 .route(web::get().to(b2b::redemption::get_invite))
                 .route(web::post().to(b2b::redemption::post_invite)),
@@ -304,6 +323,13 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::policy::get_policy))
                         .route(web::put().to(api::policy::put_policy)),
                 )
+                .service(
+                    resource("/authentication-policy")
+                        .route(web::get().to(api::mfa::get_auth_policy))
+                        .route(web::put().to(api::mfa::put_auth_policy)),
+                )
+                .service(resource("/apps/{client_id}").route(web::patch().to(api::mfa::patch_app)))
+                .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(
                     resource("/cross-tenant-access")
                         .route(web::get().to(api::policy::get_cross_tenant))

@@ -348,6 +348,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_credentials (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        secret_sealed -> Text,
+        confirmed -> Bool,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -378,4 +401,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     collaboration_policies,
     authentication_policies,
     cross_tenant_access,
+    totp_credentials,
+    recovery_codes,
 );

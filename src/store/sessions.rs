@@ -17,6 +17,9 @@ pub struct Session {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub revoked_at: Option<chrono::NaiveDateTime>,
+    /// False while the sign-in still owes its second factor: such a session
+    /// serves only the second-factor pages.
+    pub complete: bool,
 }
 
 pub fn create(
@@ -26,6 +29,7 @@ pub fn create(
     token_hash: &str,
     amr: &str,
     lifetime: chrono::TimeDelta,
+    complete: bool,
 ) -> StoreResult<Session> {
     let at = now();
     let session = Session {
@@ -38,6 +42,7 @@ pub fn create(
         created_at: at,
         expires_at: at + lifetime,
         revoked_at: None,
+        complete,
     };
     diesel::insert_into(sessions::table)
         .values(&session)
@@ -59,6 +64,32 @@ pub fn find_live(
         .select(Session::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The session after a second factor: `amr` now says so, it was
+/// authenticated just now, it is complete, and it lives a full `lifetime`.
+pub fn complete_second_factor(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    session_id: &str,
+    amr: &str,
+    lifetime: chrono::TimeDelta,
+) -> StoreResult<()> {
+    let at = now();
+    diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant_id))
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::amr.eq(amr),
+        sessions::auth_time.eq(at),
+        sessions::complete.eq(true),
+        sessions::expires_at.eq(at + lifetime),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn revoke(conn: &mut DbConn, tenant_id: &str, session_id: &str) -> StoreResult<()> {
