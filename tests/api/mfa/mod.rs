@@ -45,6 +45,17 @@ impl Fixture {
             .unwrap();
     }
 
+    /// Makes app `client_id` require a second factor.
+    pub fn require_mfa(&self, client_id: &str) {
+        let tenant = portico::admin::provision::tenant(&self.app.db, "contoso").unwrap();
+        self.app
+            .db
+            .write_blocking(|c| {
+                portico::admin::mfa::set_app_requires_mfa(c, &tenant.id, client_id, true, "test")
+            })
+            .unwrap();
+    }
+
     /// A sign-in to the app as `email`, driven until it leaves the server
     /// or stops at a page that is not a password or consent form.
     pub async fn start(
@@ -186,10 +197,25 @@ pub async fn post_form(
     page: &str,
     extra: &[(&str, &str)],
 ) -> reqwest::Response {
-    let action = between(page, "<form method=\"post\" action=\"", "\"").replace("&#38;", "&");
-    let form_html = page.split("<form method=\"post\"").nth(1).unwrap();
-    let form_html = form_html.split("</form>").next().unwrap();
-    let mut fields: Vec<(String, String)> = form_html
+    post_form_to(app, browser, page, "", extra).await
+}
+
+/// Posts the page's first form whose action contains `action`.
+pub async fn post_form_to(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    page: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let form = page
+        .split("<form method=\"post\" action=\"")
+        .skip(1)
+        .find(|f| f.split('"').next().unwrap().contains(action))
+        .unwrap_or_else(|| panic!("no form for {action} in {page}"));
+    let form = form.split("</form>").next().unwrap();
+    let target = form.split('"').next().unwrap().replace("&#38;", "&");
+    let mut fields: Vec<(String, String)> = form
         .split("<input type=\"hidden\" name=\"")
         .skip(1)
         .map(|f| {
@@ -203,7 +229,7 @@ pub async fn post_form(
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
     browser
-        .post(app.absolute(&action))
+        .post(app.absolute(&target))
         .form(&fields)
         .send()
         .await
