@@ -265,6 +265,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
             &t("/admin/cross-tenant"),
             portal::settings::post_cross_tenant,
         ))
+        .service(post(
+            &t("/admin/auth-policy"),
+            portal::mfa::post_auth_policy,
+        ))
+        .service(post(&t("/admin/mfa-reset"), portal::mfa::post_reset))
         .service(post(&t("/admin/invite"), portal::invitations::post_invite))
         .service(post(
             &t("/admin/invitations/{id}/{action}"),

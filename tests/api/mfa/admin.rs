@@ -6,10 +6,10 @@ use portico::domain::MfaRequired;
 use portico::store;
 use reqwest::Method;
 
-use super::{ALICE, back_with_code, fixture};
+use super::{ALICE, back_with_code, fixture, location, post_form_to};
 use crate::helpers::api::{admin_token, call};
 use crate::helpers::cli::cli;
-use crate::helpers::{fresh_database, tokens_for_member};
+use crate::helpers::{PASSWORD, drive, fresh_database, tokens_for_member};
 
 /// Calls `/authentication-policy` with `token`: GET without a body, PUT with one.
 async fn auth_policy(
@@ -187,4 +187,55 @@ fn the_cli_sets_the_policy_and_apps_and_resets_factors() {
         .read_blocking(|c| store::apps::requires_mfa(c, &tenant.id, "crm"))
         .unwrap();
     assert!(required);
+}
+
+#[tokio::test]
+async fn an_administrator_sets_the_policy_and_resets_factors_in_the_portal() {
+    let f = fixture().await;
+    f.policy(MfaRequired::Members);
+    f.enrolled().await;
+    f.policy(MfaRequired::Nobody);
+    const ADA: &str = "ada@contoso.example";
+    portico::admin::provision::create_member(&f.app.db, "contoso", ADA, "Ada", PASSWORD, true)
+        .unwrap();
+    let browser = f.app.browser();
+    let portal = format!("{}/admin", f.app.issuer("contoso"));
+    let admin_page = super::page(drive(&f.app, &browser, &portal, ADA, PASSWORD).await);
+    assert!(admin_page.contains("Authentication policy"), "{admin_page}");
+    let saved = post_form_to(
+        &f.app,
+        &browser,
+        &admin_page,
+        "auth-policy",
+        &[("mfa_required", "guests")],
+    )
+    .await;
+    assert!(location(&saved).ends_with("notice=auth_policy"));
+    let tenant = portico::admin::provision::tenant(&f.app.db, "contoso").unwrap();
+    let required = f
+        .app
+        .db
+        .read_blocking(|c| store::auth_policy::get(c, &tenant.id))
+        .unwrap();
+    assert_eq!(required, MfaRequired::Guests);
+    let reset = post_form_to(
+        &f.app,
+        &browser,
+        &admin_page,
+        "mfa-reset",
+        &[("email", ALICE)],
+    )
+    .await;
+    assert!(location(&reset).ends_with("notice=mfa_reset"));
+    assert_eq!(f.audited("mfa.reset"), 1);
+    assert!(back_with_code(&f.start(&f.app.browser(), ALICE, &[]).await));
+    let unknown = post_form_to(
+        &f.app,
+        &browser,
+        &admin_page,
+        "mfa-reset",
+        &[("email", "x@contoso.example")],
+    )
+    .await;
+    assert_eq!(unknown.status(), 404);
 }
