@@ -48,7 +48,9 @@ fn sealer(state: &AppState, ctx: &TenantContext) -> PageResult<Sealer> {
         .ok_or_else(|| PageError::server(&ctx.tenant.display_name, "no server secret key for TOTP"))
 }
 
-/// Checks `typed` for `user_id`, counting the attempt first.
+/// Checks `typed` for `user_id`, counting the attempt first: per hour in
+/// memory (`Throttle::allow_second_factor`), per minute in the database
+/// (shared by replicas).
 pub async fn code(
     state: &AppState,
     ctx: &TenantContext,
@@ -57,6 +59,9 @@ pub async fn code(
     which: Which,
 ) -> PageResult<Checked> {
     let sealer = sealer(state, ctx)?;
+    if !state.throttle.allow_second_factor(&ctx.tenant.id, user_id) {
+        return Ok(Checked::Throttled);
+    }
     let (tenant_id, user_id, typed) = (ctx.tenant.id.clone(), user_id.to_owned(), typed.to_owned());
     Ok(state
         .db
