@@ -98,6 +98,7 @@ fn check_totp(
         return Ok(Checked::Wrong);
     };
     let secret = open_secret(sealer, &row)?;
+    // The labels only name the account in the user's app; checking ignores them.
     let authenticator = totp::authenticator(&secret, "-", "-")
         .ok_or_else(|| StoreError::Corrupt("stored TOTP secret".into()))?;
     let Some(step) = totp::matching_step(&authenticator, typed, totp::unix_now()) else {

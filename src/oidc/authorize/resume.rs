@@ -189,7 +189,7 @@ impl Pending<'_> {
         user: &User,
     ) -> AuthorizeResult<Step<()>> {
         let (state, ctx) = (self.state, self.ctx);
-        let (tenant_id, user2, request_id, client_id) = (
+        let (tenant_id, user, request_id, client_id) = (
             ctx.tenant.id.clone(),
             user.clone(),
             self.ar.id.clone(),
@@ -201,7 +201,7 @@ impl Pending<'_> {
                 let app = store::apps::requires_mfa(c, &tenant_id, &client_id)?;
                 let asked = store::factors::requested_acr(c, &tenant_id, &request_id)?;
                 let requested = asked.and_then(|a| Acr::requested(a.split_whitespace()));
-                mfa::standing(c, &tenant_id, &user2, app, requested)
+                mfa::standing(c, &tenant_id, &user, app, requested)
             })
             .await?;
         let required = standing.required();
