@@ -28,7 +28,10 @@ struct AccountPage<'a> {
     csrf_token: &'a str,
     recent: bool,
     reauth: String,
+    /// A confirmed authenticator app.
     totp: bool,
+    /// Any second factor (recovery codes come with one).
+    has_factor: bool,
     codes_left: i64,
 }
 
@@ -85,12 +88,13 @@ pub async fn get_security(
         Err(redirect) => return Ok(redirect),
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), user.id.clone());
-    let (totp, codes_left) = state
+    let (totp, has_factor, codes_left) = state
         .db
         .read(move |c| {
-            let totp = super::reachable(c, &tenant_id, &user_id)? != Acr::SingleFactor;
+            let totp = store::factors::totp(c, &tenant_id, &user_id)?.is_some_and(|t| t.confirmed);
+            let any = super::reachable(c, &tenant_id, &user_id)? != Acr::SingleFactor;
             let left = store::factors::recovery_codes_left(c, &tenant_id, &user_id)?;
-            Ok((totp, left))
+            Ok((totp, any, left))
         })
         .await?;
     let (token, cookie) = csrf::token(
@@ -106,6 +110,7 @@ pub async fn get_security(
         recent: super::recent(&sess),
         reauth: sign_in(&ctx, true)?,
         totp,
+        has_factor,
         codes_left,
     };
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
