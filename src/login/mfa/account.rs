@@ -193,6 +193,7 @@ impl Change<'_> {
             action: format!("{}/totp-confirm", page_path(ctx)),
             csrf_token: self.csrf_token,
             req: None,
+            back: (page_path(ctx), "Cancel"),
             error,
         };
         Ok(render(status, &page, Vec::new()))

@@ -25,6 +25,8 @@ pub(super) struct EnrolPage<'a> {
     pub(super) action: String,
     pub(super) csrf_token: &'a str,
     pub(super) req: Option<&'a str>,
+    /// Where to go instead, and what the link says.
+    pub(super) back: (String, &'static str),
     pub(super) error: Option<&'a str>,
 }
 
@@ -55,6 +57,10 @@ fn enrol_page<'a>(
         action: format!("{}{}", routes::tenant_path(slug), routes::LOGIN_MFA_ENROL),
         csrf_token,
         req: Some(req),
+        back: (
+            routes::request_step(slug, routes::LOGIN, req),
+            "Use another account",
+        ),
         error,
     }
 }

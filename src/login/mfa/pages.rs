@@ -26,6 +26,8 @@ struct MfaPage<'a> {
     action: String,
     csrf_token: &'a str,
     req: &'a str,
+    /// The email-first page of the same request ("use another account").
+    back: String,
     error: Option<&'a str>,
 }
 
@@ -114,6 +116,7 @@ pub async fn get_mfa(
         action: format!("{base}{}", routes::LOGIN_MFA),
         csrf_token: &token,
         req: request_id,
+        back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, request_id),
         error: None,
     };
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
@@ -142,6 +145,7 @@ pub async fn post_mfa(
             ),
             csrf_token: &form.csrf_token,
             req: &step.request_id,
+            back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, &step.request_id),
             error: Some(message),
         };
         return Ok(render(status, &page, Vec::new()));

@@ -120,6 +120,12 @@ async fn a_session_owing_its_second_factor_opens_nothing_else() {
     let enrol = page(f.start(&browser, ALICE, &[]).await);
     assert!(enrol.contains("Set up two-step verification"));
     assert_eq!(f.sessions(ALICE), vec![("pwd".to_owned(), false)]);
+    // Not a dead end: the page leads back to the email-first step.
+    let back = enrol.split("\">Use another account").next().unwrap();
+    let back = back.rsplit("href=\"").next().unwrap();
+    assert!(back.contains("/login?req="), "{back}");
+    let email_page = f.app.text(&browser, back).await;
+    assert!(email_page.contains("name=\"email\""), "{email_page}");
     let base = f.app.issuer("contoso");
     let myapps = browser.get(format!("{base}/myapps")).send().await.unwrap();
     assert_eq!(myapps.status(), 401);
