@@ -79,6 +79,11 @@ async fn an_administrator_resets_a_users_factors_on_the_api() {
     f.policy(MfaRequired::Members);
     f.enrolled().await;
     f.policy(MfaRequired::Nobody);
+    // Whoever has a factor uses it, whatever the policy.
+    let landing = f.start(&f.app.browser(), ALICE, &[]).await;
+    assert!(
+        matches!(&landing, crate::helpers::Landing::Page(200, p) if p.contains("Verify it's you"))
+    );
     let alice = user_id(&f.app.db, ALICE);
     let (status, _, _) = call(
         &f.app,
