@@ -92,15 +92,21 @@ async fn start_with(
             store::sessions::create(c, &tenant_id, &user_id, &hash, &amr, lifetime, complete)
         })
         .await?;
-    // The cookie outlives an incomplete session: completing it extends the row.
-    let cookie = Cookie::build(COOKIE, token)
+    Ok((session, cookie(state, ctx, token)))
+}
+
+/// The cookie carrying session token `token` (it lives as long as a complete
+/// session; an incomplete one ends sooner in the database).
+pub fn cookie(state: &AppState, ctx: &TenantContext, token: String) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
         .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Lax)
-        .max_age(time::Duration::seconds(full.num_seconds()))
-        .finish();
-    Ok((session, cookie))
+        .max_age(time::Duration::seconds(
+            state.settings.lifetimes.session.num_seconds(),
+        ))
+        .finish()
 }
 
 /// A cookie that removes the session cookie.

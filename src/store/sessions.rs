@@ -67,13 +67,15 @@ pub fn find_live(
 }
 
 /// The session after a second factor: `amr` now says so, it was
-/// authenticated just now, it is complete, and it lives a full `lifetime`.
+/// authenticated just now, it is complete, it lives a full `lifetime`, and
+/// it has a new token (the one from before the second factor stops working).
 pub fn complete_second_factor(
     conn: &mut DbConn,
     tenant_id: &str,
     session_id: &str,
     amr: &str,
     lifetime: chrono::TimeDelta,
+    new_token_hash: &str,
 ) -> StoreResult<()> {
     let at = now();
     diesel::update(
@@ -87,6 +89,7 @@ pub fn complete_second_factor(
         sessions::auth_time.eq(at),
         sessions::complete.eq(true),
         sessions::expires_at.eq(at + lifetime),
+        sessions::token_hash.eq(new_token_hash),
     ))
     .execute(conn)?;
     Ok(())

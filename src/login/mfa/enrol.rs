@@ -132,7 +132,7 @@ pub async fn post_enrol(
         "mfa.recovery_codes_created",
     )
     .await?;
-    super::complete(
+    let cookie = super::complete(
         &state,
         ctx,
         &step.session,
@@ -148,5 +148,5 @@ pub async fn post_enrol(
             &step.request_id,
         ),
     };
-    Ok(render(StatusCode::OK, &page, Vec::new()))
+    Ok(render(StatusCode::OK, &page, vec![cookie]))
 }

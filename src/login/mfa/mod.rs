@@ -92,25 +92,37 @@ pub fn recent(session: &Session) -> bool {
 }
 
 /// The session after a second factor (`methods`): its amr says so, its
-/// authentication time is now, and it is complete.
+/// authentication time is now, it is complete, and it gets a new token (a
+/// token seen before the second factor is worth nothing after it); returns
+/// the cookie carrying the new token.
 pub async fn complete(
     state: &AppState,
     ctx: &TenantContext,
     session: &Session,
     methods: &[AuthMethod],
-) -> StoreResult<()> {
+) -> StoreResult<actix_web::cookie::Cookie<'static>> {
     let amr = Amr::parse(&session.amr)
         .unwrap_or_default()
         .with_second_factor(methods)
         .to_text();
+    let token = crate::crypto::random_token();
+    let hash = crate::crypto::token_hash(&token);
     let (tenant_id, session_id) = (ctx.tenant.id.clone(), session.id.clone());
     let lifetime = state.settings.lifetimes.session;
     state
         .db
         .write(move |c| {
-            store::sessions::complete_second_factor(c, &tenant_id, &session_id, &amr, lifetime)
+            store::sessions::complete_second_factor(
+                c,
+                &tenant_id,
+                &session_id,
+                &amr,
+                lifetime,
+                &hash,
+            )
         })
-        .await
+        .await?;
+    Ok(crate::login::session::cookie(state, ctx, token))
 }
 
 /// The session of the request that may still owe its second factor, and

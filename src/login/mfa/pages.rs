@@ -41,8 +41,16 @@ pub struct CodeForm {
 /// Where the authorization request carries on (and, without a session,
 /// starts sign-in again).
 pub(super) fn carry_on(ctx: &TenantContext, request_id: &str) -> HttpResponse {
+    carry_on_with(ctx, request_id, Vec::new())
+}
+
+fn carry_on_with(
+    ctx: &TenantContext,
+    request_id: &str,
+    cookies: Vec<actix_web::cookie::Cookie<'static>>,
+) -> HttpResponse {
     let next = routes::request_step(&ctx.tenant.slug, routes::AUTHORIZE_CONTINUE, request_id);
-    see_other(&next, Vec::new())
+    see_other(&next, cookies)
 }
 
 /// The answer to a refused code, as the page says it.
@@ -153,6 +161,6 @@ pub async fn post_mfa(
     if checked == Checked::RecoveryCode {
         check::audit(&state, ctx, &user.email, "mfa.recovery_code_used", &user.id).await?;
     }
-    super::complete(&state, ctx, &step.session, methods).await?;
-    Ok(carry_on(ctx, &step.request_id))
+    let cookie = super::complete(&state, ctx, &step.session, methods).await?;
+    Ok(carry_on_with(ctx, &step.request_id, vec![cookie]))
 }

@@ -3,7 +3,7 @@
 
 use portico::domain::MfaRequired;
 
-use super::{ALICE, back_with_code, code, fixture, location, page};
+use super::{ALICE, back_with_code, code, fixture, location, page, post_form};
 use crate::helpers::{Landing, hidden};
 
 #[tokio::test]
@@ -142,4 +142,52 @@ async fn a_session_owing_its_second_factor_opens_nothing_else() {
         matches!(&silent, Landing::Away(url) if url.contains("error=login_required")),
         "{silent:?}"
     );
+}
+
+#[tokio::test]
+async fn the_session_token_changes_with_the_second_factor() {
+    use reqwest::cookie::CookieStore;
+    let f = fixture().await;
+    f.policy(MfaRequired::Everyone);
+    let enrolled = f.enrolled().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let myapps = format!("{}/myapps", f.app.issuer("contoso"));
+    let session_cookie = || {
+        let header = jar.cookies(&url::Url::parse(&myapps).unwrap()).unwrap();
+        let cookies = header.to_str().unwrap().to_owned();
+        let found = cookies
+            .split("; ")
+            .find(|c| c.starts_with("portico_session="));
+        found.unwrap().to_owned()
+    };
+    let mfa = page(f.start(&browser, ALICE, &[]).await);
+    let before = session_cookie();
+    let ok = post_form(
+        &f.app,
+        &browser,
+        &mfa,
+        &[("code", &code(&enrolled.secret, 1))],
+    )
+    .await;
+    assert!(back_with_code(&f.carry_on(&browser, &location(&ok)).await));
+    let after = session_cookie();
+    assert_ne!(before, after);
+    let with = async |cookie: &str| {
+        let response = reqwest::Client::new()
+            .get(&myapps)
+            .header("cookie", cookie)
+            .send();
+        response.await.unwrap().status()
+    };
+    assert_eq!(
+        with(&before).await,
+        401,
+        "the token from before opens nothing"
+    );
+    assert_eq!(with(&after).await, 200);
 }
