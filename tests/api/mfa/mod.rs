@@ -127,7 +127,7 @@ impl Fixture {
         }
     }
 
-    /// The amr texts of the user's sessions, and whether each is complete.
+    /// The amr texts of the user's live sessions, and whether each is complete.
     pub fn sessions(&self, email: &str) -> Vec<(String, bool)> {
         use diesel::prelude::*;
         use store::schema::{sessions, users};
@@ -138,6 +138,7 @@ impl Fixture {
                     sessions::table
                         .inner_join(users::table.on(users::id.eq(sessions::user_id)))
                         .filter(users::email.eq(email))
+                        .filter(sessions::revoked_at.is_null())
                         .select((sessions::amr, sessions::complete))
                         .load::<(String, bool)>(c)?,
                 )

@@ -142,6 +142,11 @@ async fn a_session_owing_its_second_factor_opens_nothing_else() {
         matches!(&silent, Landing::Away(url) if url.contains("error=login_required")),
         "{silent:?}"
     );
+    // Signing out ends the half-done sign-in.
+    let confirm = f.app.text(&browser, &format!("{base}/logout")).await;
+    let signed_out = post_form(&f.app, &browser, &confirm, &[("confirm", "yes")]).await;
+    assert_eq!(signed_out.status(), 200);
+    assert!(f.sessions(ALICE).is_empty());
 }
 
 #[tokio::test]
