@@ -59,9 +59,33 @@ pub async fn code(
     which: Which,
 ) -> PageResult<Checked> {
     let sealer = sealer(state, ctx)?;
-    if !state.throttle.allow_second_factor(&ctx.tenant.id, user_id) {
-        return Ok(Checked::Throttled);
-    }
+    let checked = if state.throttle.allow_second_factor(&ctx.tenant.id, user_id) {
+        counted(state, ctx, sealer, user_id, typed, which).await?
+    } else {
+        Checked::Throttled
+    };
+    let reason = match checked {
+        Checked::Wrong => "second_factor",
+        Checked::Throttled => "second_factor_throttled",
+        Checked::Totp | Checked::RecoveryCode => return Ok(checked),
+    };
+    state
+        .metrics
+        .sign_in_failures
+        .with_label_values(&[reason])
+        .inc();
+    Ok(checked)
+}
+
+/// The check itself, counted per minute in the database first.
+async fn counted(
+    state: &AppState,
+    ctx: &TenantContext,
+    sealer: Sealer,
+    user_id: &str,
+    typed: &str,
+    which: Which,
+) -> PageResult<Checked> {
     let (tenant_id, user_id, typed) = (ctx.tenant.id.clone(), user_id.to_owned(), typed.to_owned());
     Ok(state
         .db

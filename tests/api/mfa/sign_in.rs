@@ -84,6 +84,11 @@ async fn wrong_codes_are_throttled_but_a_stranger_cannot_use_up_the_allowance() 
     let right = f.type_code(&owner, &code(&enrolled.secret, 2)).await;
     assert_eq!(right.status(), 429);
     assert!(right.text().await.unwrap().contains("Too many codes"));
+    let metrics = f.app.text(&owner, &format!("{}/metrics", f.app.base)).await;
+    for reason in ["second_factor", "second_factor_throttled"] {
+        let line = format!("portico_sign_in_failures_total{{reason=\"{reason}\"}}");
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test]
