@@ -37,10 +37,14 @@ pub(super) async fn portal_user(
     let (user, roles) = state
         .db
         .read(move |c| {
-            Ok((
-                store::users::find(c, &tenant_id, &user_id)?,
-                store::users::roles(c, &tenant_id, &user_id)?,
-            ))
+            let user = store::users::find(c, &tenant_id, &user_id)?;
+            // A session weaker than today's policy signs in again (and
+            // steps up): requiring MFA of administrators takes effect at once.
+            let user = match user {
+                Some(u) if crate::login::mfa::meets_policy(c, &tenant_id, &u, &sess)? => Some(u),
+                _ => None,
+            };
+            Ok((user, store::users::roles(c, &tenant_id, &user_id)?))
         })
         .await?;
     let Some(user) = user.filter(|u| u.is_usable()) else {

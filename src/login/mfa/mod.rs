@@ -86,6 +86,19 @@ pub fn owes_second_factor(conn: &mut DbConn, tenant_id: &str, user: &User) -> St
     Ok(standing.demands.policy || standing.demands.enrolled)
 }
 
+/// Whether `session` is as strong as the tenant's policy and the user's own
+/// factors ask today (a policy made stricter after the sign-in is not).
+pub fn meets_policy(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    user: &User,
+    session: &Session,
+) -> StoreResult<bool> {
+    let required = standing(conn, tenant_id, user, false, None)?.required();
+    let reached = Amr::parse(&session.amr).map_or(Acr::SingleFactor, |a| a.acr());
+    Ok(reached.satisfies(required))
+}
+
 /// Whether the session's sign-in happened within the window.
 pub fn recent(session: &Session) -> bool {
     store::now() - session.auth_time < SECOND_FACTOR_WINDOW

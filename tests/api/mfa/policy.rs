@@ -97,3 +97,21 @@ async fn prompt_none_cannot_step_up_and_says_so() {
     // Interactively, the same session goes on to enrol (it is recent).
     assert!(asks_to_enrol(&f.start(&browser, ALICE, &[]).await));
 }
+
+#[tokio::test]
+async fn requiring_mfa_of_administrators_steps_up_their_open_portal_session() {
+    let f = fixture().await;
+    portico::admin::provision::create_member(&f.app.db, "contoso", ADA, "Ada", PASSWORD, true)
+        .unwrap();
+    let browser = f.app.browser();
+    let portal = format!("{}/admin", f.app.issuer("contoso"));
+    let before = page(drive(&f.app, &browser, &portal, ADA, PASSWORD).await);
+    assert!(before.contains("Guests of"), "{before}");
+    f.policy(MfaRequired::Admins);
+    let response = browser.get(&portal).send().await.unwrap();
+    let sign_in = super::location(&response);
+    assert!(sign_in.contains("/authorize?"), "{sign_in}");
+    // The session is recent: straight to enrolment, no password again.
+    let landing = drive(&f.app, &browser, &sign_in, ADA, "not-asked").await;
+    assert!(asks_to_enrol(&landing), "{landing:?}");
+}
