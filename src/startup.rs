@@ -253,6 +253,25 @@ fn mount(cfg: &mut web::ServiceConfig) {
             login::passkey::signin::post_signin_finish,
         ))
         .service(
+            resource(&t(LOGIN_MFA))
+                .route(web::get().to(login::mfa::pages::get_mfa))
+                .route(web::post().to(login::mfa::pages::post_mfa)),
+        )
+        .service(
+            resource(&t(LOGIN_MFA_ENROL))
+                .route(web::get().to(login::mfa::enrol::get_enrol))
+                .route(web::post().to(login::mfa::enrol::post_enrol)),
+        )
+        .service(get(&t(ACCOUNT_SECURITY), login::mfa::account::get_security))
+        .service(post(
+            &t(ACCOUNT_SECURITY_ACTION),
+            login::mfa::account::post_action,
+        ))
+        .service(get(
+            &t(ACCOUNT_SIGNED_IN),
+            login::mfa::account::get_signed_in,
+        ))
+        .service(
             resource(&t(INVITE))
                 .route(web::get().to(b2b::redemption::get_invite))
                 .route(web::post().to(b2b::redemption::post_invite)),
@@ -275,6 +294,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
             &t("/admin/cross-tenant"),
             portal::settings::post_cross_tenant,
         ))
+        .service(post(
+            &t("/admin/auth-policy"),
+            portal::mfa::post_auth_policy,
+        ))
+        .service(post(&t("/admin/mfa-reset"), portal::mfa::post_reset))
         .service(post(&t("/admin/invite"), portal::invitations::post_invite))
         .service(post(
             &t("/admin/invitations/{id}/{action}"),
@@ -333,6 +357,13 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::policy::get_policy))
                         .route(web::put().to(api::policy::put_policy)),
                 )
+                .service(
+                    resource("/authentication-policy")
+                        .route(web::get().to(api::mfa::get_auth_policy))
+                        .route(web::put().to(api::mfa::put_auth_policy)),
+                )
+                .service(resource("/apps/{client_id}").route(web::patch().to(api::mfa::patch_app)))
+                .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(
                     resource("/cross-tenant-access")
                         .route(web::get().to(api::policy::get_cross_tenant))

@@ -4,5 +4,6 @@
 pub mod api;
 pub mod demo;
 pub mod guests;
+pub mod mfa;
 pub mod portal;
 pub mod provision;

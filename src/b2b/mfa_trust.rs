@@ -51,8 +51,8 @@ pub fn must_use_mfa(
     user_type: UserType,
 ) -> StoreResult<bool> {
     let demands = Demands {
-        policy: store::auth_policy::get(conn, tenant_id.as_str())?.applies_to(user_type, false),
-        app: store::app_mfa::requires_mfa(conn, tenant_id, client_id)?,
+        policy: store::auth_policy::get(conn, tenant_id)?.applies_to(user_type, false),
+        app: store::apps::requires_mfa(conn, tenant_id, client_id)?,
         enrolled: false,
         requested,
     };

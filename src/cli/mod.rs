@@ -5,6 +5,7 @@ mod guest;
 mod idp;
 mod invite;
 mod keys;
+mod mfa;
 mod serve;
 mod settings;
 mod tenant;
@@ -106,6 +107,12 @@ enum Command {
     /// Show or change cross-tenant access (partners by issuer URL or tenant slug).
     #[command(subcommand)]
     CrossTenant(settings::CrossTenantCommand),
+    /// Show or change who must use a second factor (the authentication policy).
+    #[command(subcommand)]
+    AuthPolicy(mfa::AuthPolicyCommand),
+    /// Apps that require a second factor; resetting a user's factors.
+    #[command(subcommand)]
+    Mfa(mfa::MfaCommand),
     /// External OpenID providers that are homes for guests of given domains.
     #[command(subcommand)]
     Idp(idp::IdpCommand),
@@ -146,6 +153,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => user::run_group(&db_url, command),
         Command::Policy(command) => settings::run_policy(&db_url, command),
         Command::CrossTenant(command) => settings::run_cross_tenant(&db_url, command),
+        Command::AuthPolicy(command) => mfa::run_auth_policy(&db_url, command),
+        Command::Mfa(command) => mfa::run(&db_url, command),
         Command::Idp(command) => idp::run(&global, command),
         Command::Federation(command) => idp::run_federation(&global, command),
         Command::Compare(args) => serve::compare(args),

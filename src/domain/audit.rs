@@ -39,6 +39,13 @@ text_enum! {
         PasskeyRemoved = "mfa.passkey_removed",
         PasskeyUsed = "mfa.passkey_used",
         PasskeyCloneSuspected = "mfa.passkey_clone_suspected",
+        TotpAdded = "mfa.totp_added",
+        TotpRemoved = "mfa.totp_removed",
+        RecoveryCodeUsed = "mfa.recovery_code_used",
+        RecoveryCodesCreated = "mfa.recovery_codes_created",
+        FactorsReset = "mfa.reset",
+        AuthPolicyUpdated = "auth_policy.updated",
+        AppRequireMfaUpdated = "app.require_mfa_updated",
     }
 }
 

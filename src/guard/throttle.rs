@@ -8,6 +8,8 @@
 //!   browser nobody has authenticated yet (an authorization request, the
 //!   email-first step's home round trip or passcode) are limited per client
 //!   IP, at twice the password rate per IP: one sign-in takes one of each.
+//! - Second-factor codes per account: a slower, longer limit in memory next
+//!   to the per-minute count in the database (`login::mfa::check`).
 //! - Passcodes asked for one address from one IP: a stranger's requests for
 //!   a guest's address use up the stranger's allowance, not the guest's.
 
@@ -25,6 +27,10 @@ pub const ANONYMOUS_PER_PASSWORD_ATTEMPT: u32 = 2;
 /// may ask for, so that a guest behind the same address as a stranger, or
 /// in a second browser of their own, still gets one).
 pub const PASSCODES_PER_ADDRESS_AND_IP_PER_HOUR: u32 = 10;
+/// Second-factor codes per account per hour (after a burst of as many, one
+/// every two minutes): a guesser who has the password gets about 750 tries
+/// of a million a day, and the owner never waits in ordinary use.
+pub const SECOND_FACTOR_CODES_PER_HOUR: u32 = 30;
 /// Keys kept before stale ones are dropped.
 const MAX_KEYS: usize = 100_000;
 
@@ -34,6 +40,7 @@ pub struct Throttle {
     ips: DefaultKeyedRateLimiter<IpAddr>,
     anonymous: DefaultKeyedRateLimiter<IpAddr>,
     passcodes: DefaultKeyedRateLimiter<(String, String, IpAddr)>,
+    second_factors: DefaultKeyedRateLimiter<(String, String)>,
 }
 
 fn non_zero(n: u32) -> NonZeroU32 {
@@ -57,6 +64,9 @@ impl Throttle {
             )),
             passcodes: RateLimiter::keyed(Quota::per_hour(non_zero(
                 PASSCODES_PER_ADDRESS_AND_IP_PER_HOUR,
+            ))),
+            second_factors: RateLimiter::keyed(Quota::per_hour(non_zero(
+                SECOND_FACTOR_CODES_PER_HOUR,
             ))),
         }
     }
@@ -113,6 +123,19 @@ impl Throttle {
         }
         ok
     }
+
+    /// Counts one second-factor code for the user; false when they have
+    /// used up the hour's allowance.
+    pub fn allow_second_factor(&self, tenant_id: &TenantId, user_id: &str) -> bool {
+        let ok = self
+            .second_factors
+            .check_key(&(tenant_id.to_string(), user_id.to_owned()))
+            .is_ok();
+        if self.second_factors.len() > MAX_KEYS {
+            self.second_factors.retain_recent();
+        }
+        ok
+    }
 }
 
 /// The page for a browser whose IP has used up its anonymous allowance.
@@ -123,4 +146,24 @@ pub fn busy(tenant_name: &str) -> crate::pages::PageError {
         "Too many sign-in requests",
         "Too many sign-ins were started from your network in the last minute. Wait a minute and try again.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_factor_codes_are_limited_per_account_and_hour() {
+        let throttle = Throttle::new(&Throttling::default());
+        let (t1, t2) = (
+            TenantId::from("t1".to_owned()),
+            TenantId::from("t2".to_owned()),
+        );
+        for _ in 0..SECOND_FACTOR_CODES_PER_HOUR {
+            assert!(throttle.allow_second_factor(&t1, "alice"));
+        }
+        assert!(!throttle.allow_second_factor(&t1, "alice"));
+        assert!(throttle.allow_second_factor(&t1, "bob"), "per account");
+        assert!(throttle.allow_second_factor(&t2, "alice"), "per tenant");
+    }
 }

@@ -4,6 +4,7 @@
 pub mod consent;
 pub mod csrf;
 pub mod device;
+pub mod mfa;
 pub mod pages;
 pub mod passkey;
 pub mod password;

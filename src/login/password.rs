@@ -145,12 +145,21 @@ pub async fn post_password(
             return Ok(retry(StatusCode::UNAUTHORIZED, "Wrong email or password."));
         }
     };
-    let (_, cookie) = session::start(&state, &ctx, &user.id, "pwd").await?;
-    let next = routes::request_step(
-        &ctx.tenant.slug,
-        routes::AUTHORIZE_CONTINUE,
-        &auth_request.id,
-    );
+    // A user who must use a second factor gets a session that serves only
+    // the second-factor step until they do.
+    let (tenant_id, owing) = (ctx.tenant.id.clone(), user.clone());
+    let owes = state
+        .db
+        .read(move |c| super::mfa::owes_second_factor(c, &tenant_id, &owing))
+        .await?;
+    let (cookie, page) = if owes {
+        let (_, cookie) = session::start_incomplete(&state, &ctx, &user.id, "pwd").await?;
+        (cookie, routes::LOGIN_MFA)
+    } else {
+        let (_, cookie) = session::start(&state, &ctx, &user.id, "pwd").await?;
+        (cookie, routes::AUTHORIZE_CONTINUE)
+    };
+    let next = routes::request_step(&ctx.tenant.slug, page, &auth_request.id);
     let cookies = std::iter::once(cookie)
         .chain(device::issue(&state, &ctx, &user.email))
         .collect();

@@ -12,10 +12,21 @@ use crate::tokens::TenantContext;
 
 pub const COOKIE: &str = "portico_session";
 
-/// The live session named by the request's cookie, if any. A session whose
-/// user is blocked, gone or past their end of access is no session at all:
-/// expiry ends every use, as blocking does.
+/// The live, complete session named by the request's cookie, if any. A
+/// session whose user is blocked, gone or past their end of access is no
+/// session at all: expiry ends every use, as blocking does. A session that
+/// still owes its second factor is none either (see [`signing_in`]).
 pub async fn current(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+) -> StoreResult<Option<Session>> {
+    Ok(signing_in(state, ctx, req).await?.filter(|s| s.complete))
+}
+
+/// Like [`current`], but also a session that still owes its second factor:
+/// for the second-factor and enrolment pages only.
+pub async fn signing_in(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
@@ -45,22 +56,57 @@ pub async fn start(
     user_id: &str,
     amr: &str,
 ) -> StoreResult<(Session, Cookie<'static>)> {
+    start_with(state, ctx, user_id, amr, true).await
+}
+
+/// Starts a session that still owes its second factor: it lives only as long
+/// as a second-factor step may take, until completed.
+pub async fn start_incomplete(
+    state: &AppState,
+    ctx: &TenantContext,
+    user_id: &str,
+    amr: &str,
+) -> StoreResult<(Session, Cookie<'static>)> {
+    start_with(state, ctx, user_id, amr, false).await
+}
+
+async fn start_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    user_id: &str,
+    amr: &str,
+    complete: bool,
+) -> StoreResult<(Session, Cookie<'static>)> {
     let token = random_token();
     let (tenant_id, user_id, amr) = (ctx.tenant.id.clone(), user_id.to_owned(), amr.to_owned());
     let hash = token_hash(&token);
-    let lifetime = state.settings.lifetimes.session;
+    let full = state.settings.lifetimes.session;
+    let lifetime = if complete {
+        full
+    } else {
+        full.min(crate::login::mfa::SECOND_FACTOR_WINDOW)
+    };
     let session = state
         .db
-        .write(move |c| store::sessions::create(c, &tenant_id, &user_id, &hash, &amr, lifetime))
+        .write(move |c| {
+            store::sessions::create(c, &tenant_id, &user_id, &hash, &amr, lifetime, complete)
+        })
         .await?;
-    let cookie = Cookie::build(COOKIE, token)
+    Ok((session, cookie(state, ctx, token)))
+}
+
+/// The cookie carrying session token `token` (it lives as long as a complete
+/// session; an incomplete one ends sooner in the database).
+pub fn cookie(state: &AppState, ctx: &TenantContext, token: String) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
         .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Lax)
-        .max_age(time::Duration::seconds(lifetime.num_seconds()))
-        .finish();
-    Ok((session, cookie))
+        .max_age(time::Duration::seconds(
+            state.settings.lifetimes.session.num_seconds(),
+        ))
+        .finish()
 }
 
 /// A cookie that removes the session cookie.

@@ -60,11 +60,13 @@ pub fn sibling(
         permissions: Vec::new(),
         first_party: false,
         assignment_required: false,
+        require_mfa: false,
     }))
 }
 
-/// The admin portal of this server: a first-party public client whose only
-/// redirect URI is the tenant's `/admin/signed-in`.
+/// The admin portal of this server: a first-party public client whose
+/// redirect URIs are the tenant's `/admin/signed-in` and, for the
+/// account-security page's sign-in, `/account/signed-in`.
 pub fn portal(
     conn: &mut store::DbConn,
     tenant_id: &TenantId,
@@ -73,12 +75,12 @@ pub fn portal(
     let Some(slug) = store::tenants::slug_of(conn, tenant_id)? else {
         return Ok(None);
     };
-    let callback = crate::domain::RedirectUri::parse(&format!(
-        "{}{}",
-        routes::issuer_url(public_url, &slug),
-        routes::ADMIN_SIGNED_IN
-    ))
-    .map_err(StoreError::Corrupt)?;
+    let issuer = routes::issuer_url(public_url, &slug);
+    let callbacks = [routes::ADMIN_SIGNED_IN, routes::ACCOUNT_SIGNED_IN]
+        .iter()
+        .map(|path| crate::domain::RedirectUri::parse(&format!("{issuer}{path}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
         id: PORTAL_CLIENT_ID.to_owned(),
         tenant_id: tenant_id.as_str().to_owned(),
@@ -86,11 +88,42 @@ pub fn portal(
         name: "Portico admin portal".to_owned(),
         client_type: crate::domain::ClientType::Public,
         secret_hash: None,
-        redirect_uris: vec![callback],
+        redirect_uris: callbacks,
         post_logout_redirect_uris: Vec::new(),
         grant_types: vec![crate::domain::GrantType::AuthorizationCode],
         permissions: Vec::new(),
         first_party: true,
         assignment_required: false,
+        require_mfa: false,
     }))
+}
+
+/// A code flow with the portal client that returns to `signed_in` (one of
+/// its redirect URIs); the session it creates is what the portal and the
+/// account pages use (the code itself is never redeemed and expires).
+/// `max_age` 0 asks for a fresh sign-in (OIDC Core §3.1.2.1).
+pub fn portal_sign_in(
+    ctx: &crate::tokens::TenantContext,
+    signed_in: &str,
+    max_age: Option<u32>,
+) -> Result<url::Url, url::ParseError> {
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = crate::crypto::random_token();
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let mut url = url::Url::parse(&format!("{}{}", ctx.issuer, routes::AUTHORIZE))?;
+    url.query_pairs_mut()
+        .append_pair("client_id", PORTAL_CLIENT_ID)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("redirect_uri", &format!("{}{signed_in}", ctx.issuer))
+        .append_pair("state", &crate::crypto::random_token())
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    if let Some(age) = max_age {
+        url.query_pairs_mut()
+            .append_pair("max_age", &age.to_string());
+    }
+    Ok(url)
 }

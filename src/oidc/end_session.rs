@@ -128,7 +128,8 @@ async fn logout(
         }
         None => None,
     };
-    let current = session::current(state, &ctx, req).await?;
+    // A sign-in still owing its second factor ends here too.
+    let current = session::signing_in(state, &ctx, req).await?;
     let confirmed = p.get("confirm").is_some_and(|v| v == "yes")
         && p.get("csrf_token").is_some_and(|t| csrf::verify(req, t));
     let hinted_same_user = match (&hint, &current) {

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// RFC 8707 §2: the `resource` is not one this server issues tokens for.
     InvalidTarget,
+    /// OpenID Connect Core §3.1.2.6 (errata 2): the requested authentication
+    /// (e.g. a second factor) cannot be met without the user, or at all.
+    UnmetAuthenticationRequirements,
     ServerError,
     TemporarilyUnavailable,
     /// Not an RFC code: the tenant in the path does not exist (404, `invalid_request`).
@@ -48,6 +51,7 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::UnknownTenant => "invalid_request",
@@ -74,6 +78,9 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "The access token lacks the required scope.",
             ErrorCode::UnsupportedTokenType => "The token type is not supported.",
             ErrorCode::InvalidTarget => "The requested resource is not valid here.",
+            ErrorCode::UnmetAuthenticationRequirements => {
+                "The authentication the request requires could not be performed."
+            }
             ErrorCode::ServerError => "The server could not complete the request.",
             ErrorCode::TemporarilyUnavailable => "The server is temporarily unavailable.",
             ErrorCode::UnknownTenant => "No such tenant.",

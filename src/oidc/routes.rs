@@ -12,6 +12,10 @@ pub const INTROSPECT: &str = "/introspect";
 pub const LOGOUT: &str = "/logout";
 pub const LOGIN: &str = "/login";
 pub const LOGIN_PASSWORD: &str = "/login/password";
+pub const LOGIN_MFA: &str = "/login/mfa";
+pub const LOGIN_MFA_ENROL: &str = "/login/mfa/enrol";
+pub const ACCOUNT_SECURITY: &str = "/account/security";
+pub const ACCOUNT_SECURITY_ACTION: &str = "/account/security/{action}";
 pub const CONSENT: &str = "/consent";
 pub const INVITE: &str = "/invite/{token}";
 pub const HOME_CALLBACK: &str = "/callback/home";
@@ -43,6 +47,10 @@ pub const ADVERTISED: &[(&str, &str)] = &[
 /// Where the admin portal's sign-in returns (its built-in client's one
 /// redirect URI, `oidc::clients::PORTAL_CLIENT_ID`).
 pub const ADMIN_SIGNED_IN: &str = "/admin/signed-in";
+
+/// Where a sign-in started by the account-security page returns (the
+/// portal client's second redirect URI).
+pub const ACCOUNT_SIGNED_IN: &str = "/account/signed-in";
 
 /// The tenant's base path, `/t/{slug}`, for cookies and links.
 pub fn tenant_path(slug: &str) -> String {

@@ -22,6 +22,7 @@ pub struct AppRow {
     pub first_party: bool,
     pub assignment_required: bool,
     pub created_at: chrono::NaiveDateTime,
+    pub require_mfa: bool,
 }
 
 /// A client as the protocol code sees it: lists parsed, types checked.
@@ -39,6 +40,8 @@ pub struct Client {
     pub permissions: Vec<Permission>,
     pub first_party: bool,
     pub assignment_required: bool,
+    /// Signing in to this app takes a second factor (issue 12).
+    pub require_mfa: bool,
 }
 
 impl Client {
@@ -79,6 +82,7 @@ impl TryFrom<AppRow> for Client {
             secret_hash: row.secret_hash,
             first_party: row.first_party,
             assignment_required: row.assignment_required,
+            require_mfa: row.require_mfa,
         })
     }
 }
@@ -118,6 +122,7 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         first_party: new.first_party,
         assignment_required: false,
         created_at: now(),
+        require_mfa: false,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -166,4 +171,35 @@ pub fn set_assignment_required(
     .set(applications::assignment_required.eq(required))
     .execute(conn)?;
     Ok(())
+}
+
+/// Whether signing in to the app takes a second factor; false when there
+/// is no such app.
+pub fn set_require_mfa(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    required: bool,
+) -> StoreResult<bool> {
+    Ok(diesel::update(
+        applications::table
+            .filter(applications::tenant_id.eq(tenant_id.as_str()))
+            .filter(applications::client_id.eq(client_id)),
+    )
+    .set(applications::require_mfa.eq(required))
+    .execute(conn)?
+        == 1)
+}
+
+/// Whether app `client_id` requires a second factor, read fresh (not from
+/// the client cache) so a change applies at once; false for clients
+/// without a registration (the portal, sibling tenants).
+pub fn requires_mfa(conn: &mut DbConn, tenant_id: &TenantId, client_id: &str) -> StoreResult<bool> {
+    Ok(applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::client_id.eq(client_id))
+        .select(applications::require_mfa)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
 }

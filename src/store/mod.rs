@@ -1,13 +1,13 @@
 //! Storage: one diesel code path over SQLite (embedded default) and PostgreSQL.
 //! Every function takes the tenant id first, so no query can forget it.
 
-pub mod app_mfa;
 pub mod apps;
 pub mod attempts;
 pub mod audit;
 pub mod auth_policy;
 pub mod codes;
 pub mod cross_tenant;
+pub mod factors;
 pub mod flows;
 pub mod groups;
 pub mod idps;

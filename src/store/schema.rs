@@ -372,6 +372,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    totp_credentials (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        secret_sealed -> Text,
+        confirmed -> Bool,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     passkey_ceremonies (id_hash) {
         id_hash -> Text,
         tenant_id -> Text,
@@ -382,6 +394,17 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -418,4 +441,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     passkeys,
     passkey_ceremonies,
     cross_tenant_trust,
+    totp_credentials,
+    recovery_codes,
 );

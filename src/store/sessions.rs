@@ -18,6 +18,9 @@ pub struct Session {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub revoked_at: Option<chrono::NaiveDateTime>,
+    /// False while the sign-in still owes its second factor: such a session
+    /// serves only the second-factor pages.
+    pub complete: bool,
 }
 
 pub fn create(
@@ -27,6 +30,7 @@ pub fn create(
     token_hash: &str,
     amr: &str,
     lifetime: chrono::TimeDelta,
+    complete: bool,
 ) -> StoreResult<Session> {
     let at = now();
     let session = Session {
@@ -39,6 +43,7 @@ pub fn create(
         created_at: at,
         expires_at: at + lifetime,
         revoked_at: None,
+        complete,
     };
     diesel::insert_into(sessions::table)
         .values(&session)
@@ -60,6 +65,35 @@ pub fn find_live(
         .select(Session::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The session after a second factor: `amr` now says so, it was
+/// authenticated just now, it is complete, it lives a full `lifetime`, and
+/// it has a new token (the one from before the second factor stops working).
+pub fn complete_second_factor(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    session_id: &str,
+    amr: &str,
+    lifetime: chrono::TimeDelta,
+    new_token_hash: &str,
+) -> StoreResult<()> {
+    let at = now();
+    diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant_id.as_str()))
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::amr.eq(amr),
+        sessions::auth_time.eq(at),
+        sessions::complete.eq(true),
+        sessions::expires_at.eq(at + lifetime),
+        sessions::token_hash.eq(new_token_hash),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn revoke(conn: &mut DbConn, tenant_id: &TenantId, session_id: &str) -> StoreResult<()> {

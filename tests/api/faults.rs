@@ -316,7 +316,8 @@ fn the_migration_keeps_only_the_newest_pending_invitation_of_a_guest() {
         .unwrap()
         .invitation;
 
-    // The schema before the rule, holding three pending links for one guest.
+    // The schema before the rule (later migrations reverted too), holding
+    // three pending links for one guest.
     let mut conn = db.conn_for_tests();
     // (Later migrations go first, then the rule's own.)
     loop {

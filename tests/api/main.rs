@@ -17,6 +17,7 @@ mod guest_rules;
 mod guests;
 mod helpers;
 mod homes;
+mod mfa;
 mod mfa_claims;
 mod operations;
 mod outage;

@@ -2,15 +2,10 @@
 //! with the portal client) and, on every form, the CSRF token.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 
 use crate::b2b::invitation::Inviter;
-use crate::crypto::random_token;
 use crate::domain::Role;
 use crate::login::{csrf, session};
-use crate::oidc::clients::PORTAL_CLIENT_ID;
 use crate::oidc::routes;
 use crate::oidc::routes::ADMIN_SIGNED_IN;
 use crate::pages::tenant_page;
@@ -43,10 +38,14 @@ pub(super) async fn portal_user(
     let (user, roles) = state
         .db
         .read(move |c| {
-            Ok((
-                store::users::find(c, &tenant_id, &user_id)?,
-                store::users::roles(c, &tenant_id, &user_id)?,
-            ))
+            let user = store::users::find(c, &tenant_id, &user_id)?;
+            // A session weaker than today's policy signs in again (and
+            // steps up): requiring MFA of administrators takes effect at once.
+            let user = match user {
+                Some(u) if crate::login::mfa::meets_policy(c, &tenant_id, &u, &sess)? => Some(u),
+                _ => None,
+            };
+            Ok((user, store::users::roles(c, &tenant_id, &user_id)?))
         })
         .await?;
     let Some(user) = user.filter(|u| u.is_usable()) else {
@@ -65,26 +64,15 @@ pub(super) async fn portal_user(
     }))
 }
 
-/// An ordinary code flow for the portal client; the session it creates is what
-/// the portal uses (the code itself is never redeemed and expires).
+/// An ordinary code flow for the portal client, back to `/admin`.
 fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(random_token().as_bytes()));
-    let mut url = match url::Url::parse(&format!("{}{}", ctx.issuer, routes::AUTHORIZE)) {
-        Ok(u) => u,
+    match crate::oidc::clients::portal_sign_in(ctx, ADMIN_SIGNED_IN, None) {
+        Ok(url) => see_other(url.as_str(), Vec::new()),
         Err(_) => {
             let error = PageError::server(&ctx.tenant.display_name, "issuer URL");
-            return actix_web::ResponseError::error_response(&error);
+            actix_web::ResponseError::error_response(&error)
         }
-    };
-    url.query_pairs_mut()
-        .append_pair("client_id", PORTAL_CLIENT_ID)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid")
-        .append_pair("redirect_uri", &format!("{}{ADMIN_SIGNED_IN}", ctx.issuer))
-        .append_pair("state", &random_token())
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    see_other(url.as_str(), Vec::new())
+    }
 }
 
 /// The common start of every portal form: the tenant, a valid CSRF token, and

@@ -80,6 +80,8 @@ pub async fn get_admin(
         "removed" => "Guest removed: their sessions and tokens were revoked.",
         "policy" => "Collaboration policy saved.",
         "cross_tenant" => "Cross-tenant access saved.",
+        "auth_policy" => "Authentication policy saved.",
+        "mfa_reset" => "Second factors reset: the user enrols again when next required.",
         _ => "Done.",
     });
     page(&state, &ctx, &req, &user, notice, None, StatusCode::OK).await
@@ -95,7 +97,7 @@ pub(super) async fn page(
     status: StatusCode,
 ) -> PageResult<HttpResponse> {
     let tenant_id = ctx.tenant.id.clone();
-    let (policy, groups, apps, invitations, guests, (access, idps)) = state
+    let (policy, groups, apps, invitations, guests, (access, idps, mfa_required)) = state
         .db
         .read(move |c| {
             Ok((
@@ -107,6 +109,7 @@ pub(super) async fn page(
                 (
                     store::cross_tenant::get(c, &tenant_id)?,
                     store::idps::list(c, &tenant_id)?,
+                    store::auth_policy::get(c, &tenant_id)?,
                 ),
             ))
         })
@@ -120,7 +123,7 @@ pub(super) async fn page(
         is_admin: user.is_admin,
         may_invite: policy.may_invite(&user.inviter),
         policy_summary: summarize(&policy),
-        settings: SettingsView::new(ctx, &policy, &access, &idps),
+        settings: SettingsView::new(ctx, &policy, &access, &idps, mfa_required),
         csrf_token: &token,
         notice,
         new_link,

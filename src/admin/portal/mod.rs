@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod guests;
 pub mod invitations;
+pub mod mfa;
 pub mod settings;
 
 use actix_web::HttpResponse;

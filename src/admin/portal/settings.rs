@@ -45,6 +45,8 @@ pub(super) struct SettingsView {
     /// guest identity provider.
     pub(super) providers: Vec<(String, String, String, String)>,
     pub(super) order: [&'static str; 3],
+    /// Who must use a second factor (the authentication policy).
+    pub(super) mfa_required: &'static str,
 }
 
 fn snake<T: serde::Serialize>(value: &T) -> String {
@@ -60,6 +62,7 @@ impl SettingsView {
         policy: &Policy,
         access: &CrossTenantAccess,
         idps: &[IdentityProvider],
+        mfa_required: crate::domain::MfaRequired,
     ) -> SettingsView {
         let listed = |d: &DirectionSettings, a: Access| {
             d.partners
@@ -106,6 +109,7 @@ impl SettingsView {
                 })
                 .collect(),
             order: crate::b2b::home::REDEMPTION_ORDER,
+            mfa_required: mfa_required.as_str(),
         }
     }
 }
@@ -274,7 +278,7 @@ impl CrossTenantForm {
     }
 }
 
-fn not_admin(ctx: &TenantContext) -> PageError {
+pub(super) fn not_admin(ctx: &TenantContext) -> PageError {
     PageError::new(
         StatusCode::FORBIDDEN,
         &ctx.tenant.display_name,
@@ -283,9 +287,9 @@ fn not_admin(ctx: &TenantContext) -> PageError {
     )
 }
 
-/// The shared path of both forms: CSRF and sign-in, administrators only,
-/// then validate (a 400 page with the reason) and save through `save`.
-async fn save_form<T: Send + 'static>(
+/// The shared path of the settings forms: CSRF and sign-in, administrators
+/// only, then validate (a 400 page with the reason) and save through `save`.
+pub(super) async fn save_form<T: Send + 'static>(
     state: &AppState,
     slug: &str,
     req: &HttpRequest,

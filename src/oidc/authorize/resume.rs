@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::request::Prompt;
 use super::{AuthorizeError, AuthorizeResult};
 use crate::crypto::{random_token, token_hash};
-use crate::domain::{RedirectUri, ScopeSet};
-use crate::login::session;
+use crate::domain::{Acr, Amr, RedirectUri, ScopeSet};
+use crate::login::{mfa, session};
 use crate::oidc::error::ErrorCode;
 use crate::oidc::routes;
 use crate::pages::{PageError, see_other};
@@ -97,6 +97,9 @@ pub async fn resume(
         Step::Next(signed_in) => signed_in,
         Step::Respond(response) => return Ok(response),
     };
+    if let Step::Respond(response) = pending.second_factor(req, client, &session, &user).await? {
+        return Ok(response);
+    }
     if let Step::Respond(response) = pending.consent(client, &user).await? {
         return Ok(response);
     }
@@ -171,6 +174,58 @@ impl Pending<'_> {
         }
         let login = routes::request_step(&ctx.tenant.slug, routes::LOGIN, &self.ar.id);
         Ok(see_other(&login, Vec::new()))
+    }
+
+    /// A second factor when the tenant's policy, the app, the user's own
+    /// factors or the request's `acr` ask for more than the session did:
+    /// the second-factor page, enrolment for a user with no factor (after a
+    /// recent sign-in), or `unmet_authentication_requirements` when the user
+    /// cannot be asked (`prompt=none`) or their factors cannot reach it.
+    async fn second_factor(
+        &self,
+        req: &HttpRequest,
+        client: &Client,
+        session: &Session,
+        user: &User,
+    ) -> AuthorizeResult<Step<()>> {
+        let (state, ctx) = (self.state, self.ctx);
+        let (tenant_id, user, request_id, client_id) = (
+            ctx.tenant.id.clone(),
+            user.clone(),
+            self.ar.id.clone(),
+            client.client_id.clone(),
+        );
+        let standing = state
+            .db
+            .read(move |c| {
+                let app = store::apps::requires_mfa(c, &tenant_id, &client_id)?;
+                let asked = store::factors::requested_acr(c, &tenant_id, &request_id)?;
+                let requested = asked.and_then(|a| Acr::requested(a.split_whitespace()));
+                mfa::standing(c, &tenant_id, &user, app, requested)
+            })
+            .await?;
+        let required = standing.required();
+        let reached = Amr::parse(&session.amr).map_or(Acr::SingleFactor, |a| a.acr());
+        if reached.satisfies(required) {
+            return Ok(Step::Next(()));
+        }
+        let unmet = ErrorCode::UnmetAuthenticationRequirements;
+        if self.prompt.none {
+            return Err(self.fail(unmet, "a second factor is required"));
+        }
+        let page = if standing.reachable == Acr::SingleFactor {
+            if !mfa::recent(session) {
+                // Enrolling a first factor needs a recent password.
+                return self.to_sign_in(req).await.map(Step::Respond);
+            }
+            routes::LOGIN_MFA_ENROL
+        } else if standing.reachable.satisfies(required) {
+            routes::LOGIN_MFA
+        } else {
+            return Err(self.fail(unmet, "the user's factors cannot reach the acr"));
+        };
+        let next = routes::request_step(&ctx.tenant.slug, page, &self.ar.id);
+        Ok(Step::Respond(see_other(&next, Vec::new())))
     }
 
     /// Consent (OIDC Core §3.1.2.4), unless the tenant marked the app

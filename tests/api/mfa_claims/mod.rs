@@ -41,7 +41,7 @@ pub fn require_mfa_of(b: &B2b, who: MfaRequired) {
     let tenant = b.contoso();
     b.app
         .db
-        .write_blocking(|c| store::auth_policy::put(c, tenant.id.as_str(), who, "test"))
+        .write_blocking(|c| store::auth_policy::put(c, &tenant.id, who, "test"))
         .unwrap();
 }
 
