@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{auth_requests, recovery_codes, totp_credentials};
+use super::schema::{recovery_codes, totp_credentials};
 use super::{DbConn, StoreResult, new_id, now};
 use crate::domain::TenantId;
 
@@ -160,6 +160,7 @@ pub fn recovery_codes_left(
 /// Removes every factor of the user (an administrator's reset).
 pub fn reset(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<()> {
     remove_totp(conn, tenant_id, user_id)?;
+    super::passkeys::remove_all_for_user(conn, tenant_id, user_id)?;
     remove_recovery_codes(conn, tenant_id, user_id)
 }
 
@@ -175,20 +176,4 @@ pub fn remove_recovery_codes(
     )
     .execute(conn)?;
     Ok(())
-}
-
-/// The `acr` an authorization request asked for (its `acr_values` column,
-/// filled at `/authorize`), as stored text.
-pub fn requested_acr(
-    conn: &mut DbConn,
-    tenant_id: &TenantId,
-    request_id: &str,
-) -> StoreResult<Option<String>> {
-    Ok(auth_requests::table
-        .filter(auth_requests::tenant_id.eq(tenant_id.as_str()))
-        .filter(auth_requests::id.eq(request_id))
-        .select(auth_requests::acr_values)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
 }

@@ -123,27 +123,3 @@ pub fn revoke_all_for_user(
     .set(sessions::revoked_at.eq(now()))
     .execute(conn)?)
 }
-
-/// Records a second factor on a live session: its `amr` becomes `amr`, its
-/// authentication time now, and it is complete (design: MFA page).
-pub fn complete_with(
-    conn: &mut DbConn,
-    tenant_id: &TenantId,
-    session_id: &str,
-    amr: &str,
-) -> StoreResult<bool> {
-    let n = diesel::update(
-        sessions::table
-            .filter(sessions::tenant_id.eq(tenant_id.as_str()))
-            .filter(sessions::id.eq(session_id))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now())),
-    )
-    .set((
-        sessions::amr.eq(amr),
-        sessions::auth_time.eq(now()),
-        sessions::complete.eq(true),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::check::{self, Checked, Which};
 use super::enrol::{CodesPage, EnrolPage};
 use crate::domain::Acr;
+use crate::login::passkey::fragments::PasskeyManager;
 use crate::login::{csrf, session};
 use crate::oidc::clients::portal_sign_in;
 use crate::oidc::routes;
@@ -33,6 +34,8 @@ struct AccountPage<'a> {
     /// Any second factor (recovery codes come with one).
     has_factor: bool,
     codes_left: i64,
+    /// The user's passkeys, each removable, and "Add a passkey".
+    passkeys: PasskeyManager,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +105,9 @@ pub async fn get_security(
         &routes::tenant_path(&ctx.tenant.slug),
         state.settings.secure_cookies(),
     );
+    let passkeys = PasskeyManager::load(&state, &ctx, &user.id, &token)
+        .await?
+        .returning_to(&page_path(&ctx));
     let page = AccountPage {
         tenant_name: &ctx.tenant.display_name,
         email: &user.email,
@@ -112,6 +118,7 @@ pub async fn get_security(
         totp,
         has_factor,
         codes_left,
+        passkeys,
     };
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
 }
@@ -195,6 +202,7 @@ impl Change<'_> {
             req: None,
             back: (page_path(ctx), "Cancel"),
             error,
+            passkeys: None,
         };
         Ok(render(status, &page, Vec::new()))
     }

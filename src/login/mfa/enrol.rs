@@ -10,10 +10,12 @@ use askama::Template;
 use super::check::{self, Checked, Enrolment, Which};
 use super::pages::{CodeForm, carry_on, on_step, refusal};
 use crate::login::csrf;
+use crate::login::passkey::fragments::PasskeyManager;
 use crate::oidc::authorize::resume::RequestRef;
 use crate::oidc::routes;
 use crate::pages::{PageResult, render, see_other};
 use crate::state::AppState;
+use crate::tokens::TenantContext;
 
 #[derive(Template)]
 #[template(path = "mfa_enrol.html")]
@@ -28,6 +30,8 @@ pub(super) struct EnrolPage<'a> {
     /// Where to go instead, and what the link says.
     pub(super) back: (String, &'static str),
     pub(super) error: Option<&'a str>,
+    /// "Or add a passkey" during a sign-in's enrolment.
+    pub(super) passkeys: Option<PasskeyManager>,
 }
 
 #[derive(Template)]
@@ -48,6 +52,7 @@ fn enrol_page<'a>(
     csrf_token: &'a str,
     req: &'a str,
     error: Option<&'a str>,
+    passkeys: PasskeyManager,
 ) -> EnrolPage<'a> {
     EnrolPage {
         tenant_name,
@@ -62,7 +67,23 @@ fn enrol_page<'a>(
             "Use another account",
         ),
         error,
+        passkeys: Some(passkeys),
     }
+}
+
+/// "Or add a passkey" on the enrolment page; a passkey added there brings
+/// the browser back to this step, which then asks for it.
+async fn enrol_passkeys(
+    state: &AppState,
+    ctx: &TenantContext,
+    user_id: &str,
+    csrf_token: &str,
+    request_id: &str,
+) -> PageResult<PasskeyManager> {
+    let back = routes::request_step(&ctx.tenant.slug, routes::LOGIN_MFA_ENROL, request_id);
+    Ok(PasskeyManager::load(state, ctx, user_id, csrf_token)
+        .await?
+        .returning_to(&back))
 }
 
 pub async fn get_enrol(
@@ -84,6 +105,7 @@ pub async fn get_enrol(
     };
     let base = routes::tenant_path(&ctx.tenant.slug);
     let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
+    let passkeys = enrol_passkeys(&state, ctx, &user.id, &token, &step.request_id).await?;
     let page = enrol_page(
         &ctx.tenant.display_name,
         &ctx.tenant.slug,
@@ -91,6 +113,7 @@ pub async fn get_enrol(
         &token,
         &step.request_id,
         None,
+        passkeys,
     );
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
 }
@@ -113,6 +136,8 @@ pub async fn post_enrol(
             return Ok(carry_on(ctx, &step.request_id));
         };
         let (status, message) = refusal(checked);
+        let passkeys =
+            enrol_passkeys(&state, ctx, &user.id, &form.csrf_token, &step.request_id).await?;
         let page = enrol_page(
             &ctx.tenant.display_name,
             &ctx.tenant.slug,
@@ -120,6 +145,7 @@ pub async fn post_enrol(
             &form.csrf_token,
             &step.request_id,
             Some(message),
+            passkeys,
         );
         return Ok(render(status, &page, Vec::new()));
     }

@@ -68,9 +68,12 @@ pub fn standing(
     })
 }
 
-/// Where passkeys plug in: the strongest class the user's factors reach
-/// (a TOTP authenticator: two factors; a passkey would reach `phr`).
+/// The strongest class the user's factors here reach: a passkey reaches
+/// `phr` (a key bound to this origin), a TOTP authenticator two factors.
 pub fn reachable(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Acr> {
+    if store::passkeys::count_for_user(conn, tenant_id, user_id)? > 0 {
+        return Ok(Acr::PhishingResistant);
+    }
     let totp = store::factors::totp(conn, tenant_id, user_id)?.is_some_and(|t| t.confirmed);
     Ok(if totp {
         Acr::MultiFactor

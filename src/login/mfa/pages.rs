@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::check::{self, Checked, Which};
 use crate::domain::Acr;
 use crate::login::csrf;
+use crate::login::passkey::fragments::PasskeyMfaPrompt;
 use crate::oidc::authorize::resume::{RequestRef, load_request};
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
@@ -29,6 +30,8 @@ struct MfaPage<'a> {
     /// The email-first page of the same request ("use another account").
     back: String,
     error: Option<&'a str>,
+    /// "Use a passkey", when the user has one here.
+    passkey: Option<PasskeyMfaPrompt>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +122,8 @@ pub async fn get_mfa(
     }
     let base = routes::tenant_path(&ctx.tenant.slug);
     let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
+    let passkey =
+        PasskeyMfaPrompt::for_user(&state, ctx, &step.user.id, &token, request_id).await?;
     let page = MfaPage {
         tenant_name: &ctx.tenant.display_name,
         action: format!("{base}{}", routes::LOGIN_MFA),
@@ -126,6 +131,7 @@ pub async fn get_mfa(
         req: request_id,
         back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, request_id),
         error: None,
+        passkey,
     };
     Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()))
 }
@@ -144,6 +150,9 @@ pub async fn post_mfa(
     let checked = check::code(&state, ctx, &user.id, &form.code, Which::Confirmed).await?;
     let Some(methods) = checked.methods() else {
         let (status, message) = refusal(checked);
+        let passkey =
+            PasskeyMfaPrompt::for_user(&state, ctx, &user.id, &form.csrf_token, &step.request_id)
+                .await?;
         let page = MfaPage {
             tenant_name: &ctx.tenant.display_name,
             action: format!(
@@ -155,6 +164,7 @@ pub async fn post_mfa(
             req: &step.request_id,
             back: routes::request_step(&ctx.tenant.slug, routes::LOGIN, &step.request_id),
             error: Some(message),
+            passkey,
         };
         return Ok(render(status, &page, Vec::new()));
     };

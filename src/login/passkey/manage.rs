@@ -75,12 +75,11 @@ async fn recent_session(
         None => {
             let pending = super::signin::pending_session(state, ctx, req).await?;
             let (tenant_id, user_id) = (ctx.tenant.id.clone(), pending.user_id.clone());
-            // Merge: "no factor" must also count B's TOTP (its `has_factor`).
-            let factors = state
+            let reachable = state
                 .db
-                .read(move |c| store::passkeys::count_for_user(c, &tenant_id, &user_id))
+                .read(move |c| crate::login::mfa::reachable(c, &tenant_id, &user_id))
                 .await?;
-            if factors > 0 {
+            if reachable != crate::domain::Acr::SingleFactor {
                 return Err(PasskeyError::new(
                     StatusCode::UNAUTHORIZED,
                     "Finish signing in before changing your passkeys.",

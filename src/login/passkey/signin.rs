@@ -16,7 +16,7 @@ use webauthn_rs::prelude::{
 
 use super::{Bound, PasskeyError, PasskeyResult, Purpose};
 use crate::domain::{Amr, AuditAction, AuthMethod};
-use crate::login::session::{self, COOKIE as SESSION_COOKIE};
+use crate::login::session;
 use crate::oidc::authorize::resume::load_request;
 use crate::oidc::routes;
 use crate::state::AppState;
@@ -43,33 +43,16 @@ fn no_passkey() -> PasskeyError {
     )
 }
 
-/// The session of a password sign-in that still owes its second factor.
-// Merge: replace with B's accessor for incomplete sessions (the design's
-// "separate accessor"); `session::current` will no longer return them.
+/// The session of a sign-in that may still owe its second factor (or a
+/// complete one stepping up).
 pub(super) async fn pending_session(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
 ) -> PasskeyResult<Session> {
-    let cookie = req
-        .cookie(SESSION_COOKIE)
-        .ok_or_else(|| PasskeyError::new(StatusCode::UNAUTHORIZED, "You are not signed in."))?;
-    let (tenant_id, hash) = (
-        ctx.tenant.id.clone(),
-        crate::crypto::token_hash(cookie.value()),
-    );
-    let found = state
-        .db
-        .read(move |c| {
-            let Some(sess) = store::sessions::find_live(c, &tenant_id, &hash)? else {
-                return Ok(None);
-            };
-            let usable =
-                store::users::find(c, &tenant_id, &sess.user_id)?.is_some_and(|u| u.is_usable());
-            Ok(usable.then_some(sess))
-        })
-        .await?;
-    found.ok_or_else(|| PasskeyError::new(StatusCode::UNAUTHORIZED, "You are not signed in."))
+    crate::login::session::signing_in(state, ctx, req)
+        .await?
+        .ok_or_else(|| PasskeyError::new(StatusCode::UNAUTHORIZED, "You are not signed in."))
 }
 
 /// Starts proving a passkey as the second factor of the current sign-in.
@@ -143,7 +126,13 @@ pub async fn post_mfa_finish(
         .unwrap_or_default()
         .with_second_factor(&super::methods_of(&result));
     let stored = super::after_use(super::credential(&row)?, &result)?;
-    let completes = (sess.id.clone(), amr.to_text());
+    // The session gets a new token with its second factor, as after a code.
+    let token = crate::crypto::random_token();
+    let completes = Completion {
+        session_id: sess.id.clone(),
+        amr: amr.to_text(),
+        token_hash: crate::crypto::token_hash(&token),
+    };
     used(
         &state,
         &ctx,
@@ -154,7 +143,8 @@ pub async fn post_mfa_finish(
         Some(completes),
     )
     .await?;
-    Ok(continue_to(&state, &ctx, &auth_request.id, None))
+    let cookie = crate::login::session::cookie(&state, &ctx, token);
+    Ok(continue_to(&state, &ctx, &auth_request.id, Some(cookie)))
 }
 
 /// Starts a passwordless sign-in: no account is named, the authenticator
@@ -255,9 +245,16 @@ fn continue_to(
     super::json_with(&serde_json::json!({ "redirect": next }), cookies)
 }
 
+/// A session a passkey completes as its second factor.
+struct Completion {
+    session_id: String,
+    amr: String,
+    token_hash: String,
+}
+
 /// Stores the credential after a use (`stored`: its new counter), completes
-/// the session when the use was its second factor (`completes`: session id
-/// and new amr), and audits the use, all in one transaction.
+/// the session when the use was its second factor, and audits the use, all
+/// in one transaction.
 async fn used(
     state: &AppState,
     ctx: &TenantContext,
@@ -265,7 +262,7 @@ async fn used(
     row: &PasskeyRow,
     stored: String,
     how: &str,
-    completes: Option<(String, String)>,
+    completes: Option<Completion>,
 ) -> PasskeyResult<()> {
     let (tenant_id, who, user_id, row_id) = (
         ctx.tenant.id.clone(),
@@ -274,12 +271,20 @@ async fn used(
         row.id.clone(),
     );
     let detail = format!("{}; {how}", row.name);
+    let lifetime = state.settings.lifetimes.session;
     state
         .db
         .write(move |c| {
             store::passkeys::record_use(c, &tenant_id, &row_id, &stored)?;
-            if let Some((session_id, amr)) = &completes {
-                store::sessions::complete_with(c, &tenant_id, session_id, amr)?;
+            if let Some(done) = &completes {
+                store::sessions::complete_second_factor(
+                    c,
+                    &tenant_id,
+                    &done.session_id,
+                    &done.amr,
+                    lifetime,
+                    &done.token_hash,
+                )?;
             }
             store::audit::record(
                 c,

@@ -189,18 +189,17 @@ impl Pending<'_> {
         user: &User,
     ) -> AuthorizeResult<Step<()>> {
         let (state, ctx) = (self.state, self.ctx);
-        let (tenant_id, user, request_id, client_id) = (
+        let (tenant_id, user, client_id) = (
             ctx.tenant.id.clone(),
             user.clone(),
-            self.ar.id.clone(),
             client.client_id.clone(),
         );
+        let requested = (self.ar.acr_values.as_deref())
+            .and_then(|asked| Acr::requested(asked.split_whitespace()));
         let standing = state
             .db
             .read(move |c| {
                 let app = store::apps::requires_mfa(c, &tenant_id, &client_id)?;
-                let asked = store::factors::requested_acr(c, &tenant_id, &request_id)?;
-                let requested = asked.and_then(|a| Acr::requested(a.split_whitespace()));
                 mfa::standing(c, &tenant_id, &user, app, requested)
             })
             .await?;
