@@ -180,21 +180,42 @@ pub fn invite(
         return Err(InviteError::DomainNotAllowed(email.domain().to_owned()));
     }
     let redirect_url = parse_redirect(conn, tenant, issuer, request.redirect_url.as_deref())?;
-    let message = request
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned);
-    if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
+    let message = parse_message(request.message.as_deref())?;
+    let (kind, target_id, target_name) = find_target(conn, tenant, inviter, &request.target)?;
+    let guest = invitee(conn, tenant, &email, inviter)?;
+    let draft = Draft {
+        kind,
+        target_id,
+        target_name,
+        redirect_url,
+        message,
+    };
+    issue(conn, tenant, issuer, inviter, &guest, draft, lifetime)
+}
+
+/// The personal message, trimmed; at most 2000 characters.
+fn parse_message(message: Option<&str>) -> Result<Option<String>, InviteError> {
+    let message = message.map(str::trim).filter(|m| !m.is_empty());
+    if message.is_some_and(|m| m.chars().count() > 2000) {
         return Err(InviteError::Invalid(
             "the message is limited to 2000 characters".into(),
         ));
     }
-    if !matches!(request.target, Target::Tenant) && !inviter.may_grant_access() {
+    Ok(message.map(str::to_owned))
+}
+
+/// The group or application the invitation grants, which only an inviter
+/// who may grant access can name: its kind, id and name.
+fn find_target(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    inviter: &Inviter,
+    target: &Target,
+) -> Result<(TargetKind, Option<String>, Option<String>), InviteError> {
+    if !matches!(target, Target::Tenant) && !inviter.may_grant_access() {
         return Err(InviteError::MayNotGrant);
     }
-    let (kind, target_id, target_name) = match &request.target {
+    Ok(match target {
         Target::Tenant => (TargetKind::Tenant, None, None),
         Target::Group(name) => {
             let group = store::groups::find_by_name(conn, &tenant.id, name)?
@@ -206,16 +227,7 @@ pub fn invite(
                 .ok_or(InviteError::NoTarget("application"))?;
             (TargetKind::App, Some(app.id), Some(app.name))
         }
-    };
-    let guest = invitee(conn, tenant, &email, inviter)?;
-    let draft = Draft {
-        kind,
-        target_id,
-        target_name,
-        redirect_url,
-        message,
-    };
-    issue(conn, tenant, issuer, inviter, &guest, draft, lifetime)
+    })
 }
 
 /// The guest an invitation is for: a still-pending guest, whose old links the
@@ -372,20 +384,7 @@ pub fn resend(
 ) -> Result<Invited, InviteError> {
     let mut invitation =
         invitations::find(conn, &tenant.id, invitation_id)?.ok_or(InviteError::NotFound)?;
-    if invitation.status != InvitationStatus::Pending {
-        return Err(InviteError::NotPending);
-    }
-    if !store::policies::get(conn, &tenant.id)?.may_invite(inviter) {
-        return Err(InviteError::Forbidden);
-    }
-    if invitation.target_kind != TargetKind::Tenant && !inviter.may_grant_access() {
-        return Err(InviteError::MayNotGrant);
-    }
-    if store::users::find(conn, &tenant.id, &invitation.guest_user_id)?
-        .is_some_and(|g| !g.is_active())
-    {
-        return Err(InviteError::Blocked(invitation.email.clone()));
-    }
+    check_resend(conn, tenant, inviter, &invitation)?;
     let token = random_token();
     invitation.token_hash = token_hash(&token);
     invitation.expires_at = now() + lifetime;
@@ -413,4 +412,29 @@ pub fn resend(
         invitation,
         redeem_url: link,
     })
+}
+
+/// Whether the invitation may be sent again: still pending, and the inviter
+/// passes the policy, grant and block rules of `invite`.
+fn check_resend(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    inviter: &Inviter,
+    invitation: &Invitation,
+) -> Result<(), InviteError> {
+    if invitation.status != InvitationStatus::Pending {
+        return Err(InviteError::NotPending);
+    }
+    if !store::policies::get(conn, &tenant.id)?.may_invite(inviter) {
+        return Err(InviteError::Forbidden);
+    }
+    if invitation.target_kind != TargetKind::Tenant && !inviter.may_grant_access() {
+        return Err(InviteError::MayNotGrant);
+    }
+    if store::users::find(conn, &tenant.id, &invitation.guest_user_id)?
+        .is_some_and(|g| !g.is_active())
+    {
+        return Err(InviteError::Blocked(invitation.email.clone()));
+    }
+    Ok(())
 }

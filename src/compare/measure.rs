@@ -157,13 +157,7 @@ pub(super) async fn onboarding(
     .await?;
     let mut bases = world.bases();
     bases.push(&fabrikam.server.public);
-    let mut b2b_add = Ledger::default();
-    fabrikam.trust(&world.host, "contoso", &mut b2b_add)?;
-    world
-        .invite_and_redeem(&fabrikam, &bases, &mut b2b_add)
-        .await?;
-    let mut fed_add = Ledger::default();
-    world.upstream_accounts(&c_users, &mut fed_add)?;
+    let added = add_partner(world, &fabrikam, &bases, &c_users).await?;
 
     let first_two = world.proseware.users.len() + world.northwind.users.len();
     let mut rows = Vec::new();
@@ -174,13 +168,8 @@ pub(super) async fn onboarding(
             mode, what, ledger, first_two, signed_in,
         ));
     }
-    for ((mode, app), ledger) in apps.by_mode().into_iter().zip([b2b_add, fed_add]) {
-        let mut signed_in = 0;
-        for user in &c_users {
-            if app.sign_in(&bases, user, &world.password).await.is_ok() {
-                signed_in += 1;
-            }
-        }
+    for ((mode, app), ledger) in apps.by_mode().into_iter().zip(added) {
+        let signed_in = count_sign_ins(app, &bases, &c_users, &world.password).await;
         let what = "add one more partner";
         rows.push(Onboarding::from_ledger(
             mode,
@@ -191,6 +180,35 @@ pub(super) async fn onboarding(
         ));
     }
     Ok(rows)
+}
+
+/// What adding the partner takes in each design, as ledgers in mode order:
+/// trust and invitations in B2B, upstream accounts when federated.
+async fn add_partner(
+    world: &World,
+    partner: &Partner,
+    bases: &[&str],
+    users: &[String],
+) -> anyhow::Result<[Ledger; 2]> {
+    let mut b2b_add = Ledger::default();
+    partner.trust(&world.host, "contoso", &mut b2b_add)?;
+    world
+        .invite_and_redeem(partner, bases, &mut b2b_add)
+        .await?;
+    let mut fed_add = Ledger::default();
+    world.upstream_accounts(users, &mut fed_add)?;
+    Ok([b2b_add, fed_add])
+}
+
+/// How many of `users` sign in through `app`.
+async fn count_sign_ins(app: &App, bases: &[&str], users: &[String], password: &str) -> usize {
+    let mut signed_in = 0;
+    for user in users {
+        if app.sign_in(bases, user, password).await.is_ok() {
+            signed_in += 1;
+        }
+    }
+    signed_in
 }
 
 /// Partner users of `mode` who signed in with everything up.

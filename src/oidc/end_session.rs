@@ -9,11 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::domain::RedirectUri;
 use crate::login::{csrf, session};
 use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other};
 use crate::state::AppState;
 use crate::store;
+use crate::store::sessions::Session;
 use crate::tokens::TenantContext;
 use crate::tokens::claims::IdTokenClaims;
 
@@ -79,97 +81,176 @@ async fn logout(
     state: &AppState,
     slug: &str,
     req: &HttpRequest,
-    p: HashMap<String, String>,
+    params: HashMap<String, String>,
 ) -> PageResult<HttpResponse> {
     let ctx = state
         .tenants
         .get(slug)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let name = ctx.tenant.display_name.clone();
-    let bad = |message: &str| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            &name,
-            "Sign-out request not valid",
-            message,
-        )
-    };
-    let hint = match p.get("id_token_hint") {
-        Some(t) => Some(hint(&ctx, t).ok_or_else(|| {
-            bad("The application sent an ID token this organization did not issue.")
-        })?),
-        None => None,
-    };
-    // The client: from the hint's audience, or client_id; both must agree.
-    let client_id = match (&hint, p.get("client_id")) {
-        (Some(h), Some(c)) if &h.aud != c => {
-            return Err(bad(
-                "The sign-out request names two different applications.",
-            ));
-        }
-        (Some(h), _) => Some(h.aud.clone()),
-        (None, c) => c.cloned(),
-    };
-    let client = match &client_id {
-        Some(id) => state.tenants.client(&ctx.tenant.id, id).await?,
-        None => None,
-    };
-    let redirect = match p.get("post_logout_redirect_uri") {
-        Some(uri) => {
-            let registered = client.as_ref().and_then(|c| {
-                c.post_logout_redirect_uris
-                    .iter()
-                    .find(|r| r.as_str() == uri)
-            });
-            Some(registered.cloned().ok_or_else(|| {
-                bad("The application asked to return you to an address it has not registered.")
-            })?)
-        }
-        None => None,
-    };
+    let logout = Logout::parse(state, &ctx, params).await?;
     // A sign-in still owing its second factor ends here too.
     let current = session::signing_in(state, &ctx, req).await?;
-    let confirmed = p.get("confirm").is_some_and(|v| v == "yes")
-        && p.get("csrf_token").is_some_and(|t| csrf::verify(req, t));
-    let hinted_same_user = match (&hint, &current) {
-        (Some(h), Some(s)) => h.sub == s.user_id,
-        (Some(_), None) => true,
-        _ => false,
-    };
-    if current.is_some() && !hinted_same_user && !confirmed {
-        let base = routes::tenant_path(&ctx.tenant.slug);
-        let (token, cookie) = csrf::token(req, &base, state.settings.secure_cookies());
-        let page = ConfirmPage {
-            tenant_name: &name,
-            action: format!("{base}{}", routes::LOGOUT),
-            csrf_token: &token,
-            post_logout_redirect_uri: redirect.as_ref().map(|r| r.as_str()).unwrap_or_default(),
-            client_id: client_id.as_deref().unwrap_or_default(),
-            state: p.get("state").map(String::as_str).unwrap_or_default(),
-        };
-        return Ok(render(StatusCode::OK, &page, cookie.into_iter().collect()));
+    if let Some(session) = &current
+        && !logout.hinted(session)
+        && !logout.confirmed(req)
+    {
+        return Ok(logout.confirm_page(state, &ctx, req));
     }
-    if let Some(s) = current {
+    if let Some(session) = current {
         let tenant_id = ctx.tenant.id.clone();
         state
             .db
-            .write(move |c| store::sessions::revoke(c, &tenant_id, &s.id))
+            .write(move |c| store::sessions::revoke(c, &tenant_id, &session.id))
             .await?;
     }
-    let clear = session::clear(state, &ctx);
-    match redirect {
-        Some(uri) => {
-            let mut q = Vec::new();
-            if let Some(s) = p.get("state") {
-                q.push(("state", s.as_str()));
-            }
-            Ok(see_other(&uri.with_query(&q), vec![clear]))
-        }
-        None => Ok(render(
-            StatusCode::OK,
-            &LoggedOutPage { tenant_name: &name },
-            vec![clear],
-        )),
+    Ok(logout.signed_out(state, &ctx))
+}
+
+/// A sign-out request, its hint and redirect checked (§2).
+struct Logout {
+    params: HashMap<String, String>,
+    hint: Option<IdTokenClaims>,
+    client_id: Option<String>,
+    redirect: Option<RedirectUri>,
+}
+
+impl Logout {
+    async fn parse(
+        state: &AppState,
+        ctx: &TenantContext,
+        params: HashMap<String, String>,
+    ) -> PageResult<Self> {
+        let hint = match params.get("id_token_hint") {
+            Some(t) => Some(hint(ctx, t).ok_or_else(|| {
+                bad(
+                    ctx,
+                    "The application sent an ID token this organization did not issue.",
+                )
+            })?),
+            None => None,
+        };
+        let client_id = client_id(ctx, hint.as_ref(), params.get("client_id"))?;
+        let redirect = registered_redirect(state, ctx, client_id.as_deref(), &params).await?;
+        Ok(Logout {
+            params,
+            hint,
+            client_id,
+            redirect,
+        })
     }
+
+    /// Whether the ID token hint vouches for signing this session out
+    /// without asking: it names the session's user.
+    fn hinted(&self, session: &Session) -> bool {
+        self.hint.as_ref().is_some_and(|h| h.sub == session.user_id)
+    }
+
+    /// Whether the person confirmed on our own form (CSRF-checked).
+    fn confirmed(&self, req: &HttpRequest) -> bool {
+        self.params.get("confirm").is_some_and(|v| v == "yes")
+            && self
+                .params
+                .get("csrf_token")
+                .is_some_and(|t| csrf::verify(req, t))
+    }
+
+    /// "Sign out of …?", carrying the request forward.
+    fn confirm_page(
+        &self,
+        state: &AppState,
+        ctx: &TenantContext,
+        req: &HttpRequest,
+    ) -> HttpResponse {
+        let base = routes::tenant_path(&ctx.tenant.slug);
+        let (token, cookie) = csrf::token(req, &base, state.settings.secure_cookies());
+        let page = ConfirmPage {
+            tenant_name: &ctx.tenant.display_name,
+            action: format!("{base}{}", routes::LOGOUT),
+            csrf_token: &token,
+            post_logout_redirect_uri: self
+                .redirect
+                .as_ref()
+                .map(|r| r.as_str())
+                .unwrap_or_default(),
+            client_id: self.client_id.as_deref().unwrap_or_default(),
+            state: self.state().unwrap_or_default(),
+        };
+        render(StatusCode::OK, &page, cookie.into_iter().collect())
+    }
+
+    /// Back to the registered address with `state`, or our own "signed out"
+    /// page; either way the session cookie is cleared.
+    fn signed_out(&self, state: &AppState, ctx: &TenantContext) -> HttpResponse {
+        let clear = session::clear(state, ctx);
+        match &self.redirect {
+            Some(uri) => {
+                let q: Vec<_> = self.state().map(|s| ("state", s)).into_iter().collect();
+                see_other(&uri.with_query(&q), vec![clear])
+            }
+            None => render(
+                StatusCode::OK,
+                &LoggedOutPage {
+                    tenant_name: &ctx.tenant.display_name,
+                },
+                vec![clear],
+            ),
+        }
+    }
+
+    fn state(&self) -> Option<&str> {
+        self.params.get("state").map(String::as_str)
+    }
+}
+
+fn bad(ctx: &TenantContext, message: &str) -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        &ctx.tenant.display_name,
+        "Sign-out request not valid",
+        message,
+    )
+}
+
+/// The client: from the hint's audience, or `client_id`; both must agree.
+fn client_id(
+    ctx: &TenantContext,
+    hint: Option<&IdTokenClaims>,
+    client_id: Option<&String>,
+) -> PageResult<Option<String>> {
+    match (hint, client_id) {
+        (Some(h), Some(c)) if &h.aud != c => Err(bad(
+            ctx,
+            "The sign-out request names two different applications.",
+        )),
+        (Some(h), _) => Ok(Some(h.aud.clone())),
+        (None, c) => Ok(c.cloned()),
+    }
+}
+
+/// `post_logout_redirect_uri`, only if the client registered it exactly.
+async fn registered_redirect(
+    state: &AppState,
+    ctx: &TenantContext,
+    client_id: Option<&str>,
+    params: &HashMap<String, String>,
+) -> PageResult<Option<RedirectUri>> {
+    let Some(uri) = params.get("post_logout_redirect_uri") else {
+        return Ok(None);
+    };
+    let client = match client_id {
+        Some(id) => state.tenants.client(&ctx.tenant.id, id).await?,
+        None => None,
+    };
+    let registered = client.as_ref().and_then(|c| {
+        c.post_logout_redirect_uris
+            .iter()
+            .find(|r| r.as_str() == uri)
+    });
+    registered.cloned().map(Some).ok_or_else(|| {
+        bad(
+            ctx,
+            "The application asked to return you to an address it has not registered.",
+        )
+    })
 }

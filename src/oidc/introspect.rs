@@ -7,13 +7,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::client_auth;
-use super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::error::OAuthResult;
 use crate::crypto::token_hash;
 use crate::domain::Permission;
 use crate::state::AppState;
-use crate::store::{self, now};
+use crate::store::apps::Client;
+use crate::store::codes::RefreshToken;
+use crate::store::{self, StoreResult, now};
+use crate::tokens::TenantContext;
 use crate::tokens::access::{self, AccessError};
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,37 +43,79 @@ pub async fn post_introspect(
         form.client_secret.as_deref(),
     )
     .await?;
-    let token = form
-        .token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "missing token"))?;
-    let inactive =
-        || super::no_store(HttpResponse::Ok()).json(serde_json::json!({"active": false}));
-
+    let token = super::required_token(form.token)?;
     // `token_type_hint` is optional (§2.1); the token's shape tells the kind.
     let looks_like_jwt = token.matches('.').count() == 2;
-    if looks_like_jwt {
-        let may_read = |owner: &str| {
-            owner == client.client_id || client.permissions.contains(&Permission::TokensIntrospect)
-        };
-        return match access::validate(&state.db, &state.tenants, &ctx, &token).await {
-            Ok(claims) if !may_read(&claims.client_id) => Ok(inactive()),
-            Ok(claims) => {
-                let mut body = serde_json::to_value(&claims).unwrap_or_default();
-                if let Some(obj) = body.as_object_mut() {
-                    obj.insert("active".into(), true.into());
-                    obj.insert("token_type".into(), "Bearer".into());
-                    obj.remove("gid");
-                }
-                Ok(super::no_store(HttpResponse::Ok()).json(body))
-            }
-            Err(AccessError::Invalid(_)) => Ok(inactive()),
-            Err(AccessError::Store(e)) => Err(e.into()),
-        };
+    let description = if looks_like_jwt {
+        describe_access(&state, &ctx, &client, &token).await?
+    } else {
+        describe_refresh(&state, &ctx, &client, &token).await?
+    };
+    let body = description.unwrap_or_else(|| serde_json::json!({"active": false}));
+    Ok(super::no_store(HttpResponse::Ok()).json(body))
+}
+
+/// A valid access token's claims, if this client may read them: its own
+/// token, or any with `Tokens.Introspect`. `None` reads as inactive.
+async fn describe_access(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    token: &str,
+) -> OAuthResult<Option<Value>> {
+    let claims = match access::validate(&state.db, &state.tenants, ctx, token).await {
+        Ok(claims) => claims,
+        Err(AccessError::Invalid(_)) => return Ok(None),
+        Err(AccessError::Store(e)) => return Err(e.into()),
+    };
+    let may_read = claims.client_id == client.client_id
+        || client.permissions.contains(&Permission::TokensIntrospect);
+    if !may_read {
+        return Ok(None);
     }
-    let tenant_id = ctx.tenant.id.clone();
-    let hash = token_hash(&token);
-    let refresh = state
+    let mut body = serde_json::to_value(&claims).unwrap_or_default();
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("active".into(), true.into());
+        obj.insert("token_type".into(), "Bearer".into());
+        obj.remove("gid");
+    }
+    Ok(Some(body))
+}
+
+/// A live refresh token, described only to the client it was issued to.
+/// `None` reads as inactive.
+async fn describe_refresh(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    token: &str,
+) -> StoreResult<Option<Value>> {
+    let refresh = live_refresh(state, ctx, token).await?;
+    Ok(refresh
+        .filter(|rt| rt.client_id == client.client_id)
+        .map(|rt| {
+            serde_json::json!({
+                "active": true,
+                "token_type": "refresh_token",
+                "client_id": rt.client_id,
+                "sub": rt.user_id,
+                "scope": rt.scope,
+                "iss": ctx.issuer,
+                "exp": rt.expires_at.and_utc().timestamp(),
+                "iat": rt.created_at.and_utc().timestamp(),
+            })
+        }))
+}
+
+/// The refresh token, if it is live: not rotated, not expired, its grant not
+/// revoked, its user still able to sign in.
+async fn live_refresh(
+    state: &AppState,
+    ctx: &TenantContext,
+    token: &str,
+) -> StoreResult<Option<RefreshToken>> {
+    let (tenant_id, hash) = (ctx.tenant.id.clone(), token_hash(token));
+    state
         .db
         .read(move |c| {
             let Some(rt) = store::codes::find_refresh(c, &tenant_id, &hash)? else {
@@ -81,20 +127,5 @@ pub async fn post_introspect(
                 && store::users::find(c, &tenant_id, &rt.user_id)?.is_some_and(|u| u.is_usable());
             Ok(live.then_some(rt))
         })
-        .await?;
-    match refresh {
-        // A refresh token is only described to the client it was issued to.
-        Some(rt) if rt.client_id == client.client_id => Ok(super::no_store(HttpResponse::Ok())
-            .json(serde_json::json!({
-                "active": true,
-                "token_type": "refresh_token",
-                "client_id": rt.client_id,
-                "sub": rt.user_id,
-                "scope": rt.scope,
-                "iss": ctx.issuer,
-                "exp": rt.expires_at.and_utc().timestamp(),
-                "iat": rt.created_at.and_utc().timestamp(),
-            }))),
-        _ => Ok(inactive()),
-    }
+        .await
 }

@@ -34,6 +34,14 @@ pub async fn tenant(state: &AppState, slug: &str) -> Result<Arc<TenantContext>, 
     })
 }
 
+/// The `token` parameter of introspection and revocation, which both
+/// require (RFC 7662 §2.1, RFC 7009 §2.1).
+pub fn required_token(token: Option<String>) -> Result<String, OAuthError> {
+    token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "missing token"))
+}
+
 /// `Cache-Control: no-store` responses for anything carrying tokens (RFC 6749 §5.1).
 pub fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     builder

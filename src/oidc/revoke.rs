@@ -8,7 +8,8 @@ use super::client_auth;
 use super::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::crypto::token_hash;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, StoreResult};
+use crate::tokens::TenantContext;
 use crate::tokens::claims::AccessTokenClaims;
 use crate::tokens::verify::verify;
 
@@ -36,27 +37,40 @@ pub async fn post_revoke(
         form.client_secret.as_deref(),
     )
     .await?;
-    let token = form
-        .token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "missing token"))?;
-    if let Some(hint) = form.token_type_hint.as_deref()
-        && !matches!(hint, "access_token" | "refresh_token")
-    {
-        return Err(OAuthError::new(
+    let token = super::required_token(form.token)?;
+    check_hint(form.token_type_hint.as_deref())?;
+    revoke(&state, &ctx, &client.client_id, &token).await?;
+    Ok(super::no_store(HttpResponse::Ok()).finish())
+}
+
+/// `token_type_hint`, when given, names a kind of token we issue
+/// (§2.2.1: `unsupported_token_type`).
+fn check_hint(hint: Option<&str>) -> OAuthResult<()> {
+    match hint {
+        None | Some("access_token" | "refresh_token") => Ok(()),
+        Some(other) => Err(OAuthError::new(
             ErrorCode::UnsupportedTokenType,
-            hint.to_owned(),
-        ));
+            other.to_owned(),
+        )),
     }
-    let tenant_id = ctx.tenant.id.clone();
-    let client_id = client.client_id.clone();
-    let access: Option<AccessTokenClaims> = verify(&ctx, &token, Some("at+jwt")).ok();
-    let hash = token_hash(&token);
+}
+
+/// Revokes the token if it was issued to `client_id` (only that client may
+/// revoke it): an access token by its `jti` until it would have expired, a
+/// refresh token with its whole grant. Anything else changes nothing.
+async fn revoke(
+    state: &AppState,
+    ctx: &TenantContext,
+    client_id: &str,
+    token: &str,
+) -> StoreResult<()> {
+    let (tenant_id, client_id) = (ctx.tenant.id.clone(), client_id.to_owned());
+    let access: Option<AccessTokenClaims> = verify(ctx, token, Some("at+jwt")).ok();
+    let hash = token_hash(token);
     state
         .db
         .write(move |c| {
             if let Some(claims) = access {
-                // Only the client a token was issued to may revoke it.
                 if claims.client_id == client_id {
                     let exp = chrono::DateTime::from_timestamp(claims.exp, 0)
                         .map(|d| d.naive_utc())
@@ -70,6 +84,5 @@ pub async fn post_revoke(
             }
             Ok(())
         })
-        .await?;
-    Ok(super::no_store(HttpResponse::Ok()).finish())
+        .await
 }

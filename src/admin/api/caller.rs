@@ -21,9 +21,11 @@ use crate::b2b::invitation::Inviter;
 use crate::domain::{Permission, Role};
 use crate::state::AppState;
 use crate::store;
+use crate::store::apps::Client;
 use crate::store::users::User;
 use crate::tokens::TenantContext;
 use crate::tokens::access::{self, AccessError};
+use crate::tokens::claims::AccessTokenClaims;
 
 /// Who is calling, proven by a bearer token of this tenant.
 pub struct Caller {
@@ -160,60 +162,85 @@ pub enum Directory {
 /// signature, revocation), to one of its own registered apps; a delegated user
 /// token only through an app the tenant marked first-party.
 async fn authenticate(state: &AppState, slug: &str, req: &HttpRequest) -> ApiResult<Caller> {
-    let unauthorized =
-        |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
     let ctx = state
         .tenants
         .get(slug)
         .await?
         .ok_or_else(|| Problem::not_found("tenant"))?;
-    let token = access::bearer_token(req)
-        .ok_or_else(|| unauthorized("a bearer access token is required"))?;
-    let claims = access::validate(&state.db, &state.tenants, &ctx, token)
-        .await
-        .map_err(|e| match e {
-            AccessError::Invalid(_) => {
-                unauthorized("the access token is invalid, expired, revoked or for another tenant")
-            }
-            AccessError::Store(s) => s.into(),
-        })?;
-    let (tenant_id, client_id) = (ctx.tenant.id.clone(), claims.client_id.clone());
-    let app = state
-        .db
-        .read(move |c| store::apps::find(c, &tenant_id, &client_id))
-        .await?
-        .ok_or_else(|| {
-            Problem::forbidden("the token was not issued to an app of this organization")
-        })?;
+    let claims = live_token(state, &ctx, req).await?;
+    let app = issuing_app(state, &ctx, &claims.client_id).await?;
     let kind = match claims.gid {
         None => CallerKind::App {
             client_id: app.client_id,
             name: app.name,
             permissions: claims.roles,
         },
-        Some(_) => {
-            if !app.first_party {
-                return Err(Problem::forbidden(
-                    "user tokens are accepted only from first-party apps of this organization",
-                ));
-            }
-            let (tenant_id, sub) = (ctx.tenant.id.clone(), claims.sub.clone());
-            let (user, roles) = state
-                .db
-                .read(move |c| {
-                    let user = store::users::find(c, &tenant_id, &sub)?;
-                    let roles = store::users::roles(c, &tenant_id, &sub)?;
-                    Ok((user, roles))
-                })
-                .await?;
-            let user = user.ok_or_else(|| unauthorized("the user no longer exists"))?;
-            CallerKind::User {
-                user: Box::new(user),
-                roles,
-            }
-        }
+        Some(_) => delegated_user(state, &ctx, &app, &claims.sub).await?,
     };
     Ok(Caller { ctx, kind })
+}
+
+fn unauthorized(detail: &str) -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+}
+
+/// The bearer token's claims, if this tenant issued it and it is still live.
+async fn live_token(
+    state: &AppState,
+    ctx: &TenantContext,
+    req: &HttpRequest,
+) -> ApiResult<AccessTokenClaims> {
+    let token = access::bearer_token(req)
+        .ok_or_else(|| unauthorized("a bearer access token is required"))?;
+    access::validate(&state.db, &state.tenants, ctx, token)
+        .await
+        .map_err(|e| match e {
+            AccessError::Invalid(_) => {
+                unauthorized("the access token is invalid, expired, revoked or for another tenant")
+            }
+            AccessError::Store(s) => s.into(),
+        })
+}
+
+/// The app of this tenant the token was issued to.
+async fn issuing_app(state: &AppState, ctx: &TenantContext, client_id: &str) -> ApiResult<Client> {
+    let (tenant_id, client_id) = (ctx.tenant.id.clone(), client_id.to_owned());
+    state
+        .db
+        .read(move |c| store::apps::find(c, &tenant_id, &client_id))
+        .await?
+        .ok_or_else(|| {
+            Problem::forbidden("the token was not issued to an app of this organization")
+        })
+}
+
+/// The person a delegated token speaks for, with their roles; accepted only
+/// through an app the tenant marked first-party.
+async fn delegated_user(
+    state: &AppState,
+    ctx: &TenantContext,
+    app: &Client,
+    sub: &str,
+) -> ApiResult<CallerKind> {
+    if !app.first_party {
+        return Err(Problem::forbidden(
+            "user tokens are accepted only from first-party apps of this organization",
+        ));
+    }
+    let (tenant_id, sub) = (ctx.tenant.id.clone(), sub.to_owned());
+    let (user, roles) = state
+        .db
+        .read(move |c| {
+            let user = store::users::find(c, &tenant_id, &sub)?;
+            let roles = store::users::roles(c, &tenant_id, &sub)?;
+            Ok((user, roles))
+        })
+        .await?;
+    let user = user.ok_or_else(|| unauthorized("the user no longer exists"))?;
+    Ok(CallerKind::User {
+        user: Box::new(user),
+        roles,
+    })
 }
 
 type Extracting<T> = Pin<Box<dyn Future<Output = ApiResult<T>>>>;
