@@ -3,6 +3,7 @@
 //! essential `acr` claim), and trusting a partner's MFA (issue 12): guests
 //! through a sibling tenant, an external home, and token exchange.
 
+mod browser;
 mod exchange;
 mod fake_home;
 mod partner;

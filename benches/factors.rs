@@ -1,10 +1,11 @@
-//! Passkey verification cost next to password verification, one core: what
-//! one sign-in's check costs the server. A passkey assertion (ES256, through
-//! webauthn-rs: client data, authenticator data, signature, counter) is
-//! verified against its stored credential; a password against its argon2id
-//! hash with the parameters Portico stores.
+//! What one sign-in's check costs the server, per factor, on one core:
+//! a passkey assertion (ES256, through webauthn-rs: client data,
+//! authenticator data, signature, counter) against its stored credential; a
+//! TOTP code (unsealing the stored secret, then RFC 6238 with one step of
+//! skew either way); a password against its argon2id hash with the
+//! parameters Portico stores.
 //!
-//! `cargo bench --bench passkeys` (release); the assertions are made by the
+//! `cargo bench --bench factors` (release); the assertions are made by the
 //! test suite's software authenticator, outside the timed part.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -51,6 +52,21 @@ fn bench(c: &mut Criterion) {
             },
             BatchSize::SmallInput,
         )
+    });
+    let sealer = portico::crypto::Sealer::from_key(&[7u8; 32]).expect("sealer");
+    let secret = portico::login::mfa::totp::new_secret();
+    let sealed = sealer.seal("totp", &secret);
+    let now = portico::login::mfa::totp::unix_now();
+    let authenticator =
+        portico::login::mfa::totp::authenticator(&secret, "Contoso", "megan").expect("totp");
+    let code = authenticator.generate(now).to_string();
+    c.bench_function("totp_verify_sha1", |b| {
+        b.iter(|| {
+            let secret = sealer.open("totp", &sealed).expect("unseal");
+            let totp = portico::login::mfa::totp::authenticator(&secret, "Contoso", "megan")
+                .expect("totp");
+            assert!(portico::login::mfa::totp::matching_step(&totp, &code, now).is_some());
+        })
     });
     let hash = portico::crypto::hash_password("correct horse battery").expect("hash");
     c.bench_function("password_verify_argon2id", |b| {
