@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod b2b;
+pub mod browser;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod login;
 pub mod oidc;
 pub mod ops;
 pub mod pages;
+pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;

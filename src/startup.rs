@@ -20,9 +20,10 @@ use crate::admin::{api, portal};
 use crate::b2b;
 use crate::config::Settings;
 use crate::login;
+use crate::oidc;
 use crate::oidc::error::{ErrorCode, OAuthError};
-use crate::oidc::{self, routes};
 use crate::ops;
+use crate::routes;
 use crate::state::AppState;
 use crate::store::Db;
 
@@ -286,7 +287,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
         .service(get(&t("/admin"), portal::dashboard::get_admin))
         .service(get(
-            &t(crate::oidc::routes::ADMIN_SIGNED_IN),
+            &t(crate::routes::ADMIN_SIGNED_IN),
             portal::auth::get_signed_in,
         ))
         .service(post(&t("/admin/policy"), portal::settings::post_policy))
@@ -391,8 +392,8 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource(&t(CONSENT))
-                .route(web::get().to(login::consent::get_consent))
-                .route(web::post().to(login::consent::post_consent)),
+                .route(web::get().to(oidc::authorize::consent::get_consent))
+                .route(web::post().to(oidc::authorize::consent::post_consent)),
         );
 }
 

@@ -96,7 +96,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
         )?;
     }
     trust_proseware_mfa(db, &contoso)?;
-    let issuer = crate::oidc::routes::issuer_url(public_url, "contoso");
+    let issuer = crate::routes::issuer_url(public_url, "contoso");
     // Megan invites Giovanna as a guest (a fresh link on every run until she accepts).
     let request = InviteRequest {
         email: "gcarvalho@proseware.com".into(),

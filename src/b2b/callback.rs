@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use super::home::{self, HomeError, HomeIdentity};
 use super::{mfa_trust, redemption};
+use crate::browser::session;
 use crate::domain::{AuditAction, ExternalState, FlowPurpose, IdpRole};
-use crate::login::session;
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, see_other, tenant_page};
+use crate::routes;
 use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{self, now};

@@ -9,8 +9,8 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
 use super::home::{self, HomeError, HomeIdentity, Purpose, Upstream};
+use crate::domain::ErrorCode;
 use crate::domain::{AuditAction, AuthMode, RedirectUri};
-use crate::oidc::error::ErrorCode;
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
 use crate::store::codes::AuthRequest;

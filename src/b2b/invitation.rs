@@ -4,7 +4,7 @@
 
 use crate::crypto::{random_token, token_hash};
 use crate::domain::{AuditAction, Email, ExternalState, InvitationStatus, TargetKind};
-use crate::oidc::routes;
+use crate::routes;
 use crate::store::invitations::{self, Invitation};
 use crate::store::tenants::Tenant;
 use crate::store::{self, DbConn, StoreError, new_id, now};

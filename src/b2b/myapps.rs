@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::login::session;
+use crate::browser::session;
 use crate::pages::{PageError, PageResult, render, tenant_page};
 use crate::state::AppState;
 use crate::store;

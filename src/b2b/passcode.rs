@@ -19,11 +19,11 @@ use serde::Deserialize;
 
 use super::callback::{self, Next};
 use super::home::{HomeIdentity, MAIL_IDP, Proof};
+use crate::browser::csrf;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::AuditAction;
-use crate::login::csrf;
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
+use crate::routes;
 use crate::state::AppState;
 use crate::store::passcodes::Passcode;
 use crate::store::{self, StoreError, new_id, now};

@@ -127,7 +127,7 @@ fn reset(
 ) -> anyhow::Result<()> {
     let tenant = provision::tenant(db, tenant)?;
     let settings = Settings::new("127.0.0.1:0", public_url, db_url)?;
-    let issuer = crate::oidc::routes::issuer_url(&settings.public_url, &tenant.slug);
+    let issuer = crate::routes::issuer_url(&settings.public_url, &tenant.slug);
     let invited = db.write_blocking(|c| {
         let actor = guests::inviter_by_email(c, &tenant, by)?;
         let guest = crate::b2b::removal::find_user(c, &tenant.id, email)

@@ -44,7 +44,7 @@ pub(super) fn run(db_url: &str, args: InviteArgs) -> anyhow::Result<()> {
     let db = Db::connect(db_url)?;
     let tenant = provision::tenant(&db, &args.tenant)?;
     let settings = Settings::new("127.0.0.1:0", &args.public_url, db_url)?;
-    let issuer = crate::oidc::routes::issuer_url(&settings.public_url, &tenant.slug);
+    let issuer = crate::routes::issuer_url(&settings.public_url, &tenant.slug);
     let target = match (args.group, args.app) {
         (Some(g), _) => Target::Group(g),
         (_, Some(a)) => Target::App(a),

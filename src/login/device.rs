@@ -26,7 +26,7 @@ pub fn issue(state: &AppState, ctx: &TenantContext, email: &str) -> Option<Cooki
     let value = sealer.seal(&context(ctx), email);
     Some(
         Cookie::build(COOKIE, value)
-            .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+            .path(crate::routes::tenant_path(&ctx.tenant.slug))
             .http_only(true)
             .secure(state.settings.secure_cookies())
             .same_site(SameSite::Lax)

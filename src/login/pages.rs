@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::csrf;
 use super::passkey::fragments::PasskeySignIn;
+use crate::browser::csrf;
 use crate::domain::Email;
-use crate::oidc::authorize::resume::load_request;
-use crate::oidc::routes;
+use crate::login::request::load_request;
 use crate::pages::{PageError, PageResult, render};
+use crate::routes;
 use crate::state::AppState;
 
 #[derive(Template)]

@@ -7,13 +7,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::device;
 use super::pages::PasswordPage;
-use super::{csrf, device, session};
+use crate::browser::{csrf, session};
 use crate::domain::Email;
-use crate::oidc::authorize::resume::load_request;
-use crate::oidc::routes;
+use crate::login::request::load_request;
 use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, render, see_other};
+use crate::routes;
 use crate::state::AppState;
 use crate::store;
 

@@ -3,8 +3,8 @@
 //! relying party of this one to sign in its guests. The tenant directory
 //! serves them like registered apps.
 
-use super::routes;
 use crate::domain::TenantId;
+use crate::routes;
 use crate::store::apps::Client;
 use crate::store::{self, StoreError, StoreResult};
 
@@ -26,8 +26,7 @@ pub fn built_in(
     }
 }
 
-/// The portal's client id in every tenant.
-pub const PORTAL_CLIENT_ID: &str = "portico-portal";
+pub use crate::routes::PORTAL_CLIENT_ID;
 
 /// Another tenant of this server acting as a relying party of this one (to
 /// sign in its guests whose home is here): its client id is its issuer URL,
@@ -96,34 +95,4 @@ pub fn portal(
         assignment_required: false,
         require_mfa: false,
     }))
-}
-
-/// A code flow with the portal client that returns to `signed_in` (one of
-/// its redirect URIs); the session it creates is what the portal and the
-/// account pages use (the code itself is never redeemed and expires).
-/// `max_age` 0 asks for a fresh sign-in (OIDC Core §3.1.2.1).
-pub fn portal_sign_in(
-    ctx: &crate::tokens::TenantContext,
-    signed_in: &str,
-    max_age: Option<u32>,
-) -> Result<url::Url, url::ParseError> {
-    use base64::Engine;
-    use sha2::Digest;
-    let verifier = crate::crypto::random_token();
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(sha2::Sha256::digest(verifier.as_bytes()));
-    let mut url = url::Url::parse(&format!("{}{}", ctx.issuer, routes::AUTHORIZE))?;
-    url.query_pairs_mut()
-        .append_pair("client_id", PORTAL_CLIENT_ID)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid")
-        .append_pair("redirect_uri", &format!("{}{signed_in}", ctx.issuer))
-        .append_pair("state", &crate::crypto::random_token())
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    if let Some(age) = max_age {
-        url.query_pairs_mut()
-            .append_pair("max_age", &age.to_string());
-    }
-    Ok(url)
 }

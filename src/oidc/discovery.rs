@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::error::OAuthResult;
-use super::routes;
 use crate::domain::{Acr, GrantType, Scope};
+use crate::routes;
 use crate::state::AppState;
 use crate::tokens::SigningAlg;
 

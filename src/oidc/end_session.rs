@@ -9,10 +9,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::browser::{csrf, session};
 use crate::domain::RedirectUri;
-use crate::login::{csrf, session};
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other};
+use crate::routes;
 use crate::state::AppState;
 use crate::store;
 use crate::store::sessions::Session;

@@ -6,96 +6,17 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    InvalidRequest,
-    InvalidClient,
-    InvalidGrant,
-    UnauthorizedClient,
-    UnsupportedGrantType,
-    UnsupportedResponseType,
-    InvalidScope,
-    AccessDenied,
-    LoginRequired,
-    ConsentRequired,
-    InteractionRequired,
-    InvalidToken,
-    InsufficientScope,
-    UnsupportedTokenType,
-    /// RFC 8707 §2: the `resource` is not one this server issues tokens for.
-    InvalidTarget,
-    /// OpenID Connect Core §3.1.2.6 (errata 2): the requested authentication
-    /// (e.g. a second factor) cannot be met without the user, or at all.
-    UnmetAuthenticationRequirements,
-    ServerError,
-    TemporarilyUnavailable,
-    /// Not an RFC code: the tenant in the path does not exist (404, `invalid_request`).
-    UnknownTenant,
-}
+pub use crate::domain::ErrorCode;
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
-            ErrorCode::UnauthorizedClient => "unauthorized_client",
-            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
-            ErrorCode::InvalidScope => "invalid_scope",
-            ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::LoginRequired => "login_required",
-            ErrorCode::ConsentRequired => "consent_required",
-            ErrorCode::InteractionRequired => "interaction_required",
-            ErrorCode::InvalidToken => "invalid_token",
-            ErrorCode::InsufficientScope => "insufficient_scope",
-            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
-            ErrorCode::InvalidTarget => "invalid_target",
-            ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
-            ErrorCode::ServerError => "server_error",
-            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
-            ErrorCode::UnknownTenant => "invalid_request",
-        }
-    }
-
-    /// Fixed public wording: never names a client, user or internal cause.
-    pub fn description(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "The request is missing a parameter or is malformed.",
-            ErrorCode::InvalidClient => "Client authentication failed.",
-            ErrorCode::InvalidGrant => {
-                "The grant is invalid, expired, revoked, or was issued to another client."
-            }
-            ErrorCode::UnauthorizedClient => "The client may not use this grant type.",
-            ErrorCode::UnsupportedGrantType => "The grant type is not supported.",
-            ErrorCode::UnsupportedResponseType => "Only response_type=code is supported.",
-            ErrorCode::InvalidScope => "The requested scope is invalid or unknown.",
-            ErrorCode::AccessDenied => "The request was denied.",
-            ErrorCode::LoginRequired => "The user must sign in.",
-            ErrorCode::ConsentRequired => "The user must consent.",
-            ErrorCode::InteractionRequired => "The user must interact with the sign-in page.",
-            ErrorCode::InvalidToken => "The access token is invalid, expired or revoked.",
-            ErrorCode::InsufficientScope => "The access token lacks the required scope.",
-            ErrorCode::UnsupportedTokenType => "The token type is not supported.",
-            ErrorCode::InvalidTarget => "The requested resource is not valid here.",
-            ErrorCode::UnmetAuthenticationRequirements => {
-                "The authentication the request requires could not be performed."
-            }
-            ErrorCode::ServerError => "The server could not complete the request.",
-            ErrorCode::TemporarilyUnavailable => "The server is temporarily unavailable.",
-            ErrorCode::UnknownTenant => "No such tenant.",
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-            ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
-            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::UnknownTenant => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
-        }
+/// The HTTP status a back-channel endpoint answers a code with.
+fn status(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::UnknownTenant => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -142,7 +63,7 @@ impl From<crate::store::StoreError> for OAuthError {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
-        self.code.status()
+        status(self.code)
     }
 
     fn error_response(&self) -> HttpResponse {

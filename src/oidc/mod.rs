@@ -9,7 +9,6 @@ pub mod error;
 pub mod introspect;
 pub mod jwks;
 pub mod revoke;
-pub mod routes;
 pub mod token;
 pub mod userinfo;
 
@@ -22,7 +21,7 @@ use crate::tokens::TenantContext;
 
 /// What this layer tells the tenant directory (see [`crate::tokens::Protocol`]).
 pub const PROTOCOL: crate::tokens::Protocol = crate::tokens::Protocol {
-    issuer_url: routes::issuer_url,
+    issuer_url: crate::routes::issuer_url,
     discovery: discovery::document,
     built_in_client: clients::built_in,
 };

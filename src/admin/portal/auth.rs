@@ -4,12 +4,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::b2b::invitation::Inviter;
+use crate::browser::{csrf, session};
 use crate::domain::Role;
-use crate::login::{csrf, session};
-use crate::oidc::routes;
-use crate::oidc::routes::ADMIN_SIGNED_IN;
 use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, see_other};
+use crate::routes;
+use crate::routes::ADMIN_SIGNED_IN;
 use crate::state::AppState;
 use crate::store;
 use crate::tokens::TenantContext;
@@ -66,7 +66,7 @@ pub(super) async fn portal_user(
 
 /// An ordinary code flow for the portal client, back to `/admin`.
 fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
-    match crate::oidc::clients::portal_sign_in(ctx, ADMIN_SIGNED_IN, None) {
+    match crate::routes::portal_sign_in(ctx, ADMIN_SIGNED_IN, None) {
         Ok(url) => see_other(url.as_str(), Vec::new()),
         Err(_) => {
             let error = PageError::server(&ctx.tenant.display_name, "issuer URL");

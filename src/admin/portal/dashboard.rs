@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::auth::{Access, PortalUser, portal_user};
 use super::settings::SettingsView;
-use crate::login::csrf;
-use crate::oidc::routes;
+use crate::browser::csrf;
 use crate::pages::tenant_page;
 use crate::pages::{PageResult, render};
+use crate::routes;
 use crate::state::AppState;
 use crate::store;
 use crate::store::invitations::Invitation;

@@ -12,8 +12,8 @@ pub mod settings;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use crate::oidc::routes;
 use crate::pages::see_other;
+use crate::routes;
 use crate::tokens::TenantContext;
 
 /// A form that carries nothing but its CSRF token (the buttons on a row).

@@ -24,7 +24,7 @@ use crate::config::Settings;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::FlowPurpose;
 use crate::domain::inbound_trust::proves_mfa;
-use crate::oidc::routes;
+use crate::routes;
 use crate::state::AppState;
 use crate::store::idps::IdentityProvider;
 use crate::store::{self, now};

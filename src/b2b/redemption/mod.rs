@@ -8,11 +8,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::home::{self, Home, Purpose, Upstream};
+use crate::browser::csrf;
 use crate::crypto::token_hash;
 use crate::domain::{EffectiveStatus, Email, TargetKind};
-use crate::login::csrf;
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
+use crate::routes;
 use crate::state::AppState;
 use crate::store;
 use crate::store::invitations::Invitation;

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::check::{self, Checked, Which};
 use super::enrol::{CodesPage, EnrolPage};
+use crate::browser::{csrf, session};
 use crate::domain::Acr;
 use crate::login::passkey::fragments::PasskeyManager;
-use crate::login::{csrf, session};
-use crate::oidc::clients::portal_sign_in;
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
+use crate::routes;
+use crate::routes::portal_sign_in;
 use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{self, sessions::Session};

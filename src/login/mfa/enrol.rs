@@ -9,11 +9,11 @@ use askama::Template;
 
 use super::check::{self, Checked, Enrolment, Which};
 use super::pages::{CodeForm, carry_on, on_step, refusal};
-use crate::login::csrf;
+use crate::browser::csrf;
 use crate::login::passkey::fragments::PasskeyManager;
-use crate::oidc::authorize::resume::RequestRef;
-use crate::oidc::routes;
+use crate::login::request::RequestRef;
 use crate::pages::{PageResult, render, see_other};
+use crate::routes;
 use crate::state::AppState;
 use crate::tokens::TenantContext;
 

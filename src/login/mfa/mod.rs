@@ -11,8 +11,6 @@ pub mod pages;
 pub mod recovery;
 pub mod totp;
 
-use chrono::TimeDelta;
-
 use crate::domain::{Acr, Amr, AuthMethod, Demands, TenantId};
 use crate::state::AppState;
 use crate::store::sessions::Session;
@@ -20,10 +18,7 @@ use crate::store::users::User;
 use crate::store::{self, DbConn, StoreResult};
 use crate::tokens::TenantContext;
 
-/// How long a sign-in may take over its second factor (the incomplete
-/// session's lifetime), and how recent a sign-in must be to enrol a first
-/// factor or change factors on the account-security page.
-pub const SECOND_FACTOR_WINDOW: TimeDelta = TimeDelta::minutes(10);
+pub use crate::browser::session::SECOND_FACTOR_WINDOW;
 
 /// Second-factor codes checked per account per minute. The step is only
 /// reachable with the password already proven, so a stranger cannot use
@@ -142,7 +137,7 @@ pub async fn complete(
             )
         })
         .await?;
-    Ok(crate::login::session::cookie(state, ctx, token))
+    Ok(crate::browser::session::cookie(state, ctx, token))
 }
 
 /// The session of the request that may still owe its second factor, and
@@ -152,7 +147,7 @@ pub async fn signing_in_user(
     ctx: &TenantContext,
     req: &actix_web::HttpRequest,
 ) -> StoreResult<Option<(Session, User)>> {
-    let Some(session) = crate::login::session::signing_in(state, ctx, req).await? else {
+    let Some(session) = crate::browser::session::signing_in(state, ctx, req).await? else {
         return Ok(None);
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), session.user_id.clone());

@@ -9,12 +9,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::check::{self, Checked, Which};
+use crate::browser::csrf;
 use crate::domain::Acr;
-use crate::login::csrf;
 use crate::login::passkey::fragments::PasskeyMfaPrompt;
-use crate::oidc::authorize::resume::{RequestRef, load_request};
-use crate::oidc::routes;
+use crate::login::request::{RequestRef, load_request};
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
+use crate::routes;
 use crate::state::AppState;
 use crate::store::sessions::Session;
 use crate::store::users::User;

@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use crate::oidc::routes;
+use crate::routes;
 use crate::state::AppState;
 use crate::store::{self, StoreResult};
 use crate::tokens::TenantContext;

@@ -10,10 +10,10 @@ use webauthn_rs::prelude::{
 
 use super::fragments::PasskeyManager;
 use super::{Bound, PasskeyError, PasskeyResult, Purpose};
+use crate::browser::{csrf, session};
 use crate::domain::AuditAction;
-use crate::login::{csrf, session};
-use crate::oidc::routes;
 use crate::pages::{PageError, PageResult, render, see_other, tenant_page};
+use crate::routes;
 use crate::state::AppState;
 use crate::store::sessions::Session;
 use crate::store::{self, passkeys::NewPasskey};

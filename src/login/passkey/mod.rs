@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
 use webauthn_rs::prelude::{AuthenticationResult, Credential, Webauthn, WebauthnError};
 
-use super::csrf;
+use crate::browser::csrf;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::AuthMethod;
 use crate::pages::PageError;
@@ -203,7 +203,7 @@ pub async fn begin(
         .write(move |c| store::passkeys::begin(c, &ceremony))
         .await?;
     Ok(Cookie::build(COOKIE, token)
-        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .path(crate::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Strict)
@@ -257,7 +257,7 @@ pub async fn take<S: serde::de::DeserializeOwned>(
 /// A cookie that removes the ceremony cookie.
 pub fn clear(state: &AppState, ctx: &TenantContext) -> Cookie<'static> {
     let mut cookie = Cookie::build(COOKIE, "")
-        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .path(crate::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Strict)

@@ -15,10 +15,10 @@ use webauthn_rs::prelude::{
 };
 
 use super::{Bound, PasskeyError, PasskeyResult, Purpose};
+use crate::browser::session;
 use crate::domain::{Amr, AuditAction, AuthMethod};
-use crate::login::session;
-use crate::oidc::authorize::resume::load_request;
-use crate::oidc::routes;
+use crate::login::request::load_request;
+use crate::routes;
 use crate::state::AppState;
 use crate::store::passkeys::PasskeyRow;
 use crate::store::sessions::Session;
@@ -50,7 +50,7 @@ pub(super) async fn pending_session(
     ctx: &TenantContext,
     req: &HttpRequest,
 ) -> PasskeyResult<Session> {
-    crate::login::session::signing_in(state, ctx, req)
+    crate::browser::session::signing_in(state, ctx, req)
         .await?
         .ok_or_else(|| PasskeyError::new(StatusCode::UNAUTHORIZED, "You are not signed in."))
 }
@@ -143,7 +143,7 @@ pub async fn post_mfa_finish(
         Some(completes),
     )
     .await?;
-    let cookie = crate::login::session::cookie(&state, &ctx, token);
+    let cookie = crate::browser::session::cookie(&state, &ctx, token);
     Ok(continue_to(&state, &ctx, &auth_request.id, Some(cookie)))
 }
 

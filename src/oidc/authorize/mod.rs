@@ -3,6 +3,7 @@
 //! they go back to the client with `error`, `state` and `iss` (RFC 9207).
 
 mod acr;
+pub mod consent;
 mod request;
 pub mod resume;
 

@@ -3,16 +3,17 @@
 //! then the code (§3.1.2.5).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 
 use super::request::Prompt;
 use super::{AuthorizeError, AuthorizeResult};
+use crate::browser::session;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::{Acr, Amr, RedirectUri, ScopeSet};
-use crate::login::{mfa, session};
+use crate::login::mfa;
+use crate::login::request::{RequestRef, load_request};
 use crate::oidc::error::ErrorCode;
-use crate::oidc::routes;
 use crate::pages::{PageError, see_other};
+use crate::routes;
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, AuthRequest};
@@ -20,11 +21,6 @@ use crate::store::sessions::Session;
 use crate::store::users::User;
 use crate::store::{self, StoreError, now};
 use crate::tokens::TenantContext;
-
-#[derive(Deserialize)]
-pub struct RequestRef {
-    pub req: String,
-}
 
 /// GET /authorize/continue?req=…: where sign-in and consent pages return.
 pub async fn get_continue(
@@ -40,27 +36,6 @@ pub async fn get_continue(
         .ok_or_else(PageError::not_found)?;
     let (auth_request, client) = load_request(&state, &ctx, &query.req).await?;
     resume(&state, &ctx, &req, &auth_request, &client).await
-}
-
-/// A pending request of this tenant and its client, or the "expired" page.
-pub async fn load_request(
-    state: &AppState,
-    ctx: &TenantContext,
-    id: &str,
-) -> Result<(AuthRequest, std::sync::Arc<Client>), PageError> {
-    let (tenant_id, id) = (ctx.tenant.id.clone(), id.to_owned());
-    let expired = || PageError::expired_request(&ctx.tenant.display_name);
-    let auth_request = state
-        .db
-        .read(move |c| codes::find_request(c, &tenant_id, &id))
-        .await?
-        .ok_or_else(expired)?;
-    let client = state
-        .tenants
-        .client(&ctx.tenant.id, &auth_request.client_id)
-        .await?
-        .ok_or_else(expired)?;
-    Ok((auth_request, client))
 }
 
 /// A saved request on its way to a code, with what every step needs.

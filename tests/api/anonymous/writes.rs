@@ -12,11 +12,7 @@ fn portal_authorize(app: &TestApp, slug: &str, state: &str) -> String {
         .append_pair("response_type", "code")
         .append_pair(
             "redirect_uri",
-            &format!(
-                "{}{}",
-                app.issuer(slug),
-                portico::oidc::routes::ADMIN_SIGNED_IN
-            ),
+            &format!("{}{}", app.issuer(slug), portico::routes::ADMIN_SIGNED_IN),
         )
         .append_pair("scope", "openid")
         .append_pair("state", state)

@@ -5,14 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{csrf, session};
+use super::{AuthorizeError, resume};
+use crate::browser::{csrf, session};
+use crate::domain::ErrorCode;
 use crate::domain::{Scope, ScopeSet};
-use crate::oidc::authorize::resume::load_request;
-use crate::oidc::authorize::{AuthorizeError, resume};
-use crate::oidc::error::ErrorCode;
-use crate::oidc::routes;
+use crate::login::request::load_request;
 use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, render, see_other};
+use crate::routes;
 use crate::state::AppState;
 use crate::store;
 

@@ -10,6 +10,11 @@ use crate::store::sessions::Session;
 use crate::store::{self, StoreResult};
 use crate::tokens::TenantContext;
 
+/// How long a sign-in may take over its second factor (the incomplete
+/// session's lifetime), and how recent a sign-in must be to enrol a first
+/// factor or change factors on the account-security page.
+pub const SECOND_FACTOR_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 pub const COOKIE: &str = "portico_session";
 
 /// The live, complete session named by the request's cookie, if any. A
@@ -84,7 +89,7 @@ async fn start_with(
     let lifetime = if complete {
         full
     } else {
-        full.min(crate::login::mfa::SECOND_FACTOR_WINDOW)
+        full.min(SECOND_FACTOR_WINDOW)
     };
     let session = state
         .db
@@ -99,7 +104,7 @@ async fn start_with(
 /// session; an incomplete one ends sooner in the database).
 pub fn cookie(state: &AppState, ctx: &TenantContext, token: String) -> Cookie<'static> {
     Cookie::build(COOKIE, token)
-        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .path(crate::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Lax)
@@ -112,7 +117,7 @@ pub fn cookie(state: &AppState, ctx: &TenantContext, token: String) -> Cookie<'s
 /// A cookie that removes the session cookie.
 pub fn clear(state: &AppState, ctx: &TenantContext) -> Cookie<'static> {
     let mut cookie = Cookie::build(COOKIE, "")
-        .path(crate::oidc::routes::tenant_path(&ctx.tenant.slug))
+        .path(crate::routes::tenant_path(&ctx.tenant.slug))
         .http_only(true)
         .secure(state.settings.secure_cookies())
         .same_site(SameSite::Lax)
