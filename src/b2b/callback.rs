@@ -264,10 +264,9 @@ async fn unredeemed_guest(
     if !authoritative {
         return Ok(None);
     }
-    let (tenant_id, address) = (ctx.tenant.id.clone(), email.as_str().to_owned());
     let guest = state
         .db
-        .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
+        .user_by_email(&ctx.tenant.id, email.as_str())
         .await?;
     Ok(guest.filter(|g| {
         g.is_guest() && g.home_issuer.is_none() && g.external_state != Some(ExternalState::Accepted)
