@@ -4,6 +4,7 @@ mod authorization_code;
 mod client_credentials;
 pub mod issue;
 mod refresh_token;
+mod refusal;
 mod subject_mfa;
 mod token_exchange;
 

@@ -1,8 +1,9 @@
 //! The refresh_token grant (RFC 6749 §6). Tokens rotate on every use; reuse of
 //! a rotated token revokes the whole family (Security BCP §4.14.2).
 
-use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
+use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
 use crate::domain::ScopeSet;
 use crate::state::AppState;
@@ -10,7 +11,7 @@ use crate::store::apps::Client;
 use crate::store::codes::{self, RefreshToken};
 use crate::store::tenants::Tenant;
 use crate::store::users::User;
-use crate::store::{self, DbConn, StoreError, StoreResult, now};
+use crate::store::{self, DbConn, StoreError, now};
 use crate::tokens::TenantContext;
 use chrono::TimeDelta;
 
@@ -33,10 +34,9 @@ pub async fn exchange(
         lifetime: state.settings.lifetimes.refresh_token,
         requested,
     };
-    let rotated = match state.db.write(move |c| rotation.run(c)).await? {
-        Ok(rotated) => rotated,
-        Err(detail) => return Err(OAuthError::new(ErrorCode::InvalidGrant, detail)),
-    };
+    // A refusal still commits what it wrote (a reused token's family stays
+    // revoked).
+    let rotated = invalid_grant(state.db.write(move |c| settle(rotation.rotate(c))).await?)?;
     let grant = UserGrant {
         user: &rotated.user,
         scope: &rotated.scope,
@@ -72,34 +72,7 @@ struct Rotated {
     token: String,
 }
 
-/// Why the transaction stopped early: a refusal (`invalid_grant`, with its
-/// detail for the logs), or the store.
-enum Stop {
-    Refused(String),
-    Store(StoreError),
-}
-
-impl From<StoreError> for Stop {
-    fn from(e: StoreError) -> Self {
-        Stop::Store(e)
-    }
-}
-
-fn refuse<T>(detail: impl Into<String>) -> Result<T, Stop> {
-    Err(Stop::Refused(detail.into()))
-}
-
 impl Rotation {
-    /// The rotation, or why it was refused. A refusal still commits what
-    /// it wrote (a reused token's family stays revoked).
-    fn run(self, c: &mut DbConn) -> StoreResult<Result<Rotated, String>> {
-        match self.rotate(c) {
-            Ok(rotated) => Ok(Ok(rotated)),
-            Err(Stop::Refused(detail)) => Ok(Err(detail)),
-            Err(Stop::Store(e)) => Err(e),
-        }
-    }
-
     fn rotate(&self, c: &mut DbConn) -> Result<Rotated, Stop> {
         let old = self.take(c)?;
         let user = self.usable_user(c, &old)?;
