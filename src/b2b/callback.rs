@@ -160,13 +160,33 @@ async fn guest_for(
     ctx: &TenantContext,
     identity: &HomeIdentity,
 ) -> PageResult<User> {
+    let (guest, inbound_ok) = linked_guest(state, ctx, identity).await?;
+    // Not linked to this identity: a guest invited at the proven address who
+    // has not redeemed yet is told so.
+    let guest = match guest {
+        Some(g) => Some(g),
+        None => unredeemed_guest(state, ctx, identity).await?,
+    };
+    if let Some(refusal) = refusal(state, ctx, identity, guest.as_ref(), inbound_ok).await? {
+        return Err(refuse(state, ctx, identity, refusal).await?);
+    }
+    guest.ok_or_else(|| PageError::server(&ctx.tenant.display_name, "guest vanished"))
+}
+
+/// The guest linked to this home identity, if any, and whether this tenant
+/// still accepts guests from that home (inbound cross-tenant settings).
+async fn linked_guest(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+) -> PageResult<(Option<User>, bool)> {
     let (tenant_id, issuer, subject) = (
         ctx.tenant.id.clone(),
         identity.issuer.clone(),
         identity.subject.clone(),
     );
     let slug = state.tenants.slug_of_issuer(&issuer).map(str::to_owned);
-    let (guest, inbound_ok) = state
+    Ok(state
         .db
         .read(move |c| {
             let guest = store::users::find_by_home(c, &tenant_id, &issuer, &subject)?;
@@ -175,69 +195,88 @@ async fn guest_for(
                 .allows(&issuer, slug.as_deref());
             Ok((guest, inbound_ok))
         })
-        .await?;
-    // Not linked to this identity: a guest invited at the proven address who
-    // has not redeemed yet is told so.
-    let guest = match guest {
-        Some(g) => Some(g),
-        None => unredeemed_guest(state, ctx, identity).await?,
-    };
+        .await?)
+}
+
+/// Why a guest may not sign in: the reason audited, and the page's title
+/// and message.
+struct Refusal {
+    reason: &'static str,
+    title: &'static str,
+    message: String,
+}
+
+/// The first reason the guest may not sign in, if any: their organization is
+/// blocked, there is no guest, or the guest is blocked, not yet accepted or
+/// expired.
+async fn refusal(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+    guest: Option<&User>,
+    inbound_ok: bool,
+) -> PageResult<Option<Refusal>> {
     let name = &ctx.tenant.display_name;
-    let refusal = match &guest {
-        _ if !inbound_ok => Some((
+    let (reason, title, message) = match guest {
+        _ if !inbound_ok => (
             "inbound blocked",
             "No access",
             format!("{name} no longer accepts guests from your organization."),
-        )),
-        None => Some((
+        ),
+        None => (
             "no guest",
             "No access",
             no_guest_message(state, ctx, identity).await?,
-        )),
-        Some(g) if !g.is_active() => Some((
+        ),
+        Some(g) if !g.is_active() => (
             "blocked",
             "Access removed",
             format!("Your access to {name} has been removed. Contact the person who invited you."),
-        )),
-        Some(g) if g.external_state != Some(ExternalState::Accepted) => Some((
+        ),
+        Some(g) if g.external_state != Some(ExternalState::Accepted) => (
             "pending",
             "Invitation not accepted",
             "Your invitation has not been accepted yet. Open the link in your invitation email first.".to_owned(),
-        )),
-        Some(g) if g.access_expires_at.is_some_and(|t| t <= now()) => Some((
+        ),
+        Some(g) if g.access_expires_at.is_some_and(|t| t <= now()) => (
             "expired",
             "Access expired",
             format!("Your guest access to {name} has expired. Contact the person who invited you."),
-        )),
-        Some(_) => None,
+        ),
+        Some(_) => return Ok(None),
     };
-    if let Some((reason, title, message)) = refusal {
-        let (tenant_id, who, reason) = (
-            ctx.tenant.id.clone(),
-            format!("{} {}", identity.issuer, identity.subject),
-            reason.to_owned(),
-        );
-        state
-            .db
-            .write(move |c| {
-                store::audit::record(
-                    c,
-                    &tenant_id,
-                    &who,
-                    AuditAction::SignInRefused,
-                    None,
-                    Some(&reason),
-                )
-            })
-            .await?;
-        state
-            .metrics
-            .sign_in_failures
-            .with_label_values(&["guest_refused"])
-            .inc();
-        return Err(PageError::new(StatusCode::FORBIDDEN, name, title, &message));
-    }
-    guest.ok_or_else(|| PageError::server(name, "guest vanished"))
+    Ok(Some(Refusal {
+        reason,
+        title,
+        message,
+    }))
+}
+
+/// Audits and counts the refusal, and gives the page that says it.
+async fn refuse(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+    refusal: Refusal,
+) -> PageResult<PageError> {
+    let who = format!("{} {}", identity.issuer, identity.subject);
+    let (action, detail) = (AuditAction::SignInRefused, Some(refusal.reason));
+    state
+        .db
+        .audit(&ctx.tenant.id, &who, action, None, detail)
+        .await?;
+    state
+        .metrics
+        .sign_in_failures
+        .with_label_values(&["guest_refused"])
+        .inc();
+    let name = &ctx.tenant.display_name;
+    Ok(PageError::new(
+        StatusCode::FORBIDDEN,
+        name,
+        refusal.title,
+        &refusal.message,
+    ))
 }
 
 /// The guest invited at the identity's address who has not redeemed yet,
@@ -264,10 +303,9 @@ async fn unredeemed_guest(
     if !authoritative {
         return Ok(None);
     }
-    let (tenant_id, address) = (ctx.tenant.id.clone(), email.as_str().to_owned());
     let guest = state
         .db
-        .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
+        .user_by_email(&ctx.tenant.id, email.as_str())
         .await?;
     Ok(guest.filter(|g| {
         g.is_guest() && g.home_issuer.is_none() && g.external_state != Some(ExternalState::Accepted)

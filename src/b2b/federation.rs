@@ -131,22 +131,50 @@ pub async fn provision(
     ctx: &TenantContext,
     identity: &HomeIdentity,
 ) -> PageResult<User> {
-    let name = &ctx.tenant.display_name;
-    let Some(email) = identity.email.clone() else {
+    let email = shared_email(ctx, identity)?;
+    let user = match upsert_member(state, ctx, identity, email).await {
+        Ok(user) => user,
+        Err(StoreError::Conflict(why)) => return Err(account_conflict(ctx, why)),
+        Err(e) => return Err(e.into()),
+    };
+    if !user.is_usable() {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
-            name,
+            &ctx.tenant.display_name,
+            "Account blocked",
+            "Your account has been blocked here. Ask your administrator.",
+        ));
+    }
+    Ok(user)
+}
+
+/// The email address the upstream shared; without one nobody is signed in.
+fn shared_email(ctx: &TenantContext, identity: &HomeIdentity) -> PageResult<String> {
+    identity.email.clone().ok_or_else(|| {
+        PageError::new(
+            StatusCode::FORBIDDEN,
+            &ctx.tenant.display_name,
             "No email address",
             "Your organization's sign-in did not share a verified email address, so you cannot be signed in. Ask your administrator.",
-        ));
-    };
+        )
+    })
+}
+
+/// Creates or updates the member from the upstream's claims and audits
+/// which, in one transaction.
+async fn upsert_member(
+    state: &AppState,
+    ctx: &TenantContext,
+    identity: &HomeIdentity,
+    email: String,
+) -> Result<User, StoreError> {
     let (tenant_id, issuer, subject) = (
         ctx.tenant.id.clone(),
         identity.issuer.clone(),
         identity.subject.clone(),
     );
     let display_name = identity.name.clone().unwrap_or_else(|| email.clone());
-    let outcome = state
+    state
         .db
         .write(move |c| {
             let (user, created) = store::users::upsert_federated(
@@ -174,27 +202,16 @@ pub async fn provision(
             )?;
             Ok::<_, StoreError>(user)
         })
-        .await;
-    let user = match outcome {
-        Ok(user) => user,
-        Err(StoreError::Conflict(why)) => {
-            return Err(PageError::new(
-                StatusCode::CONFLICT,
-                name,
-                "Account conflict",
-                "Another account here already uses your email address. Nothing was changed. Ask your administrator.",
-            )
-            .detail(why));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if !user.is_usable() {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            name,
-            "Account blocked",
-            "Your account has been blocked here. Ask your administrator.",
-        ));
-    }
-    Ok(user)
+        .await
+}
+
+/// Another account here already has the address: nothing changes.
+fn account_conflict(ctx: &TenantContext, why: &str) -> PageError {
+    PageError::new(
+        StatusCode::CONFLICT,
+        &ctx.tenant.display_name,
+        "Account conflict",
+        "Another account here already uses your email address. Nothing was changed. Ask your administrator.",
+    )
+    .detail(why)
 }

@@ -62,12 +62,8 @@ impl SignIn<'_> {
     /// Where the typed address signs in and where a passcode would go, or
     /// `None` for the tenant's own password step.
     async fn home(&self) -> PageResult<Option<(Home, String)>> {
-        let (tenant_id, address) = (self.ctx.tenant.id.clone(), self.email.as_str().to_owned());
-        let user = self
-            .state
-            .db
-            .read(move |c| store::users::find_by_email(c, &tenant_id, &address))
-            .await?;
+        let (tenant_id, email) = (&self.ctx.tenant.id, self.email.as_str());
+        let user = self.state.db.user_by_email(tenant_id, email).await?;
         match user {
             // Members continue to the password step.
             Some(user) if !user.is_guest() => Ok(None),

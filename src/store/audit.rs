@@ -4,7 +4,7 @@ use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::audit_events;
-use super::{DbConn, StoreResult, new_id, now};
+use super::{Db, DbConn, StoreResult, new_id, now};
 use crate::domain::AuditAction;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -18,6 +18,32 @@ pub struct AuditEvent {
     pub action: AuditAction,
     pub target: Option<String>,
     pub detail: Option<String>,
+}
+
+impl Db {
+    /// `record` in a transaction of its own, for async callers.
+    pub async fn audit(
+        &self,
+        tenant_id: &TenantId,
+        actor: &str,
+        action: AuditAction,
+        target: Option<&str>,
+        detail: Option<&str>,
+    ) -> StoreResult<()> {
+        let (tenant_id, actor) = (tenant_id.clone(), actor.to_owned());
+        let (target, detail) = (target.map(str::to_owned), detail.map(str::to_owned));
+        self.write(move |c| {
+            record(
+                c,
+                &tenant_id,
+                &actor,
+                action,
+                target.as_deref(),
+                detail.as_deref(),
+            )
+        })
+        .await
+    }
 }
 
 pub fn record(

@@ -2,28 +2,21 @@
 //! single use: a replayed code is refused and revokes every token issued from
 //! it (RFC 6749 §4.1.2, Security BCP §4.2.4).
 
-use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
+use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
-use crate::domain::{CodeChallenge, GrantType, Scope, ScopeSet, verify_pkce};
+use crate::domain::{CodeChallenge, GrantType, Scope, ScopeSet, TenantId, verify_pkce};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, RefreshToken};
 use crate::store::users::User;
-use crate::store::{self, now};
+use crate::store::{self, DbConn, StoreError, now};
 use crate::tokens::TenantContext;
+use chrono::TimeDelta;
 
-#[allow(clippy::large_enum_variant)] // built once per request, never stored
-enum Outcome {
-    Issued {
-        code: AuthCode,
-        user: User,
-        scope: ScopeSet,
-        refresh: Option<String>,
-    },
-    Refused(String),
-}
-
+/// Redeems `code`: uses it up (a replayed one revokes its grant), checks
+/// client, redirect URI, PKCE, grant and user, then issues tokens.
 pub async fn exchange(
     state: &AppState,
     ctx: &TenantContext,
@@ -31,93 +24,139 @@ pub async fn exchange(
     (code, redirect_uri, verifier): (&str, &str, Option<String>),
     audience: &str,
 ) -> OAuthResult<TokenResponse> {
-    let tenant_id = ctx.tenant.id.clone();
-    let client_id = client.client_id.clone();
-    let wants_refresh = client.allows(GrantType::RefreshToken);
-    let hash = token_hash(code);
-    let redirect_uri = redirect_uri.to_owned();
-    let refresh_lifetime = state.settings.lifetimes.refresh_token;
+    let redemption = Redemption {
+        tenant_id: ctx.tenant.id.clone(),
+        client_id: client.client_id.clone(),
+        wants_refresh: client.allows(GrantType::RefreshToken),
+        hash: token_hash(code),
+        redirect_uri: redirect_uri.to_owned(),
+        verifier,
+        refresh_lifetime: state.settings.lifetimes.refresh_token,
+    };
+    // A refusal still commits what it wrote (a replayed code's grant stays
+    // revoked).
+    let issued = invalid_grant(
+        state
+            .db
+            .write(move |c| settle(redemption.redeem(c)))
+            .await?,
+    )?;
+    let grant = UserGrant {
+        user: &issued.user,
+        scope: &issued.scope,
+        grant_id: &issued.code.grant_id,
+        auth_time: issued.code.auth_time,
+        amr: &issued.code.amr,
+        nonce: issued.code.nonce.as_deref(),
+        session_id: None,
+        audience,
+    };
+    issue::user_tokens(state, ctx, client, &grant, issued.refresh)
+}
 
-    let outcome = state
-        .db
-        .write(move |c| {
-            let Some(code) = codes::find_code(c, &tenant_id, &hash)? else {
-                return Ok(Outcome::Refused("unknown code".into()));
-            };
-            if !codes::consume_code(c, &tenant_id, &hash)? {
-                codes::revoke_grant(c, &tenant_id, &code.grant_id)?;
-                return Ok(Outcome::Refused(format!(
-                    "code replayed; grant {} revoked",
-                    code.grant_id
-                )));
-            }
-            if code.client_id != client_id {
-                return Ok(Outcome::Refused("code was issued to another client".into()));
-            }
-            if code.expires_at <= now() {
-                return Ok(Outcome::Refused("code expired".into()));
-            }
-            if code.redirect_uri != redirect_uri {
-                return Ok(Outcome::Refused("redirect_uri does not match".into()));
-            }
-            match (&code.code_challenge, &verifier) {
-                (Some(challenge), Some(v))
-                    if verify_pkce(&CodeChallenge::from_stored(challenge.clone()), v) => {}
-                (None, None) => {}
-                _ => return Ok(Outcome::Refused("PKCE verification failed".into())),
-            }
-            if !codes::grant_is_live(c, &tenant_id, &code.grant_id)? {
-                return Ok(Outcome::Refused("grant revoked".into()));
-            }
-            let user = match store::users::find(c, &tenant_id, &code.user_id)? {
-                Some(u) if u.is_usable() => u,
-                _ => return Ok(Outcome::Refused("user missing, blocked or expired".into())),
-            };
-            let scope = ScopeSet::parse(&code.scope).map_err(store::StoreError::Corrupt)?;
-            let refresh = if wants_refresh && scope.contains(Scope::OfflineAccess) {
-                let (refresh_token, row) = RefreshToken::mint(
-                    &tenant_id,
-                    &code.grant_id,
-                    &code.client_id,
-                    &user.id,
-                    &code.scope,
-                    code.auth_time,
-                    &code.amr,
-                    refresh_lifetime,
-                );
-                codes::save_refresh(c, &row)?;
-                Some(refresh_token)
-            } else {
-                None
-            };
-            Ok(Outcome::Issued {
-                code,
-                user,
-                scope,
-                refresh,
-            })
-        })
-        .await?;
+/// One code redemption with what its transaction needs, owned: it runs on
+/// the blocking pool.
+struct Redemption {
+    tenant_id: TenantId,
+    client_id: String,
+    /// The client may use refresh tokens.
+    wants_refresh: bool,
+    /// The hash of the presented code.
+    hash: String,
+    redirect_uri: String,
+    verifier: Option<String>,
+    refresh_lifetime: TimeDelta,
+}
 
-    match outcome {
-        Outcome::Refused(detail) => Err(OAuthError::new(ErrorCode::InvalidGrant, detail)),
-        Outcome::Issued {
+/// A redeemed code: the code, its user, its scope and a refresh token if
+/// one was minted.
+struct Issued {
+    code: AuthCode,
+    user: User,
+    scope: ScopeSet,
+    refresh: Option<String>,
+}
+
+impl Redemption {
+    fn redeem(&self, c: &mut DbConn) -> Result<Issued, Stop> {
+        let code = self.take(c)?;
+        self.check_pkce(&code)?;
+        if !codes::grant_is_live(c, &self.tenant_id, &code.grant_id)? {
+            return refuse("grant revoked");
+        }
+        let user = match store::users::find(c, &self.tenant_id, &code.user_id)? {
+            Some(u) if u.is_usable() => u,
+            _ => return refuse("user missing, blocked or expired"),
+        };
+        let scope = ScopeSet::parse(&code.scope).map_err(StoreError::Corrupt)?;
+        let refresh = self.refresh_token(c, &code, &user, &scope)?;
+        Ok(Issued {
             code,
             user,
             scope,
             refresh,
-        } => {
-            let grant = UserGrant {
-                user: &user,
-                scope: &scope,
-                grant_id: &code.grant_id,
-                auth_time: code.auth_time,
-                amr: &code.amr,
-                nonce: code.nonce.as_deref(),
-                session_id: None,
-                audience,
-            };
-            issue::user_tokens(state, ctx, client, &grant, refresh)
+        })
+    }
+
+    /// The presented code, used up: it must be unused (a replayed one
+    /// revokes its grant), this client's, unexpired, for this redirect URI.
+    fn take(&self, c: &mut DbConn) -> Result<AuthCode, Stop> {
+        let Some(code) = codes::find_code(c, &self.tenant_id, &self.hash)? else {
+            return refuse("unknown code");
+        };
+        if !codes::consume_code(c, &self.tenant_id, &self.hash)? {
+            codes::revoke_grant(c, &self.tenant_id, &code.grant_id)?;
+            return refuse(format!("code replayed; grant {} revoked", code.grant_id));
         }
+        if code.client_id != self.client_id {
+            return refuse("code was issued to another client");
+        }
+        if code.expires_at <= now() {
+            return refuse("code expired");
+        }
+        if code.redirect_uri != self.redirect_uri {
+            return refuse("redirect_uri does not match");
+        }
+        Ok(code)
+    }
+
+    /// A code with a challenge needs its verifier; one without takes none
+    /// (RFC 7636 §4.6).
+    fn check_pkce(&self, code: &AuthCode) -> Result<(), Stop> {
+        match (&code.code_challenge, &self.verifier) {
+            (Some(challenge), Some(v))
+                if verify_pkce(&CodeChallenge::from_stored(challenge.clone()), v) =>
+            {
+                Ok(())
+            }
+            (None, None) => Ok(()),
+            _ => refuse("PKCE verification failed"),
+        }
+    }
+
+    /// A new refresh token family, if the client may refresh and the user
+    /// granted `offline_access`.
+    fn refresh_token(
+        &self,
+        c: &mut DbConn,
+        code: &AuthCode,
+        user: &User,
+        scope: &ScopeSet,
+    ) -> Result<Option<String>, Stop> {
+        if !(self.wants_refresh && scope.contains(Scope::OfflineAccess)) {
+            return Ok(None);
+        }
+        let (refresh_token, row) = RefreshToken::mint(
+            &self.tenant_id,
+            &code.grant_id,
+            &code.client_id,
+            &user.id,
+            &code.scope,
+            code.auth_time,
+            &code.amr,
+            self.refresh_lifetime,
+        );
+        codes::save_refresh(c, &row)?;
+        Ok(Some(refresh_token))
     }
 }

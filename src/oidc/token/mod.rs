@@ -4,16 +4,19 @@ mod authorization_code;
 mod client_credentials;
 pub mod issue;
 mod refresh_token;
+mod refusal;
 mod subject_mfa;
 mod token_exchange;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::client_auth;
 use super::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::domain::{ClientType, GrantType, ScopeSet};
 use crate::state::AppState;
+use crate::store::apps::Client;
+use crate::tokens::TenantContext;
 
 /// The form as received; every field optional until the grant is known.
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +160,8 @@ async fn audience(
     Ok(resource.to_owned())
 }
 
+/// POST /token: authenticates the client, parses the grant, checks the
+/// audience and that the client may use the grant, then runs the grant.
 pub async fn post_token(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -177,67 +182,87 @@ pub async fn post_token(
     let request = TokenRequest::parse(raw)?;
     let grant = request.grant_type();
     let audience = audience(&state, &ctx, resource.as_deref(), grant).await?;
-    if !client.allows(grant)
-        || (matches!(
-            grant,
-            GrantType::ClientCredentials | GrantType::TokenExchange
-        ) && client.client_type == ClientType::Public)
-    {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            format!("client {} may not use {}", client.client_id, grant.as_str()),
-        ));
-    }
-    let response = match request {
-        TokenRequest::TokenExchange {
-            subject_token,
-            subject_token_type,
-            scope,
-        } => {
-            let exchanged = token_exchange::exchange(
-                &state,
-                &ctx,
-                &client,
-                &subject_token,
-                &subject_token_type,
-                scope,
-            )
-            .await?;
-            state
-                .metrics
-                .tokens_issued
-                .with_label_values(&[grant.as_str()])
-                .inc();
-            return Ok(super::no_store(HttpResponse::Ok()).json(exchanged));
-        }
-        TokenRequest::AuthorizationCode {
-            code,
-            redirect_uri,
-            code_verifier,
-        } => {
-            authorization_code::exchange(
-                &state,
-                &ctx,
-                &client,
-                (&code, &redirect_uri, code_verifier),
-                &audience,
-            )
-            .await?
-        }
-        TokenRequest::RefreshToken {
-            refresh_token,
-            scope,
-        } => {
-            refresh_token::exchange(&state, &ctx, &client, &refresh_token, scope, &audience).await?
-        }
-        TokenRequest::ClientCredentials { scope } => {
-            client_credentials::issue(&state, &ctx, &client, &scope)?
-        }
-    };
+    check_client_may_use(&client, grant)?;
+    let issued = run_grant(&state, &ctx, &client, request, &audience).await?;
     state
         .metrics
         .tokens_issued
         .with_label_values(&[grant.as_str()])
         .inc();
-    Ok(super::no_store(HttpResponse::Ok()).json(response))
+    Ok(super::no_store(HttpResponse::Ok()).json(issued))
+}
+
+/// The client must be registered for the grant; client credentials and
+/// token exchange need a confidential client.
+fn check_client_may_use(client: &Client, grant: GrantType) -> OAuthResult<()> {
+    let confidential_only = matches!(
+        grant,
+        GrantType::ClientCredentials | GrantType::TokenExchange
+    );
+    if !client.allows(grant) || (confidential_only && client.client_type == ClientType::Public) {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("client {} may not use {}", client.client_id, grant.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// What a grant answers: tokens (RFC 6749 §5.1), or a token exchange's
+/// answer (RFC 8693 §2.2), each serialized as it is.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Issued {
+    Tokens(issue::TokenResponse),
+    Exchanged(token_exchange::ExchangeResponse),
+}
+
+/// Runs the grant the request names, in its own module.
+async fn run_grant(
+    state: &AppState,
+    ctx: &TenantContext,
+    client: &Client,
+    request: TokenRequest,
+    audience: &str,
+) -> OAuthResult<Issued> {
+    Ok(match request {
+        TokenRequest::TokenExchange {
+            subject_token,
+            subject_token_type,
+            scope,
+        } => Issued::Exchanged(
+            token_exchange::exchange(
+                state,
+                ctx,
+                client,
+                &subject_token,
+                &subject_token_type,
+                scope,
+            )
+            .await?,
+        ),
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => Issued::Tokens(
+            authorization_code::exchange(
+                state,
+                ctx,
+                client,
+                (&code, &redirect_uri, code_verifier),
+                audience,
+            )
+            .await?,
+        ),
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => Issued::Tokens(
+            refresh_token::exchange(state, ctx, client, &refresh_token, scope, audience).await?,
+        ),
+        TokenRequest::ClientCredentials { scope } => {
+            Issued::Tokens(client_credentials::issue(state, ctx, client, &scope)?)
+        }
+    })
 }

@@ -1,28 +1,22 @@
 //! The refresh_token grant (RFC 6749 §6). Tokens rotate on every use; reuse of
 //! a rotated token revokes the whole family (Security BCP §4.14.2).
 
-use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
+use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
 use crate::domain::ScopeSet;
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, RefreshToken};
+use crate::store::tenants::Tenant;
 use crate::store::users::User;
-use crate::store::{self, now};
+use crate::store::{self, DbConn, StoreError, now};
 use crate::tokens::TenantContext;
+use chrono::TimeDelta;
 
-#[allow(clippy::large_enum_variant)] // built once per request, never stored
-enum Outcome {
-    Rotated {
-        old: RefreshToken,
-        user: User,
-        scope: ScopeSet,
-        token: String,
-    },
-    Refused(String),
-}
-
+/// Refreshes with `presented`: rotates it (a reused one revokes its family),
+/// checks the grant, the user and the scope, then issues tokens.
 pub async fn exchange(
     state: &AppState,
     ctx: &TenantContext,
@@ -31,102 +25,133 @@ pub async fn exchange(
     requested: Option<ScopeSet>,
     audience: &str,
 ) -> OAuthResult<TokenResponse> {
-    let tenant_id = ctx.tenant.id.clone();
-    let client_id = client.client_id.clone();
-    let hash = token_hash(presented);
-    let lifetime = state.settings.lifetimes.refresh_token;
-    let (tenant, issuer) = (ctx.tenant.clone(), ctx.issuer.clone());
-    let public_url = state.settings.public_url.clone();
+    let rotation = Rotation {
+        tenant: ctx.tenant.clone(),
+        issuer: ctx.issuer.clone(),
+        public_url: state.settings.public_url.clone(),
+        client_id: client.client_id.clone(),
+        hash: token_hash(presented),
+        lifetime: state.settings.lifetimes.refresh_token,
+        requested,
+    };
+    // A refusal still commits what it wrote (a reused token's family stays
+    // revoked).
+    let rotated = invalid_grant(state.db.write(move |c| settle(rotation.rotate(c))).await?)?;
+    let grant = UserGrant {
+        user: &rotated.user,
+        scope: &rotated.scope,
+        grant_id: &rotated.old.grant_id,
+        auth_time: rotated.old.auth_time,
+        amr: &rotated.old.amr,
+        nonce: None,
+        session_id: None,
+        audience,
+    };
+    issue::user_tokens(state, ctx, client, &grant, Some(rotated.token))
+}
 
-    let outcome = state
-        .db
-        .write(move |c| {
-            let Some(old) = codes::find_refresh(c, &tenant_id, &hash)? else {
-                return Ok(Outcome::Refused("unknown refresh token".into()));
-            };
-            if old.client_id != client_id {
-                return Ok(Outcome::Refused("refresh token of another client".into()));
-            }
-            if !codes::rotate_refresh(c, &tenant_id, &hash)? {
-                codes::revoke_grant(c, &tenant_id, &old.grant_id)?;
-                return Ok(Outcome::Refused(format!(
-                    "rotated refresh token reused; grant {} revoked",
-                    old.grant_id
-                )));
-            }
-            if old.expires_at <= now() {
-                return Ok(Outcome::Refused("refresh token expired".into()));
-            }
-            if !codes::grant_is_live(c, &tenant_id, &old.grant_id)? {
-                return Ok(Outcome::Refused("grant revoked".into()));
-            }
-            let user = match store::users::find(c, &tenant_id, &old.user_id)? {
-                Some(u) if u.is_usable() => u,
-                _ => return Ok(Outcome::Refused("user missing, blocked or expired".into())),
-            };
-            // A guest stays subject to both organizations' cross-tenant settings.
-            if let Some(home) = user.home_issuer.as_deref().filter(|_| user.is_guest())
-                && !crate::b2b::cross_tenant::guest_may_enter(
-                    c,
-                    &tenant,
-                    &issuer,
-                    home,
-                    crate::tokens::context::sibling_slug(&public_url, home),
-                )?
-            {
-                return Ok(Outcome::Refused(
-                    "cross-tenant access settings block the guest's organization".into(),
-                ));
-            }
-            let granted = ScopeSet::parse(&old.scope).map_err(store::StoreError::Corrupt)?;
-            let scope = match requested {
-                Some(req) if !req.is_subset(&granted) => {
-                    return Ok(Outcome::Refused("scope exceeds the original grant".into()));
-                }
-                Some(req) => req,
-                None => granted,
-            };
-            // The family keeps its original scope; a narrower request narrows
-            // only this response (RFC 6749 §6).
-            let (token, row) = RefreshToken::mint(
-                &tenant_id,
-                &old.grant_id,
-                &old.client_id,
-                &user.id,
-                &old.scope,
-                old.auth_time,
-                &old.amr,
-                lifetime,
-            );
-            codes::save_refresh(c, &row)?;
-            Ok(Outcome::Rotated {
-                old,
-                user,
-                scope,
-                token,
-            })
-        })
-        .await?;
+/// One rotation with what its transaction needs, owned: it runs on the
+/// blocking pool.
+struct Rotation {
+    tenant: Tenant,
+    issuer: String,
+    public_url: String,
+    client_id: String,
+    /// The hash of the presented token.
+    hash: String,
+    lifetime: TimeDelta,
+    requested: Option<ScopeSet>,
+}
 
-    match outcome {
-        Outcome::Refused(detail) => Err(OAuthError::new(ErrorCode::InvalidGrant, detail)),
-        Outcome::Rotated {
+/// A rotated token: the one presented, its user, the scope of this response
+/// and the new token.
+struct Rotated {
+    old: RefreshToken,
+    user: User,
+    scope: ScopeSet,
+    token: String,
+}
+
+impl Rotation {
+    fn rotate(&self, c: &mut DbConn) -> Result<Rotated, Stop> {
+        let old = self.take(c)?;
+        let user = self.usable_user(c, &old)?;
+        let scope = self.scope(&old)?;
+        // The family keeps its original scope; a narrower request narrows
+        // only this response (RFC 6749 §6).
+        let (token, row) = RefreshToken::mint(
+            &self.tenant.id,
+            &old.grant_id,
+            &old.client_id,
+            &user.id,
+            &old.scope,
+            old.auth_time,
+            &old.amr,
+            self.lifetime,
+        );
+        codes::save_refresh(c, &row)?;
+        Ok(Rotated {
             old,
             user,
             scope,
             token,
-        } => {
-            let grant = UserGrant {
-                user: &user,
-                scope: &scope,
-                grant_id: &old.grant_id,
-                auth_time: old.auth_time,
-                amr: &old.amr,
-                nonce: None,
-                session_id: None,
-                audience,
-            };
-            issue::user_tokens(state, ctx, client, &grant, Some(token))
+        })
+    }
+
+    /// The presented token, used up: it must be this client's, unused (a
+    /// reused one revokes its whole grant), unexpired, of a live grant.
+    fn take(&self, c: &mut DbConn) -> Result<RefreshToken, Stop> {
+        let tenant_id = &self.tenant.id;
+        let Some(old) = codes::find_refresh(c, tenant_id, &self.hash)? else {
+            return refuse("unknown refresh token");
+        };
+        if old.client_id != self.client_id {
+            return refuse("refresh token of another client");
+        }
+        if !codes::rotate_refresh(c, tenant_id, &self.hash)? {
+            codes::revoke_grant(c, tenant_id, &old.grant_id)?;
+            return refuse(format!(
+                "rotated refresh token reused; grant {} revoked",
+                old.grant_id
+            ));
+        }
+        if old.expires_at <= now() {
+            return refuse("refresh token expired");
+        }
+        if !codes::grant_is_live(c, tenant_id, &old.grant_id)? {
+            return refuse("grant revoked");
+        }
+        Ok(old)
+    }
+
+    /// The token's user, if still usable; a guest stays subject to both
+    /// organizations' cross-tenant settings.
+    fn usable_user(&self, c: &mut DbConn, old: &RefreshToken) -> Result<User, Stop> {
+        let user = match store::users::find(c, &self.tenant.id, &old.user_id)? {
+            Some(u) if u.is_usable() => u,
+            _ => return refuse("user missing, blocked or expired"),
+        };
+        if let Some(home) = user.home_issuer.as_deref().filter(|_| user.is_guest())
+            && !crate::b2b::cross_tenant::guest_may_enter(
+                c,
+                &self.tenant,
+                &self.issuer,
+                home,
+                crate::tokens::context::sibling_slug(&self.public_url, home),
+            )?
+        {
+            return refuse("cross-tenant access settings block the guest's organization");
+        }
+        Ok(user)
+    }
+
+    /// The scope of this response: the grant's, or a subset of it asked for.
+    fn scope(&self, old: &RefreshToken) -> Result<ScopeSet, Stop> {
+        let granted = ScopeSet::parse(&old.scope).map_err(StoreError::Corrupt)?;
+        match &self.requested {
+            Some(req) if !req.is_subset(&granted) => refuse("scope exceeds the original grant"),
+            Some(req) => Ok(req.clone()),
+            None => Ok(granted),
         }
     }
 }

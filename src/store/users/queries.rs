@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::{EMAIL_TAKEN, User, UserRow, insert, to_user};
 use crate::domain::{IdentitySource, TenantId, UserStatus, UserType};
 use crate::store::schema::users;
-use crate::store::{DbConn, StoreResult, new_id, now};
+use crate::store::{Db, DbConn, StoreResult, new_id, now};
 
 pub struct NewMember<'a> {
     pub email: &'a str,
@@ -53,6 +53,19 @@ pub fn find_by_email(
             .first(conn)
             .optional()?,
     )
+}
+
+impl Db {
+    /// `find_by_email` on the blocking pool, for async callers.
+    pub async fn user_by_email(
+        &self,
+        tenant_id: &TenantId,
+        email: &str,
+    ) -> StoreResult<Option<User>> {
+        let (tenant_id, email) = (tenant_id.clone(), email.to_owned());
+        self.read(move |c| find_by_email(c, &tenant_id, &email))
+            .await
+    }
 }
 
 pub fn find(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> StoreResult<Option<User>> {
