@@ -215,9 +215,7 @@ pub async fn audit(
     action: crate::domain::AuditAction,
     user_id: &str,
 ) -> StoreResult<()> {
-    let (tenant_id, actor, user_id) = (ctx.tenant.id.clone(), actor.to_owned(), user_id.to_owned());
-    state
-        .db
-        .write(move |c| store::audit::record(c, &tenant_id, &actor, action, Some(&user_id), None))
+    (state.db)
+        .audit(&ctx.tenant.id, actor, action, Some(user_id), None)
         .await
 }

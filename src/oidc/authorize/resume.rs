@@ -251,23 +251,15 @@ impl Pending<'_> {
         if assigned {
             return Ok(());
         }
-        let (tenant_id, who, app) = (
-            ctx.tenant.id.clone(),
-            user.email.clone(),
-            client.client_id.clone(),
-        );
-        state
-            .db
-            .write(move |c| {
-                store::audit::record(
-                    c,
-                    &tenant_id,
-                    &who,
-                    crate::domain::AuditAction::SignInRefused,
-                    Some(&app),
-                    Some("not assigned"),
-                )
-            })
+        let refused = crate::domain::AuditAction::SignInRefused;
+        (state.db)
+            .audit(
+                &ctx.tenant.id,
+                &user.email,
+                refused,
+                Some(&client.client_id),
+                Some("not assigned"),
+            )
             .await?;
         Err(self.fail(
             ErrorCode::AccessDenied,
