@@ -115,6 +115,42 @@ pub(crate) async fn wait_for(browser: &Client, css: &str, what: &str) -> Element
     }
 }
 
+/// Waits (at most 10 s) until the browser has left for a page whose path
+/// starts with `path`, then for `css` on it. Use it when the page being left
+/// has the same element, which would otherwise be found and then go stale.
+pub(crate) async fn wait_at(browser: &Client, path: &str, css: &str, what: &str) -> Element {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match browser.current_url().await {
+            Ok(url) if url.path().starts_with(path) => break,
+            Ok(url) if Instant::now() >= deadline => {
+                panic!("{what}: still at {url} after 10 s, expected a page under {path}")
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    wait_for(browser, css, what).await
+}
+
+/// Waits (at most 10 s) for a page whose `h1` reads `heading`.
+pub(crate) async fn wait_for_heading(browser: &Client, heading: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = match browser.find(Locator::Css("h1")).await {
+            Ok(h1) => h1.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if shown == heading {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no page headed {heading:?} within 10 s; last heading {shown:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// chromedriver's path; `None` (skip) only outside CI.
 pub(crate) fn chromedriver() -> Option<PathBuf> {
     let found = on_path("chromedriver");

@@ -9,7 +9,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
 
 use super::{MEGAN, amr_of};
-use crate::browser::{ChromeDriver, chromedriver, connect, wait_for};
+use crate::browser::{ChromeDriver, chromedriver, connect, wait_for, wait_for_heading};
 use crate::helpers::{PASSWORD, authorize_url, query_param, redeem, spawn_app_on_localhost};
 
 /// `POST /session/{id}/webauthn/authenticator`: a platform authenticator
@@ -116,7 +116,7 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it_in_a_real_browser() {
         .await
         .unwrap();
     click(&browser, "button[value=yes]", "the sign-out confirmation").await;
-    wait_for(&browser, "h1", "the signed-out page").await;
+    wait_for_heading(&browser, "You are signed out").await;
 
     // Back to the app: the passkey alone signs in.
     let (url, verifier) = authorize_url(&app, "contoso", &client, "openid email", &[]);
