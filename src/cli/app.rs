@@ -8,13 +8,18 @@ use crate::store::Db;
 
 #[derive(Subcommand)]
 pub(super) enum AppCommand {
+    /// Register an app (an OpenID Connect client); prints its secret once.
     Create {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The app's name, shown on consent and My apps.
         #[arg(long)]
         name: String,
+        /// Where the app receives codes; matched exactly (repeatable).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// Where the app may send people after sign-out (repeatable).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
         /// A public client (no secret; PKCE required).
@@ -26,10 +31,13 @@ pub(super) enum AppCommand {
         /// Only users assigned to the app (directly or by group) may sign in.
         #[arg(long)]
         assignment_required: bool,
+        /// A grant the app may use (repeatable; default: authorization_code and refresh_token).
         #[arg(long = "grant", value_enum)]
         grants: Vec<GrantType>,
+        /// An admin API permission of the app's own tokens (repeatable).
         #[arg(long = "permission", value_enum)]
         permissions: Vec<Permission>,
+        /// Print client_id and client_secret as JSON.
         #[arg(long)]
         json: bool,
     },

@@ -11,6 +11,7 @@ use crate::store::Db;
 
 #[derive(Args)]
 pub(super) struct ServeArgs {
+    /// Address and port to listen on.
     #[arg(long, env = "PORTICO_BIND", default_value = "127.0.0.1:8080")]
     bind: String,
     /// Base URL that issuers are built from; defaults to http://{bind}.
