@@ -208,6 +208,6 @@ fn guest_json(g: &crate::store::users::User) -> serde_json::Value {
         "status": g.status,
         "home_issuer": g.home_issuer,
         "invited_by": g.invited_by,
-        "access_expires_at": g.access_expires_at,
+        "access_expires_at": crate::domain::utc::rfc3339_opt(&g.access_expires_at),
     })
 }

@@ -24,6 +24,7 @@ mod tenant;
 mod tenant_id;
 mod text_enum;
 mod user;
+pub mod utc;
 
 pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};

@@ -183,7 +183,7 @@ pub fn user_json(u: &User) -> serde_json::Value {
         "home_issuer": u.home_issuer,
         "identity_source": u.identity_source,
         "invited_by": u.invited_by,
-        "access_expires_at": u.access_expires_at,
-        "created_at": u.created_at,
+        "access_expires_at": crate::domain::utc::rfc3339_opt(&u.access_expires_at),
+        "created_at": crate::domain::utc::rfc3339(&u.created_at),
     })
 }
