@@ -91,6 +91,11 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How long a stopping server (SIGTERM) waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Whether the server's start page lists every tenant. Off by default:
+    /// slugs are no secret (each is in its issuer URL), but an operator
+    /// hosting many organizations need not publish a directory of them;
+    /// the page then asks for the organization instead.
+    pub list_tenants: bool,
 }
 
 impl Settings {
@@ -118,6 +123,7 @@ impl Settings {
             sealer: None,
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            list_tenants: false,
         })
     }
 

@@ -4,7 +4,9 @@
 pub mod api;
 pub mod apps;
 pub mod demo;
+pub mod demo_callback;
 pub mod guests;
+pub mod landing;
 pub mod mfa;
 pub mod portal;
 pub mod provision;
