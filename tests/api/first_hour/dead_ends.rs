@@ -75,14 +75,7 @@ async fn no_access_and_a_refused_redemption_offer_the_tenants_start_page() {
     assert!(ways(&page).contains(&"/t/contoso".to_owned()), "{page}");
 
     let link = b.invite(GUEST, Target::Tenant);
-    portico::admin::guests::act_on_guest(
-        &b.app.db,
-        &b.contoso(),
-        "test",
-        GUEST,
-        portico::admin::guests::GuestAction::Block,
-    )
-    .unwrap();
+    super::block_guest(&b);
     let (_, landing) = b.redeem(&link, GUEST).await;
     let Landing::Page(403, page) = landing else {
         panic!("{landing:?}")

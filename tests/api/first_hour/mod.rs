@@ -10,6 +10,7 @@ mod landing;
 mod my_apps;
 mod serve;
 
+use crate::helpers::b2b::{B2b, GUEST};
 use crate::helpers::{PASSWORD, TestApp};
 
 /// The `href` of the link labelled `label` in `page`, unescaped.
@@ -38,4 +39,10 @@ pub async fn sign_in_to_my_apps(
     let response = browser.get(app.absolute(&my_apps)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     response.text().await.unwrap()
+}
+
+/// Contoso's administrator blocks the guest.
+pub fn block_guest(b: &B2b) {
+    use portico::admin::guests::{GuestAction, act_on_guest};
+    act_on_guest(&b.app.db, &b.contoso(), "test", GUEST, GuestAction::Block).unwrap();
 }

@@ -66,14 +66,7 @@ async fn a_blocked_guest_account_is_not_listed_at_home() {
     let b = b2b().await;
     let link = b.invite(GUEST, Target::Tenant);
     let (browser, _) = b.redeem(&link, GUEST).await;
-    portico::admin::guests::act_on_guest(
-        &b.app.db,
-        &b.contoso(),
-        "test",
-        GUEST,
-        portico::admin::guests::GuestAction::Block,
-    )
-    .unwrap();
+    super::block_guest(&b);
     let at_home = b.app.text(&browser, "/t/proseware/myapps").await;
     assert!(at_home.contains("Member of Proseware Ltd"), "{at_home}");
     assert!(!at_home.contains("Contoso"), "{at_home}");
