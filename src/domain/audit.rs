@@ -46,6 +46,8 @@ text_enum! {
         FactorsReset = "mfa.reset",
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
+        DeviceApproved = "device.approved",
+        DeviceDenied = "device.denied",
     }
 }
 
