@@ -5,7 +5,9 @@
 mod browser;
 mod flows;
 mod page;
+mod policies;
 mod polling;
+mod registration;
 
 use portico::config::Settings;
 use portico::domain::{AuditAction, GrantType};
