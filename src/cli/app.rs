@@ -73,7 +73,10 @@ pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
         println!("client_id:     {}", client.client_id);
         match secret {
             Some(s) => println!("client_secret: {s}\n(shown once; only its hash is stored)"),
-            None => println!("public client: no secret; use PKCE"),
+            None if client.allows(GrantType::AuthorizationCode) => {
+                println!("public client: no secret; use PKCE")
+            }
+            None => println!("public client: no secret"),
         }
     }
     Ok(())
