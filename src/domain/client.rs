@@ -90,3 +90,19 @@ impl Permission {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GrantType;
+
+    #[test]
+    fn grant_types_are_stored_and_registered_by_their_protocol_names() {
+        for grant in GrantType::ALL {
+            let stored = serde_json::to_string(&grant).unwrap();
+            assert_eq!(stored, format!("\"{}\"", grant.as_str()));
+            assert_eq!(serde_json::from_str::<GrantType>(&stored).unwrap(), grant);
+        }
+        let device = "urn:ietf:params:oauth:grant-type:device_code";
+        assert_eq!(GrantType::DeviceCode.as_str(), device);
+    }
+}

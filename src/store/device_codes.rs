@@ -35,8 +35,8 @@ pub struct DeviceCode {
     pub expires_at: NaiveDateTime,
 }
 
-/// Live pending codes of a client and of an address, for the bounds on
-/// what anonymous callers may make the server store.
+/// Unexpired codes (whatever their state) of a client and of an address,
+/// for the bounds on what anonymous callers may make the server store.
 pub fn count_pending(
     conn: &mut DbConn,
     tenant_id: &TenantId,
