@@ -100,7 +100,9 @@ pub async fn resume(
     }
     match &pending.ending {
         Ending::Redirect(redirect_uri) => {
-            (pending.issue_code(redirect_uri, client, &session, &user)).await
+            pending
+                .issue_code(redirect_uri, client, &session, &user)
+                .await
         }
         Ending::Device(device) => {
             Ok(approval::approve(state, ctx, (ar, device), client, (&session, &user)).await?)
