@@ -129,9 +129,14 @@ pub async fn approve(
     drive(app, browser, &next, email, PASSWORD).await
 }
 
-/// An approval that reaches "you may return to your device".
+/// An approval in a fresh browser that reaches "you may return to your device".
 pub async fn approved(app: &TestApp, user_code: &str, email: &str) {
-    match approve(app, &app.browser(), user_code, email).await {
+    approved_in(app, &app.browser(), user_code, email).await;
+}
+
+/// An approval in `browser` that reaches "you may return to your device".
+pub async fn approved_in(app: &TestApp, browser: &reqwest::Client, user_code: &str, email: &str) {
+    match approve(app, browser, user_code, email).await {
         Landing::Page(200, page) => {
             assert!(page.contains("Device connected"), "{page}");
             assert!(page.contains("return to your device"), "{page}");

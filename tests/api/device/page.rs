@@ -100,3 +100,26 @@ async fn guessing_user_codes_is_throttled_per_address() {
     let response = enter_code(&app, &browser, &real).await;
     assert_eq!(response.status(), 429);
 }
+
+#[tokio::test]
+async fn one_journey_completes_a_code_and_a_decided_code_is_not_taken_again() {
+    let app = spawn().await;
+    let client = device_client(&app, "contoso");
+    let body = start(&app, &client, "openid").await;
+    let user_code = text(&body, "user_code");
+    // Typed in two browsers: the later journey replaces the earlier one.
+    let (first, second) = (app.browser(), app.browser());
+    let earlier = enter_code(&app, &first, &user_code).await;
+    let earlier = earlier.headers()["location"].to_str().unwrap().to_owned();
+    super::approved_in(&app, &second, &user_code, MEGAN).await;
+    let stale = first.get(app.absolute(&earlier)).send().await.unwrap();
+    assert_eq!(stale.status(), 400);
+    assert!(stale.text().await.unwrap().contains("Sign-in expired"));
+    // Approved: the code is no longer offered to anyone.
+    let again = enter_code(&app, &app.browser(), &user_code).await;
+    assert_eq!(again.status(), 400);
+    assert_eq!(
+        poll(&app, &client, &text(&body, "device_code")).await.0,
+        200
+    );
+}
