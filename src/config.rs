@@ -17,6 +17,8 @@ pub struct Lifetimes {
     pub code: chrono::TimeDelta,
     pub auth_request: chrono::TimeDelta,
     pub session: chrono::TimeDelta,
+    /// A device code and its user code (RFC 8628 §3.2 `expires_in`).
+    pub device_code: chrono::TimeDelta,
 }
 
 impl Default for Lifetimes {
@@ -28,6 +30,7 @@ impl Default for Lifetimes {
             code: chrono::TimeDelta::seconds(60),
             auth_request: chrono::TimeDelta::minutes(30),
             session: chrono::TimeDelta::hours(12),
+            device_code: chrono::TimeDelta::minutes(10),
         }
     }
 }
@@ -45,6 +48,8 @@ pub struct Throttling {
     pub password_hash_concurrency: usize,
     /// Checks that may wait for one; past that, 503 with Retry-After.
     pub password_hash_queue: usize,
+    /// User codes typed on the device page per client IP (RFC 8628 §5.1).
+    pub user_codes_per_ip_per_minute: u32,
 }
 
 impl Default for Throttling {
@@ -56,6 +61,29 @@ impl Default for Throttling {
             per_ip_per_minute: 60,
             password_hash_concurrency: cores,
             password_hash_queue: 16 * cores,
+            user_codes_per_ip_per_minute: 10,
+        }
+    }
+}
+
+/// The Device Authorization Grant (RFC 8628): how often devices may poll,
+/// and how many pending codes anonymous callers may make the server keep.
+#[derive(Clone, Debug)]
+pub struct DeviceFlow {
+    /// The minimum wait between polls, in seconds (§3.2 `interval`).
+    pub poll_interval_seconds: i64,
+    /// Unexpired codes one client may hold.
+    pub pending_per_client: i64,
+    /// Unexpired codes asked for from one IP address.
+    pub pending_per_ip: i64,
+}
+
+impl Default for DeviceFlow {
+    fn default() -> Self {
+        DeviceFlow {
+            poll_interval_seconds: 5,
+            pending_per_client: 1000,
+            pending_per_ip: 20,
         }
     }
 }
@@ -68,6 +96,7 @@ pub struct Settings {
     pub database_url: String,
     pub lifetimes: Lifetimes,
     pub throttling: Throttling,
+    pub device_flow: DeviceFlow,
     /// How long tenant contexts (keys, JWKS) and clients are cached.
     pub cache_ttl: Duration,
     /// `smtp://host:port`; `None` writes outgoing mail to the log.
@@ -112,6 +141,7 @@ impl Settings {
             database_url: database_url.to_owned(),
             lifetimes: Lifetimes::default(),
             throttling: Throttling::default(),
+            device_flow: DeviceFlow::default(),
             cache_ttl: Duration::from_secs(2),
             smtp_url: None,
             mail_from: "Portico <no-reply@portico.invalid>".into(),

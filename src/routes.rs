@@ -17,6 +17,10 @@ pub const LOGIN_MFA_ENROL: &str = "/login/mfa/enrol";
 pub const ACCOUNT_SECURITY: &str = "/account/security";
 pub const ACCOUNT_SECURITY_ACTION: &str = "/account/security/{action}";
 pub const CONSENT: &str = "/consent";
+/// The Device Authorization Grant (RFC 8628): where devices ask for codes,
+/// and the page where people type the user code.
+pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+pub const DEVICE: &str = "/device";
 pub const INVITE: &str = "/invite/{token}";
 pub const HOME_CALLBACK: &str = "/callback/home";
 pub const MY_APPS: &str = "/myapps";
@@ -47,6 +51,7 @@ pub const ADVERTISED: &[(&str, &str)] = &[
     ("revocation_endpoint", REVOKE),
     ("introspection_endpoint", INTROSPECT),
     ("end_session_endpoint", LOGOUT),
+    ("device_authorization_endpoint", DEVICE_AUTHORIZATION),
 ];
 
 /// Where the admin portal's sign-in returns (its built-in client's one

@@ -240,6 +240,15 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(get(&t(AUTHORIZE_CONTINUE), oidc::authorize::get_continue))
         .service(post(&t(TOKEN), oidc::token::post_token))
+        .service(post(
+            &t(DEVICE_AUTHORIZATION),
+            oidc::device::post_device_authorization,
+        ))
+        .service(
+            resource(&t(DEVICE))
+                .route(web::get().to(oidc::device::page::get_device))
+                .route(web::post().to(oidc::device::page::post_device)),
+        )
         .service(
             resource(&t(USERINFO))
                 .route(web::get().to(oidc::userinfo::get_userinfo))

@@ -154,7 +154,10 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
         println!("client_id:     {}", client.client_id);
         match secret {
             Some(s) => println!("client_secret: {s}\n(shown once; only its hash is stored)"),
-            None => println!("public client: no secret; use PKCE"),
+            None if client.allows(GrantType::AuthorizationCode) => {
+                println!("public client: no secret; use PKCE")
+            }
+            None => println!("public client: no secret"),
         }
     }
     Ok(())

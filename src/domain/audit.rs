@@ -47,6 +47,8 @@ text_enum! {
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
         AppHomeUrlUpdated = "app.home_url_updated",
+        DeviceApproved = "device.approved",
+        DeviceDenied = "device.denied",
     }
 }
 

@@ -36,14 +36,19 @@ pub enum GrantType {
     /// RFC 8693.
     #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
     TokenExchange,
+    /// RFC 8628 §3.4 (`device_code` on the command line).
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    #[value(alias = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 4] = [
+    pub const ALL: [GrantType; 5] = [
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
         GrantType::TokenExchange,
+        GrantType::DeviceCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +57,7 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 }
@@ -82,5 +88,21 @@ impl Permission {
             Permission::PoliciesReadWrite => "Policies.ReadWrite",
             Permission::TokensIntrospect => "Tokens.Introspect",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GrantType;
+
+    #[test]
+    fn grant_types_are_stored_and_registered_by_their_protocol_names() {
+        for grant in GrantType::ALL {
+            let stored = serde_json::to_string(&grant).unwrap();
+            assert_eq!(stored, format!("\"{}\"", grant.as_str()));
+            assert_eq!(serde_json::from_str::<GrantType>(&stored).unwrap(), grant);
+        }
+        let device = "urn:ietf:params:oauth:grant-type:device_code";
+        assert_eq!(GrantType::DeviceCode.as_str(), device);
     }
 }

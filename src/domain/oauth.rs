@@ -1,6 +1,6 @@
 //! OAuth 2.0 and OpenID Connect error codes (RFC 6749 §4.1.2.1, §5.2; RFC
-//! 6750 §3.1; RFC 8707 §2; OIDC Core §3.1.2.6), with the fixed public wording
-//! of each. How they are answered is in `oidc/error.rs`.
+//! 6750 §3.1; RFC 8707 §2; RFC 8628 §3.5; OIDC Core §3.1.2.6), with the fixed
+//! public wording of each. How they are answered is in `oidc/error.rs`.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -25,6 +25,12 @@ pub enum ErrorCode {
     UnmetAuthenticationRequirements,
     ServerError,
     TemporarilyUnavailable,
+    /// RFC 8628 §3.5: the person has not yet approved or denied the device.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; the interval grows by 5 seconds.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired before it was approved.
+    ExpiredToken,
     /// Not an RFC code: the tenant in the path does not exist (404, `invalid_request`).
     UnknownTenant,
 }
@@ -50,6 +56,9 @@ impl ErrorCode {
             ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::ExpiredToken => "expired_token",
             ErrorCode::UnknownTenant => "invalid_request",
         }
     }
@@ -79,6 +88,9 @@ impl ErrorCode {
             }
             ErrorCode::ServerError => "The server could not complete the request.",
             ErrorCode::TemporarilyUnavailable => "The server is temporarily unavailable.",
+            ErrorCode::AuthorizationPending => "The user has not yet approved the device.",
+            ErrorCode::SlowDown => "Polling too fast: wait 5 seconds longer between requests.",
+            ErrorCode::ExpiredToken => "The device code has expired.",
             ErrorCode::UnknownTenant => "No such tenant.",
         }
     }

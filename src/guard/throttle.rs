@@ -10,6 +10,7 @@
 //!   IP, at twice the password rate per IP: one sign-in takes one of each.
 //! - Second-factor codes per account: a slower, longer limit in memory next
 //!   to the per-minute count in the database (`login::mfa::check`).
+//! - User codes typed on the device page (RFC 8628 §5.1), per client IP.
 //! - Passcodes asked for one address from one IP: a stranger's requests for
 //!   a guest's address use up the stranger's allowance, not the guest's.
 
@@ -41,6 +42,7 @@ pub struct Throttle {
     anonymous: DefaultKeyedRateLimiter<IpAddr>,
     passcodes: DefaultKeyedRateLimiter<(String, String, IpAddr)>,
     second_factors: DefaultKeyedRateLimiter<(String, String)>,
+    user_codes: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn non_zero(n: u32) -> NonZeroU32 {
@@ -68,6 +70,7 @@ impl Throttle {
             second_factors: RateLimiter::keyed(Quota::per_hour(non_zero(
                 SECOND_FACTOR_CODES_PER_HOUR,
             ))),
+            user_codes: RateLimiter::keyed(quota(settings.user_codes_per_ip_per_minute)),
         }
     }
 
@@ -133,6 +136,20 @@ impl Throttle {
             .is_ok();
         if self.second_factors.len() > MAX_KEYS {
             self.second_factors.retain_recent();
+        }
+        ok
+    }
+}
+
+impl Throttle {
+    /// Counts one user code typed from `ip`, found or not (RFC 8628 §5.1:
+    /// 20^8 codes, so a guesser needs its allowance for years); false when
+    /// the IP has used it up.
+    pub fn allow_user_code(&self, ip: Option<IpAddr>) -> bool {
+        let Some(ip) = ip else { return true };
+        let ok = self.user_codes.check_key(&ip).is_ok();
+        if self.user_codes.len() > MAX_KEYS {
+            self.user_codes.retain_recent();
         }
         ok
     }

@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod client_auth;
 pub mod clients;
+pub mod device;
 pub mod discovery;
 pub mod end_session;
 pub mod error;

@@ -409,6 +409,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    device_codes (device_code_hash) {
+        device_code_hash -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        user_code -> Text,
+        scope -> Text,
+        client_ip -> Nullable<Text>,
+        status -> Text,
+        interval_seconds -> BigInt,
+        last_polled_at -> Nullable<Timestamp>,
+        request_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        grant_id -> Nullable<Text>,
+        auth_time -> Nullable<Timestamp>,
+        amr -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -444,4 +465,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cross_tenant_trust,
     totp_credentials,
     recovery_codes,
+    device_codes,
 );

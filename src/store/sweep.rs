@@ -1,5 +1,6 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! passcodes, passkey ceremonies, refresh tokens, sessions, revoked-token entries, unpublished keys).
+//! passcodes, passkey ceremonies, device codes, refresh tokens, sessions,
+//! revoked-token entries, unpublished keys).
 
 use diesel::prelude::*;
 
@@ -21,6 +22,7 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
     n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
         .execute(conn)?;
     n += diesel::delete(home_flows::table.filter(home_flows::expires_at.lt(at))).execute(conn)?;
+    n += super::device_codes::sweep(conn, at)?;
     n += diesel::delete(passkey_ceremonies::table.filter(passkey_ceremonies::expires_at.lt(at)))
         .execute(conn)?;
     // Passcodes are kept a day: the resend throttle counts recent ones.

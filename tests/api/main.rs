@@ -9,6 +9,7 @@ mod cli;
 mod code_flow;
 mod compare;
 mod cross_tenant;
+mod device;
 mod faults;
 mod federation;
 mod first_hour;

@@ -74,6 +74,7 @@ async fn every_advertised_endpoint_is_mounted() {
         "revocation_endpoint",
         "introspection_endpoint",
         "end_session_endpoint",
+        "device_authorization_endpoint",
     ] {
         let url = doc[key].as_str().unwrap();
         assert!(url.starts_with(&app.issuer("contoso")));

@@ -10,6 +10,7 @@ use crate::browser::{csrf, session};
 use crate::domain::ErrorCode;
 use crate::domain::{Scope, ScopeSet};
 use crate::login::request::load_request;
+use crate::oidc::device::approval::{self, Denial};
 use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, render, see_other};
 use crate::routes;
@@ -23,6 +24,8 @@ struct ConsentPage<'a> {
     client_name: &'a str,
     user_email: &'a str,
     scopes: Vec<&'static str>,
+    /// For a device request (RFC 8628 §5.4): the code the device shows.
+    device_user_code: Option<String>,
     action: String,
     csrf_token: &'a str,
     req: &'a str,
@@ -71,12 +74,14 @@ pub async fn get_consent(
         .await?
         .ok_or_else(|| PageError::expired_request(&ctx.tenant.display_name))?;
     let scope = ScopeSet::parse(&auth_request.scope).unwrap_or_default();
+    let device = approval::for_request(&state, &ctx, &auth_request).await?;
     let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
     let page = ConsentPage {
         tenant_name: &ctx.tenant.display_name,
         client_name: &client.name,
         user_email: &user.email,
         scopes: scope.iter().map(describe).collect(),
+        device_user_code: device.as_ref().map(approval::shown_code),
         action: format!("{base}{}", routes::CONSENT),
         csrf_token: &token,
         req: &auth_request.id,
@@ -102,6 +107,18 @@ pub async fn post_consent(
         ));
     };
     if form.decision != "allow" {
+        if let Some(device) = approval::for_request(&state, &ctx, &auth_request).await? {
+            let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
+            let user = (state.db)
+                .read(move |c| store::users::find(c, &tenant_id, &user_id))
+                .await?;
+            let denial = Denial {
+                actor: user.as_ref().map_or("unknown", |u| u.email.as_str()),
+                why: "the user denied consent",
+                message: "You denied the device access.",
+            };
+            return Ok(approval::deny(&state, &ctx, (&auth_request, &device), denial).await?);
+        }
         let (tenant_id, id) = (ctx.tenant.id.clone(), auth_request.id.clone());
         state
             .db

@@ -1,7 +1,9 @@
 //! Carrying a saved authorization request forward: sign-in when needed
 //! (`prompt`, `max_age`; OIDC Core §3.1.2.3), consent when needed (§3.1.2.4),
-//! then the code (§3.1.2.5).
+//! then the code (§3.1.2.5), or for a device request the approval of its
+//! device code (RFC 8628 §3.3).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::request::Prompt;
@@ -11,12 +13,14 @@ use crate::crypto::{random_token, token_hash};
 use crate::domain::{Acr, Amr, RedirectUri, ScopeSet};
 use crate::login::mfa;
 use crate::login::request::{RequestRef, load_request};
+use crate::oidc::device::approval::{self, Denial};
 use crate::oidc::error::ErrorCode;
 use crate::pages::{PageError, see_other};
 use crate::routes;
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, AuthRequest};
+use crate::store::device_codes::DeviceCode;
 use crate::store::sessions::Session;
 use crate::store::users::User;
 use crate::store::{self, StoreError, now};
@@ -43,8 +47,15 @@ struct Pending<'a> {
     state: &'a AppState,
     ctx: &'a TenantContext,
     ar: &'a AuthRequest,
-    redirect_uri: RedirectUri,
+    ending: Ending,
     prompt: Prompt,
+}
+
+/// Where a request ends: a code at the client's redirect URI, or the
+/// person's decision on a device code (RFC 8628 §3.3).
+enum Ending {
+    Redirect(RedirectUri),
+    Device(Box<DeviceCode>),
 }
 
 /// What a step decided: carry on with `T`, or answer with this response.
@@ -60,12 +71,18 @@ pub async fn resume(
     ar: &AuthRequest,
     client: &Client,
 ) -> AuthorizeResult<HttpResponse> {
+    let ending = match approval::for_request(state, ctx, ar).await? {
+        Some(device) => Ending::Device(Box::new(device)),
+        None => Ending::Redirect(
+            RedirectUri::parse(&ar.redirect_uri)
+                .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
+        ),
+    };
     let pending = Pending {
         state,
         ctx,
         ar,
-        redirect_uri: RedirectUri::parse(&ar.redirect_uri)
-            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
+        ending,
         prompt: Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default(),
     };
     let (session, user) = match pending.sign_in(req).await? {
@@ -78,15 +95,39 @@ pub async fn resume(
     if let Step::Respond(response) = pending.consent(client, &user).await? {
         return Ok(response);
     }
-    pending.check_assignment(client, &user).await?;
-    pending.issue_code(client, &session, &user).await
+    if let Step::Respond(response) = pending.check_assignment(client, &user).await? {
+        return Ok(response);
+    }
+    match &pending.ending {
+        Ending::Redirect(redirect_uri) => {
+            pending
+                .issue_code(redirect_uri, client, &session, &user)
+                .await
+        }
+        Ending::Device(device) => {
+            Ok(approval::approve(state, ctx, (ar, device), client, (&session, &user)).await?)
+        }
+    }
 }
 
 impl Pending<'_> {
-    /// An error for the client, at its redirect URI (RFC 6749 §4.1.2.1).
+    /// An error for the client, at its redirect URI (RFC 6749 §4.1.2.1);
+    /// a device request has none, so the person sees it as a page.
     fn fail(&self, code: ErrorCode, detail: &str) -> AuthorizeError {
+        let redirect_uri = match &self.ending {
+            Ending::Redirect(uri) => uri.clone(),
+            Ending::Device(_) => {
+                let status = match code {
+                    ErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let name = &self.ctx.tenant.display_name;
+                let page = PageError::new(status, name, "Device not connected", code.description());
+                return page.detail(detail.to_owned()).into();
+            }
+        };
         AuthorizeError::Redirect {
-            redirect_uri: self.redirect_uri.clone(),
+            redirect_uri,
             code,
             state: self.ar.state.clone(),
             issuer: self.ctx.issuer.clone(),
@@ -203,12 +244,14 @@ impl Pending<'_> {
     }
 
     /// Consent (OIDC Core §3.1.2.4), unless the tenant marked the app
-    /// first-party or the user already granted every requested scope.
+    /// first-party or the user already granted every requested scope. A
+    /// device request always asks: the person confirms the app and the
+    /// device's code (RFC 8628 §5.4).
     async fn consent(&self, client: &Client, user: &User) -> AuthorizeResult<Step<()>> {
         let (ctx, ar) = (self.ctx, self.ar);
         let requested = ScopeSet::parse(&ar.scope)
             .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
-        if client.first_party {
+        if client.first_party && matches!(self.ending, Ending::Redirect(_)) {
             return Ok(Step::Next(()));
         }
         let (tenant_id, user_id, client_id) = (
@@ -236,10 +279,10 @@ impl Pending<'_> {
     }
 
     /// Apps that require assignment admit only assigned users (directly or
-    /// by group); a refusal is audited.
-    async fn check_assignment(&self, client: &Client, user: &User) -> AuthorizeResult<()> {
+    /// by group); a refusal is audited (and denies a device its code).
+    async fn check_assignment(&self, client: &Client, user: &User) -> AuthorizeResult<Step<()>> {
         if !client.assignment_required {
-            return Ok(());
+            return Ok(Step::Next(()));
         }
         let (state, ctx) = (self.state, self.ctx);
         let (tenant_id, app_id, user_id) =
@@ -249,7 +292,7 @@ impl Pending<'_> {
             .read(move |c| store::groups::is_assigned(c, &tenant_id, &app_id, &user_id))
             .await?;
         if assigned {
-            return Ok(());
+            return Ok(Step::Next(()));
         }
         let refused = crate::domain::AuditAction::SignInRefused;
         (state.db)
@@ -261,16 +304,24 @@ impl Pending<'_> {
                 Some("not assigned"),
             )
             .await?;
-        Err(self.fail(
-            ErrorCode::AccessDenied,
-            "user not assigned to the application",
-        ))
+        let detail = "user not assigned to the application";
+        let Ending::Device(device) = &self.ending else {
+            return Err(self.fail(ErrorCode::AccessDenied, detail));
+        };
+        let denial = Denial {
+            actor: &user.email,
+            why: detail,
+            message: "You have not been given access to this application.",
+        };
+        let denied = approval::deny(state, ctx, (self.ar, device), denial).await?;
+        Ok(Step::Respond(denied))
     }
 
     /// The code (OIDC Core §3.1.2.5): single use, short-lived, stored as a
     /// hash, tied to a grant; the request is used up with it.
     async fn issue_code(
         &self,
+        redirect_uri: &RedirectUri,
         client: &Client,
         session: &Session,
         user: &User,
@@ -321,9 +372,6 @@ impl Pending<'_> {
             params.push(("state", s));
         }
         params.push(("iss", &ctx.issuer));
-        Ok(see_other(
-            &self.redirect_uri.with_query(&params),
-            Vec::new(),
-        ))
+        Ok(see_other(&redirect_uri.with_query(&params), Vec::new()))
     }
 }

@@ -2,6 +2,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 pub mod issue;
 mod refresh_token;
 mod refusal;
@@ -34,6 +35,8 @@ pub struct RawTokenRequest {
     requested_token_type: Option<String>,
     /// RFC 8707: the audience wanted for the access token.
     resource: Option<String>,
+    /// RFC 8628 §3.4.
+    device_code: Option<String>,
 }
 
 /// A token request with each grant's required fields present.
@@ -55,6 +58,9 @@ pub enum TokenRequest {
         subject_token: String,
         subject_token_type: String,
         scope: Option<ScopeSet>,
+    },
+    DeviceCode {
+        device_code: String,
     },
 }
 
@@ -102,6 +108,9 @@ impl TokenRequest {
                     scope: scope(raw.scope)?,
                 })
             }
+            "urn:ietf:params:oauth:grant-type:device_code" => Ok(TokenRequest::DeviceCode {
+                device_code: required(raw.device_code, "device_code")?,
+            }),
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!("grant_type {other:?}"),
@@ -115,6 +124,7 @@ impl TokenRequest {
             TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
             TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
             TokenRequest::TokenExchange { .. } => GrantType::TokenExchange,
+            TokenRequest::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -261,6 +271,9 @@ async fn run_grant(
         } => Issued::Tokens(
             refresh_token::exchange(state, ctx, client, &refresh_token, scope, audience).await?,
         ),
+        TokenRequest::DeviceCode { device_code } => {
+            Issued::Tokens(device_code::exchange(state, ctx, client, &device_code, audience).await?)
+        }
         TokenRequest::ClientCredentials { scope } => {
             Issued::Tokens(client_credentials::issue(state, ctx, client, &scope)?)
         }
