@@ -91,6 +91,15 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How long a stopping server (SIGTERM) waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Back-Channel Logout delivery: how often the logout outbox is polled,
+    /// the bound on each call to an app, and the first retry's delay
+    /// (doubling up to an hour, for a bounded number of attempts).
+    pub logout_poll: Duration,
+    pub logout_timeout: Duration,
+    pub logout_retry: Duration,
+    /// How often sessions of users whose access ended are ended (and
+    /// their apps told).
+    pub access_expiry_poll: Duration,
 }
 
 impl Settings {
@@ -118,6 +127,10 @@ impl Settings {
             sealer: None,
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            logout_poll: Duration::from_secs(1),
+            logout_timeout: Duration::from_secs(5),
+            logout_retry: Duration::from_secs(2),
+            access_expiry_poll: Duration::from_secs(30),
         })
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod demo;
 pub mod guests;
+pub mod logout;
 pub mod mfa;
 pub mod portal;
 pub mod provision;

@@ -46,6 +46,8 @@ text_enum! {
         FactorsReset = "mfa.reset",
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
+        AppBackchannelLogoutUpdated = "app.backchannel_logout_updated",
+        SessionsRevoked = "user.sessions_revoked",
     }
 }
 

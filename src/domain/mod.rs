@@ -5,6 +5,7 @@
 
 mod audit;
 mod authn;
+mod backchannel;
 mod client;
 pub mod cross_tenant;
 pub mod egress;
@@ -27,6 +28,7 @@ mod user;
 
 pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
+pub use backchannel::BackchannelUri;
 pub use client::{ClientType, GrantType, Permission};
 pub use email::{Email, domain_list};
 pub use flow::FlowPurpose;
