@@ -74,7 +74,7 @@ impl Application {
             &state.settings.mail_from,
         )?;
         tokio::spawn(mailer.run(state.settings.mail_poll));
-        spawn_logout(&state);
+        crate::oidc::backchannel::spawn(&state);
         let sweeper = state.db.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -110,29 +110,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Back-Channel Logout: the deliverer of the logout outbox, and the round
-/// that ends the sessions of users whose access ended (so their apps hear
-/// of it at once, not at their tokens' expiry).
-fn spawn_logout(state: &Arc<AppState>) {
-    let deliverer = crate::oidc::backchannel::Deliverer::new(state.clone());
-    tokio::spawn(deliverer.run(state.settings.logout_poll));
-    let (db, every) = (state.db.clone(), state.settings.access_expiry_poll);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            match db
-                .write(|c| crate::store::sessions::end_expired_access(c, 100))
-                .await
-            {
-                Ok(n) if n > 0 => tracing::info!(sessions = n, "sessions of expired access ended"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "ending sessions of expired access failed"),
-            }
-        }
-    });
 }
 
 /// Bounds the time a client may take to send its request body (actix bounds

@@ -30,7 +30,29 @@ enum Outcome {
     Dropped(String),
 }
 
-/// The server-wide deliverer, started by `startup` beside the mailer.
+/// Starts the deliverer of the logout outbox, and the round that ends the
+/// sessions of users whose access ended (so their apps hear of it at once,
+/// not at their tokens' expiry). Called by `startup` beside the mailer.
+pub fn spawn(state: &Arc<AppState>) {
+    tokio::spawn(Deliverer::new(state.clone()).run(state.settings.logout_poll));
+    let (db, every) = (state.db.clone(), state.settings.access_expiry_poll);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match db
+                .write(|c| store::sessions::end_expired_access(c, 100))
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "sessions of expired access ended"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "ending sessions of expired access failed"),
+            }
+        }
+    });
+}
+
+/// The server-wide deliverer of the logout outbox.
 pub struct Deliverer {
     state: Arc<AppState>,
 }
