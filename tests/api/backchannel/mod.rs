@@ -177,6 +177,32 @@ pub fn register(app: &TestApp, slug: &str, client: &TestClient, uri: &str, sessi
     assert!(found);
 }
 
+/// A database with tenant contoso and its app CRM, created by the CLI with
+/// a back-channel logout URI that requires `sid`; returns CRM's client id.
+pub fn cli_crm(db: &str) -> String {
+    use crate::helpers::cli::cli;
+    cli(db, &["tenant", "create", "contoso", "--name", "Contoso"]);
+    let created: serde_json::Value = serde_json::from_str(&cli(
+        db,
+        &[
+            "app",
+            "create",
+            "--tenant",
+            "contoso",
+            "--name",
+            "CRM",
+            "--redirect-uri",
+            "https://crm.contoso.example/cb",
+            "--backchannel-logout-uri",
+            "https://crm.contoso.example/bc",
+            "--backchannel-logout-session-required",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    created["client_id"].as_str().unwrap().to_owned()
+}
+
 /// The registration stored for `client`.
 pub fn registration(app: &TestApp, slug: &str, client_id: &str) -> Option<BackchannelLogout> {
     let tenant = portico::admin::provision::tenant(&app.db, slug).unwrap();

@@ -4,7 +4,7 @@
 
 use portico::store::Db;
 
-use super::{registration, sign_in, spawn};
+use super::{cli_crm, registration, sign_in, spawn};
 use crate::helpers::api::{admin_token, call};
 use crate::helpers::cli::{cli, cli_failure};
 use crate::helpers::{fresh_database, jwt_payload, refresh};
@@ -92,26 +92,7 @@ async fn apps_register_their_back_channel_through_the_api() {
 fn apps_register_their_back_channel_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_database(&dir);
-    cli(&db, &["tenant", "create", "contoso", "--name", "Contoso"]);
-    let created: serde_json::Value = serde_json::from_str(&cli(
-        &db,
-        &[
-            "app",
-            "create",
-            "--tenant",
-            "contoso",
-            "--name",
-            "CRM",
-            "--redirect-uri",
-            "https://crm.contoso.example/cb",
-            "--backchannel-logout-uri",
-            "https://crm.contoso.example/bc",
-            "--backchannel-logout-session-required",
-            "--json",
-        ],
-    ))
-    .unwrap();
-    let client_id = created["client_id"].as_str().unwrap().to_owned();
+    let client_id = cli_crm(&db);
     let stored = || {
         let conn = Db::connect(&db).unwrap();
         let tenant = portico::admin::provision::tenant(&conn, "contoso").unwrap();

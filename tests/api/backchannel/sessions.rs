@@ -183,3 +183,56 @@ async fn an_administrator_revoking_sessions_signs_the_user_out_of_every_app() {
     .await;
     assert_eq!(status, 403);
 }
+
+#[test]
+fn the_cli_signs_a_user_out_everywhere_and_queues_their_apps_logout_tokens() {
+    use crate::helpers::cli::{cli, cli_failure};
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database(&dir);
+    let client_id = &super::cli_crm(&db_url);
+    let password = "pw-long-enough-1";
+    let create = ["user", "create", "--tenant", "contoso", "--email", MEMBER];
+    cli(
+        &db_url,
+        &[&create[..], &["--name", "Megan", "--password", password]].concat(),
+    );
+    // A session that signed in to the app (what /authorize records).
+    let db = portico::store::Db::connect(&db_url).unwrap();
+    let tenant = portico::admin::provision::tenant(&db, "contoso").unwrap();
+    let session = db
+        .write_blocking(|c| {
+            let user = portico::store::users::find_by_email(c, &tenant.id, MEMBER)?.unwrap();
+            let hour = chrono::TimeDelta::hours(1);
+            let s =
+                portico::store::sessions::create(c, &tenant.id, &user.id, "h", "pwd", hour, true)?;
+            portico::store::codes::create_grant(c, &tenant.id, client_id, &user.id, Some(&s.id))?;
+            Ok::<_, portico::store::StoreError>(s)
+        })
+        .unwrap();
+
+    fn revoke(who: &str) -> [&str; 6] {
+        [
+            "user",
+            "revoke-sessions",
+            "--tenant",
+            "contoso",
+            "--user",
+            who,
+        ]
+    }
+    let printed = cli(&db_url, &revoke(MEMBER));
+    assert!(printed.contains("Ended 1 sessions"), "{printed}");
+    let queued = db
+        .read_blocking(|c| portico::store::logout_outbox::list(c, &tenant.id, 10))
+        .unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(&queued[0].client_id, client_id);
+    assert_eq!(queued[0].sid.as_deref(), Some(session.id.as_str()));
+    assert_eq!(queued[0].sub, session.user_id);
+
+    // Ended sessions end once; unknown users are an error.
+    let again = cli(&db_url, &revoke(MEMBER));
+    assert!(again.contains("Ended 0 sessions"), "{again}");
+    let unknown = cli_failure(&db_url, &revoke("x@contoso.example"));
+    assert!(unknown.contains("no such user"), "{unknown}");
+}
