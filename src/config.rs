@@ -91,6 +91,11 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How long a stopping server (SIGTERM) waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Whether the server's start page lists every tenant. Off by default:
+    /// slugs are no secret (each is in its issuer URL), but an operator
+    /// hosting many organizations need not publish a directory of them;
+    /// the page then asks for the organization instead.
+    pub list_tenants: bool,
     /// Back-Channel Logout delivery: how often the logout outbox is polled,
     /// the bound on each call to an app, and the first retry's delay
     /// (doubling up to an hour, for a bounded number of attempts).
@@ -127,6 +132,7 @@ impl Settings {
             sealer: None,
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            list_tenants: false,
             logout_poll: Duration::from_secs(1),
             logout_timeout: Duration::from_secs(5),
             logout_retry: Duration::from_secs(2),

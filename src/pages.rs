@@ -1,7 +1,11 @@
-//! Shared page plumbing: rendering askama templates and the error page.
+//! Shared page plumbing: rendering askama templates and the error page,
+//! which always offers a way forward.
 
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::Cookie;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
@@ -11,7 +15,14 @@ struct ErrorPage<'a> {
     tenant_name: &'a str,
     title: &'a str,
     message: &'a str,
-    back: Option<&'a str>,
+    ways: &'a [Way],
+}
+
+/// A link an error page offers: where to go from a dead end.
+#[derive(Clone, Debug)]
+pub struct Way {
+    pub label: String,
+    pub href: String,
 }
 
 /// Renders a template as an HTML response, setting any cookies given.
@@ -46,7 +57,7 @@ pub fn render<T: Template>(
 }
 
 /// An error shown to a person as a page, never as a redirect.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PageError {
     pub status: StatusCode,
     pub tenant_name: String,
@@ -54,8 +65,11 @@ pub struct PageError {
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
-    /// A link back to the application (carrying an OAuth error), if any.
-    pub back: Option<String>,
+    /// Where the person may go next, the main way first: back to the
+    /// application (carrying an OAuth error), signing in, ... A page of a
+    /// tenant's that names none gets the tenant's start page
+    /// ([`offer_tenant_home`]), any other the server's start page.
+    pub ways: Vec<Way>,
 }
 
 impl PageError {
@@ -71,7 +85,7 @@ impl PageError {
             title,
             message: message.to_owned(),
             detail: String::new(),
-            back: None,
+            ways: Vec::new(),
         }
     }
 
@@ -80,18 +94,35 @@ impl PageError {
         self
     }
 
+    /// A link back to the application, offered first.
     pub fn back(mut self, url: impl Into<String>) -> PageError {
-        self.back = Some(url.into());
+        let back = Way {
+            label: "Return to the application".into(),
+            href: url.into(),
+        };
+        self.ways.insert(0, back);
         self
     }
 
+    /// Offers a link onwards (the first one is shown as the main action).
+    pub fn way(mut self, label: impl Into<String>, href: impl Into<String>) -> PageError {
+        self.ways.push(Way {
+            label: label.into(),
+            href: href.into(),
+        });
+        self
+    }
+
+    /// An unknown organization: the way on is the server's start page,
+    /// where a person finds theirs.
     pub fn not_found() -> PageError {
         PageError::new(
             StatusCode::NOT_FOUND,
             "Portico",
             "Not found",
-            "There is no such organization on this server.",
+            "There is no such organization on this server. Check the address, or find your organization from the start page.",
         )
+        .way("Find your organization", "/")
     }
 
     pub fn server(tenant_name: &str, detail: impl Into<String>) -> PageError {
@@ -138,13 +169,19 @@ impl ResponseError for PageError {
         if !self.detail.is_empty() {
             tracing::info!(status = self.status.as_u16(), detail = %self.detail, "page error");
         }
+        self.page()
+    }
+}
+
+impl PageError {
+    fn page(&self) -> HttpResponse {
         let mut response = render(
             self.status,
             &ErrorPage {
                 tenant_name: &self.tenant_name,
                 title: self.title,
                 message: &self.message,
-                back: self.back.as_deref(),
+                ways: &self.ways,
             },
             Vec::new(),
         );
@@ -193,4 +230,36 @@ pub async fn tenant_page(
     slug: &str,
 ) -> PageResult<std::sync::Arc<crate::tokens::TenantContext>> {
     tenants.get(slug).await?.ok_or_else(PageError::not_found)
+}
+
+/// `/t/{slug}` for a path under a tenant, if its slug is well formed.
+fn tenant_home(path: &str) -> Option<String> {
+    let slug = path.strip_prefix("/t/")?.split('/').next()?;
+    crate::domain::TenantSlug::parse(slug).ok()?;
+    Some(crate::routes::tenant_path(slug))
+}
+
+/// Middleware: an error page of a tenant's that names no way on within this
+/// server (none, or only back to the application) offers the tenant's start
+/// page (sign in, My apps, the console), so no page a browser reaches is a
+/// dead end.
+pub async fn offer_tenant_home(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let home = tenant_home(req.path());
+    let response = next.call(req).await?;
+    let page = home.and_then(|home| {
+        let error = response.response().error()?.as_error::<PageError>()?;
+        let label = "Go to the organization's start page";
+        let on_site = error.ways.iter().any(|w| w.href.starts_with('/'));
+        (!on_site).then(|| error.clone().way(label, home))
+    });
+    Ok(match page {
+        Some(page) => {
+            let (req, _) = response.into_parts();
+            ServiceResponse::new(req, page.page()).map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    })
 }

@@ -20,6 +20,11 @@ pub const CONSENT: &str = "/consent";
 pub const INVITE: &str = "/invite/{token}";
 pub const HOME_CALLBACK: &str = "/callback/home";
 pub const MY_APPS: &str = "/myapps";
+/// The tenant's start page, `/t/{tenant}` itself: sign in, My apps, the
+/// console, discovery.
+pub const TENANT_HOME: &str = "";
+/// The admin console.
+pub const ADMIN: &str = "/admin";
 pub const PASSCODE: &str = "/passcode/{id}";
 pub const PASSCODE_RESEND: &str = "/passcode/{id}/resend";
 /// Passkeys (WebAuthn): the account's list, registration, and the two ways
@@ -51,6 +56,14 @@ pub const ADMIN_SIGNED_IN: &str = "/admin/signed-in";
 /// Where a sign-in started by the account-security page returns (the
 /// portal client's second redirect URI).
 pub const ACCOUNT_SIGNED_IN: &str = "/account/signed-in";
+
+/// Where a sign-in started from My apps or the tenant's start page returns
+/// (the portal client's third redirect URI).
+pub const MY_APPS_SIGNED_IN: &str = "/myapps/signed-in";
+
+/// The server's start page and the form on it that finds an organization.
+pub const START: &str = "/";
+pub const FIND_ORGANIZATION: &str = "/find";
 
 /// The tenant's base path, `/t/{slug}`, for cookies and links.
 pub fn tenant_path(slug: &str) -> String {

@@ -16,7 +16,7 @@ use actix_web::http::ConnectionType;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
-use crate::admin::{api, portal};
+use crate::admin::{api, landing, portal};
 use crate::b2b;
 use crate::config::Settings;
 use crate::login;
@@ -41,9 +41,18 @@ impl Application {
 
     /// Binds `settings.bind`; an empty `public_url` becomes `http://{bound address}`
     /// (tests bind port 0 and learn the port here).
-    pub fn build_with_db(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
+    pub fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let listener = bind(&settings.bind)?;
+        Self::build_on(settings, db, listener)
+    }
+
+    /// Serves on a listener bound beforehand ([`bind`]): `portico serve`
+    /// binds before it seeds the demo, so a taken port fails first.
+    pub fn build_on(
+        mut settings: Settings,
+        db: Db,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}", listener.local_addr()?);
@@ -63,6 +72,7 @@ impl Application {
                 .wrap(from_fn(ops::metrics::observe))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(bound_body))
+                .wrap(from_fn(crate::pages::offer_tenant_home))
                 .configure(mount)
         })
         .shutdown_timeout(grace)
@@ -110,6 +120,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Listens on `address`, or says plainly why not (another server on the
+/// port, a port that needs privileges, an address not on this machine).
+pub fn bind(address: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "another program (perhaps another portico) is using it; stop it or choose another with --bind"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "this user may not listen there; choose a port above 1023 with --bind"
+            }
+            _ => "check the address given with --bind",
+        };
+        anyhow::anyhow!("cannot listen on {address}: {e}: {hint}")
+    })
 }
 
 /// Bounds the time a client may take to send its request body (actix bounds
@@ -193,10 +220,17 @@ fn form_error(err: impl std::fmt::Display, _req: &HttpRequest) -> actix_web::Err
 fn mount(cfg: &mut web::ServiceConfig) {
     use routes::*;
     let t = |path: &str| format!("/t/{{tenant}}{path}");
-    cfg.route("/healthz", web::get().to(ops::get_healthz))
+    cfg.service(get(START, landing::get_start))
+        .service(get(FIND_ORGANIZATION, landing::get_find))
+        .service(get(&t(TENANT_HOME), landing::get_tenant_home))
+        .service(get(&t("/"), landing::get_tenant_home_slash))
+        .route("/healthz", web::get().to(ops::get_healthz))
         .route("/readyz", web::get().to(ops::get_readyz))
         .route("/metrics", web::get().to(ops::get_metrics))
-        .route("/demo/callback", web::get().to(demo_callback))
+        .service(get(
+            crate::admin::demo_callback::DEMO_CALLBACK,
+            crate::admin::demo_callback::get_demo_callback,
+        ))
         .service(actix_files::Files::new("/static", static_dir()))
         .service(get(&t(DISCOVERY), oidc::discovery::get_discovery))
         .service(get(&t(JWKS), oidc::jwks::get_jwks))
@@ -280,6 +314,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(get(&t(HOME_CALLBACK), b2b::callback::get_home_callback))
         .service(get(&t(MY_APPS), b2b::myapps::get_myapps))
+        .service(get(&t(MY_APPS_SIGNED_IN), b2b::myapps::get_signed_in))
         .service(
             resource(&t(PASSCODE))
                 .route(web::get().to(b2b::passcode::get_passcode))
@@ -364,7 +399,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::mfa::get_auth_policy))
                         .route(web::put().to(api::mfa::put_auth_policy)),
                 )
-                .service(resource("/apps/{client_id}").route(web::patch().to(api::mfa::patch_app)))
+                .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(
                     resource("/apps/{client_id}/backchannel-logout")
@@ -447,18 +482,4 @@ fn static_dir() -> std::path::PathBuf {
     } else {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
     }
-}
-
-/// Where the demo app returns: shows the code so it can be redeemed with curl.
-async fn demo_callback(
-    query: web::Query<std::collections::HashMap<String, String>>,
-) -> HttpResponse {
-    let body = serde_json::to_string_pretty(&query.into_inner()).unwrap_or_default();
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(format!(
-            "Portico demo callback. The authorization response parameters were:\n\n{body}\n\n\
-             Redeem the code within 60 seconds with the curl command that `portico serve --demo` printed.\n"
-        ))
 }

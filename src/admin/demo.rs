@@ -2,6 +2,7 @@
 //! Contoso (contoso.example) and Proseware (proseware.com) with a member each,
 //! and a Contoso demo app. Demo credentials are fixed and printed: demo only.
 
+use crate::admin::guests;
 use crate::admin::provision::{self, AppSpec, ProvisionError};
 use crate::b2b::invitation::{InviteError, InviteRequest, Target};
 use crate::domain::{GrantType, Permission};
@@ -68,7 +69,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
         DEMO_PASSWORD_PROSEWARE,
         false,
     ))?;
-    let callback = format!("{public_url}/demo/callback");
+    let callback = format!("{public_url}{}", super::demo_callback::DEMO_CALLBACK);
     let contoso = provision::tenant(db, "contoso")?;
     let exists = db
         .read_blocking(|c| store::apps::find(c, &contoso.id, DEMO_CLIENT_ID))
@@ -97,27 +98,64 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
     }
     trust_proseware_mfa(db, &contoso)?;
     let issuer = crate::routes::issuer_url(public_url, "contoso");
-    // Megan invites Giovanna as a guest (a fresh link on every run until she accepts).
+    // Megan invites Giovanna as a guest: a fresh link on every run until she
+    // accepts (inviting a pending guest again withdraws the earlier link).
     let request = InviteRequest {
         email: "gcarvalho@proseware.com".into(),
         target: Target::Tenant,
         redirect_url: None,
         message: Some("Welcome to the Contoso–Proseware project!".into()),
     };
-    let invitation = match crate::admin::guests::invite_as(db, &contoso, &issuer, "megan@contoso.example", &request, chrono::TimeDelta::days(30)) {
-        Ok(invited) => format!("Giovanna's invitation (open it in a browser, sign in with her Proseware account):\n  {}\n", invited.redeem_url),
-        Err(InviteError::AlreadyGuest(_)) => "Giovanna is already a guest of Contoso: sign in to the demo app as gcarvalho@proseware.com.\n".into(),
+    let lifetime = chrono::TimeDelta::days(30);
+    let megan = "megan@contoso.example";
+    let invitation = match guests::invite_as(db, &contoso, &issuer, megan, &request, lifetime) {
+        Ok(invited) => format!(
+            "1. Giovanna's invitation: open it in a browser; she signs in at Proseware.\n   {}\n   \
+             Running --demo again withdraws this link and prints a new one, until she accepts.\n",
+            invited.redeem_url
+        ),
+        Err(InviteError::AlreadyGuest(_)) => "1. Giovanna is already a guest of Contoso: sign in to the demo app as gcarvalho@proseware.com.\n".into(),
         Err(e) => return Err(anyhow::anyhow!("demo invitation: {e}")),
     };
     Ok(format!(
-        "Demo seeded.\n\n{invitation}\
-         \n  Contoso issuer:   {issuer}\n  Proseware issuer: {public_url}/t/proseware\n\
-         \n  Contoso trusts the multifactor authentication Proseware's users do at home.\n\
-         \n  Contoso member:   megan@contoso.example / {DEMO_PASSWORD_CONTOSO}\n  Proseware member: gcarvalho@proseware.com / {DEMO_PASSWORD_PROSEWARE}\n\
-         \n  Demo app:         client_id={DEMO_CLIENT_ID}\n                    client_secret={DEMO_CLIENT_SECRET}\n                    redirect_uri={callback}\n\
-         \nSign in with a browser (Megan's account):\n  {issuer}/authorize?client_id={DEMO_CLIENT_ID}&response_type=code&scope=openid%20profile%20email%20offline_access&redirect_uri={cb}&state=demo&nonce=n1\n\
-         \nThen redeem the code the callback page shows:\n  curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=authorization_code -d code=CODE --data-urlencode redirect_uri={callback} {issuer}/token\n\
-         \nOr get an app token straight away (it may invite guests and manage users):\n  curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials {issuer}/token\n",
-        cb = url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>(),
+        "{}{invitation}{}",
+        who_signs_in_where(public_url),
+        demo_app(public_url)
     ))
+}
+
+/// The start page, both tenants, their consoles and who signs in at each.
+fn who_signs_in_where(public_url: &str) -> String {
+    let (contoso, proseware) = (
+        crate::routes::issuer_url(public_url, "contoso"),
+        crate::routes::issuer_url(public_url, "proseware"),
+    );
+    format!(
+        "Demo seeded. Start page: {public_url}/\n\
+         \nContoso, the inviting organization (contoso.example)\n\
+         \x20 issuer:         {contoso}\n\
+         \x20 admin console:  {contoso}/admin\n\
+         \x20 Megan Bowen, administrator, signs in at Contoso: megan@contoso.example / {DEMO_PASSWORD_CONTOSO}\n\
+         \nProseware, the partner and Giovanna's home (proseware.com)\n\
+         \x20 issuer:         {proseware}\n\
+         \x20 admin console:  {proseware}/admin\n\
+         \x20 Giovanna Carvalho signs in at Proseware, also as Contoso's guest: gcarvalho@proseware.com / {DEMO_PASSWORD_PROSEWARE}\n\
+         \x20 Contoso trusts the multifactor authentication Proseware's users do at home.\n\n"
+    )
+}
+
+/// The demo app: its sign-in link, and the app token.
+fn demo_app(public_url: &str) -> String {
+    let issuer = crate::routes::issuer_url(public_url, "contoso");
+    let callback = format!("{public_url}{}", super::demo_callback::DEMO_CALLBACK);
+    let cb = url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>();
+    format!(
+        "\n2. The Contoso demo app (client_id={DEMO_CLIENT_ID}, client_secret={DEMO_CLIENT_SECRET},\n   \
+         redirect_uri={callback}). Open its sign-in link in a private window and type an email:\n   \
+         {issuer}/authorize?client_id={DEMO_CLIENT_ID}&response_type=code&scope=openid%20profile%20email%20offline_access&redirect_uri={cb}&state=demo&nonce=n1\n   \
+         megan@contoso.example signs in at Contoso; gcarvalho@proseware.com is sent home to Proseware.\n   \
+         The callback page names the organization and shows the curl command that redeems the code.\n\
+         \n3. Or get an app token straight away (it may invite guests and manage users):\n   \
+         curl -s -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials {issuer}/token\n"
+    )
 }

@@ -2,8 +2,11 @@
 //! used by the CLI and `--demo`, with the same rules on every path.
 
 pub mod api;
+pub mod apps;
 pub mod demo;
+pub mod demo_callback;
 pub mod guests;
+pub mod landing;
 pub mod logout;
 pub mod mfa;
 pub mod portal;

@@ -70,7 +70,7 @@ pub struct ProviderPatch {
 }
 
 /// Tells a field given as `null` from one left out.
-fn present<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+pub fn present<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {

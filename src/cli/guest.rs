@@ -10,39 +10,54 @@ use crate::store::Db;
 
 #[derive(Subcommand)]
 pub(super) enum GuestCommand {
+    /// List the tenant's guests and their state.
     List {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Block a guest: sessions end and grants are revoked at once.
     Block {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The guest's email address.
         #[arg(long)]
         email: String,
     },
+    /// Lift a block.
     Unblock {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The guest's email address.
         #[arg(long)]
         email: String,
     },
+    /// Remove a guest and everything they were granted.
     Remove {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The guest's email address.
         #[arg(long)]
         email: String,
     },
     /// Back to pending_acceptance with a new link; id, groups and apps are kept.
     Reset {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The guest's email address.
         #[arg(long)]
         email: String,
         /// Email of the administrator doing it (named in the new invitation).
         #[arg(long)]
         by: String,
+        /// Base URL the new redemption link is built from.
         #[arg(
             long,
             env = "PORTICO_PUBLIC_URL",
@@ -52,13 +67,16 @@ pub(super) enum GuestCommand {
     },
     /// Set or clear the end of a guest's access.
     Expire {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The guest's email address.
         #[arg(long)]
         email: String,
         /// RFC 3339 time, e.g. 2027-01-31T00:00:00Z.
         #[arg(long, conflicts_with = "never", required_unless_present = "never")]
         at: Option<chrono::DateTime<chrono::Utc>>,
+        /// The guest's access never ends.
         #[arg(long)]
         never: bool,
     },
@@ -190,6 +208,6 @@ fn guest_json(g: &crate::store::users::User) -> serde_json::Value {
         "status": g.status,
         "home_issuer": g.home_issuer,
         "invited_by": g.invited_by,
-        "access_expires_at": g.access_expires_at,
+        "access_expires_at": crate::domain::utc::rfc3339_opt(&g.access_expires_at),
     })
 }

@@ -38,6 +38,7 @@ pub(super) struct ProviderArgs {
     /// The provider's issuer URL (discovered through OIDC Discovery).
     #[arg(long)]
     issuer: String,
+    /// The client id this tenant has at the provider.
     #[arg(long)]
     client_id: String,
     /// Read from the environment so it stays out of shell history.
@@ -89,6 +90,7 @@ impl ProviderArgs {
 pub(super) enum IdpCommand {
     /// Adds a guest home for one or more email domains (redemption order 2).
     Add {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
         #[command(flatten)]
@@ -97,18 +99,24 @@ pub(super) enum IdpCommand {
         #[arg(long = "domain", required = true)]
         domains: Vec<String>,
     },
+    /// List the tenant's identity providers (never their secrets).
     List {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },
     /// Changes a guest home: only what is given (the issuer cannot change).
     Update {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The provider's id (from `portico idp list`).
         #[arg(long)]
         id: String,
+        /// A new name, shown on the sign-in pages.
         #[arg(long)]
         name: Option<String>,
+        /// The client id this tenant has at the provider.
         #[arg(long)]
         client_id: Option<String>,
         /// Replaces the domains (repeatable).
@@ -117,8 +125,10 @@ pub(super) enum IdpCommand {
         /// Replaces the scopes (repeatable).
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// A new claim that carries the email address.
         #[arg(long)]
         email_claim: Option<String>,
+        /// A new claim that carries the display name.
         #[arg(long)]
         name_claim: Option<String>,
         /// Whether every email this provider sends counts as verified.
@@ -136,9 +146,12 @@ pub(super) enum IdpCommand {
         #[arg(long, conflicts_with = "client_secret")]
         clear_secret: bool,
     },
+    /// Remove an identity provider.
     Remove {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The provider's id (from `portico idp list`).
         #[arg(long)]
         id: String,
     },
@@ -148,6 +161,7 @@ pub(super) enum IdpCommand {
 pub(super) enum FederationCommand {
     /// Switches the tenant to federated mode with this upstream.
     Set {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
         #[command(flatten)]
@@ -155,10 +169,13 @@ pub(super) enum FederationCommand {
     },
     /// Back to local sign-in (passwords kept here).
     Off {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },
+    /// Print the tenant's sign-in mode and upstream provider.
     Show {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },

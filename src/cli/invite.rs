@@ -10,20 +10,25 @@ use crate::store::Db;
 
 #[derive(Args)]
 pub(super) struct InviteArgs {
+    /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
     #[arg(long)]
     tenant: String,
+    /// The address to invite.
     #[arg(long)]
     email: String,
     /// Email of the inviting user of the tenant (the same rules as the portal apply).
     #[arg(long)]
     by: String,
+    /// Invite into this group (its name); the inviter must be an administrator.
     #[arg(long, conflicts_with = "app")]
     group: Option<String>,
     /// Client id of the application.
     #[arg(long)]
     app: Option<String>,
+    /// Where the guest lands after accepting (a page of the tenant or of one of its apps).
     #[arg(long)]
     redirect_url: Option<String>,
+    /// A personal note shown on the invitation and in its email.
     #[arg(long)]
     message: Option<String>,
     /// Base URL the redemption link is built from.
@@ -36,6 +41,7 @@ pub(super) struct InviteArgs {
     /// How long the link stays valid, in days.
     #[arg(long, env = "PORTICO_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
     invitation_days: u32,
+    /// Print invitation_id, guest_user_id and redeem_url as JSON.
     #[arg(long)]
     json: bool,
 }

@@ -9,6 +9,7 @@ use crate::store::Db;
 pub(super) enum KeysCommand {
     /// Make a new key active; the old one stays in the JWKS until its tokens expire.
     Rotate {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },

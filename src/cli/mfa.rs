@@ -9,13 +9,18 @@ use crate::store::Db;
 
 #[derive(Subcommand)]
 pub(super) enum AuthPolicyCommand {
+    /// Print who must use a second factor.
     Show {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },
+    /// Change who must use a second factor.
     Set {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// Who must use a second factor.
         #[arg(long, value_enum)]
         mfa_required: MfaRequired,
     },
@@ -25,8 +30,10 @@ pub(super) enum AuthPolicyCommand {
 pub(super) enum MfaCommand {
     /// Whether signing in to an app takes a second factor.
     App {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The app's client id.
         #[arg(long)]
         client_id: String,
         /// true or false
@@ -35,8 +42,10 @@ pub(super) enum MfaCommand {
     },
     /// Remove every second factor of a user (they enrol again when required).
     Reset {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The user's email address.
         #[arg(long)]
         email: String,
     },

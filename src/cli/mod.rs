@@ -18,6 +18,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::LogFormat;
 
+/// The help heading of the options every command takes.
+const GLOBAL_HEADING: &str = "Global options";
+
 #[derive(Parser)]
 #[command(
     name = "portico",
@@ -31,7 +34,10 @@ struct Cli {
     command: Command,
 }
 
+/// The options every command takes, listed under their own heading in
+/// each command's help.
 #[derive(Args)]
+#[command(next_help_heading = GLOBAL_HEADING)]
 struct Global {
     /// `sqlite://path` (default, embedded) or `postgres://…`
     #[arg(
@@ -41,6 +47,7 @@ struct Global {
         default_value = "sqlite://portico.db"
     )]
     database_url: String,
+    /// How the log is written: `pretty` for people, `json` for collectors.
     #[arg(
         long,
         global = true,
@@ -161,3 +168,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => serve::compare(args),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,6 +11,7 @@ use crate::store::Db;
 
 #[derive(Args)]
 pub(super) struct ServeArgs {
+    /// Address and port to listen on.
     #[arg(long, env = "PORTICO_BIND", default_value = "127.0.0.1:8080")]
     bind: String,
     /// Base URL that issuers are built from; defaults to http://{bind}.
@@ -41,6 +42,10 @@ pub(super) struct ServeArgs {
     /// Seconds a client may take to send a request body after its headers.
     #[arg(long, env = "PORTICO_REQUEST_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_body_timeout: u64,
+    /// List every tenant on the server's start page (`/`). Off: the page
+    /// asks for the organization's name instead of publishing a directory.
+    #[arg(long, env = "PORTICO_LIST_TENANTS")]
+    list_tenants: bool,
     /// Seconds a stopping server (SIGTERM) waits for requests in flight.
     #[arg(long, env = "PORTICO_SHUTDOWN_GRACE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     shutdown_grace: u64,
@@ -49,6 +54,10 @@ pub(super) struct ServeArgs {
 pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let db_url = &global.database_url;
     let bind = args.bind;
+    // Bind before anything else: a taken port fails before a key file or a
+    // database is created, the demo seeded, or credentials printed for a
+    // server that never ran.
+    let listener = crate::startup::bind(&bind)?;
     let public_url = args.public_url.unwrap_or_else(|| format!("http://{bind}"));
     let mut settings = Settings::new(&bind, &public_url, db_url)?;
     settings.smtp_url = args.smtp_url;
@@ -60,12 +69,13 @@ pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     settings.invitation_lifetime = chrono::TimeDelta::days(args.invitation_days.into());
     settings.request_body_timeout = std::time::Duration::from_secs(args.request_body_timeout);
     settings.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace);
+    settings.list_tenants = args.list_tenants || args.demo;
     let db = Db::connect(db_url)?;
     if args.demo {
         println!("{}", demo::seed(&db, &settings.public_url)?);
     }
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build_with_db(settings, db)?;
+        let app = Application::build_on(settings, db, listener)?;
         tracing::info!(port = app.port(), "portico listening");
         app.run_until_stopped().await?;
         Ok(())

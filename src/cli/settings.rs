@@ -10,14 +10,18 @@ use crate::store::Db;
 
 #[derive(Subcommand)]
 pub(super) enum PolicyCommand {
+    /// Print the current settings as JSON.
     Show {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },
     /// Changes only what is given.
     Set {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// Who may invite guests.
         #[arg(long, value_enum)]
         who_can_invite: Option<WhoCanInvite>,
         /// Only these domains may be invited (repeatable; replaces the list).
@@ -29,6 +33,7 @@ pub(super) enum PolicyCommand {
         /// Remove any allowlist or denylist.
         #[arg(long, conflicts_with_all = ["allow_domains", "deny_domains"])]
         clear_domains: bool,
+        /// How much of the directory guests see through the API.
         #[arg(long, value_enum)]
         guest_visibility: Option<GuestVisibility>,
         /// Days of guest access after redemption; 0 = no end.
@@ -42,25 +47,33 @@ pub(super) enum PolicyCommand {
 
 #[derive(Subcommand)]
 pub(super) enum CrossTenantCommand {
+    /// Print the current settings as JSON.
     Show {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },
     /// Changes only what is given.
     Set {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// Whether guests from partners without an entry may come in.
         #[arg(long, value_parser = ["allow", "block"])]
         inbound_default: Option<String>,
+        /// Whether this tenant's users may be guests at partners without an entry.
         #[arg(long, value_parser = ["allow", "block"])]
         outbound_default: Option<String>,
         /// Partners: issuer URLs, or slugs of tenants on this server (repeatable).
         #[arg(long = "inbound-allow")]
         inbound_allow: Vec<String>,
+        /// Refuse guests from this partner (repeatable).
         #[arg(long = "inbound-block")]
         inbound_block: Vec<String>,
+        /// Let this tenant's users be guests at this partner (repeatable).
         #[arg(long = "outbound-allow")]
         outbound_allow: Vec<String>,
+        /// Keep this tenant's users from being guests at this partner (repeatable).
         #[arg(long = "outbound-block")]
         outbound_block: Vec<String>,
         /// Inbound trust: accept MFA done at partners without an entry (true or false).

@@ -8,8 +8,11 @@ use crate::tokens::keys::SigningAlg;
 
 #[derive(Subcommand)]
 pub(super) enum TenantCommand {
+    /// Create a tenant: its own issuer, users, apps and keys.
     Create {
+        /// Short name used in URLs: lowercase letters, digits and hyphens.
         slug: String,
+        /// The organization's name, shown to people.
         #[arg(long)]
         name: String,
         /// A verified email domain of this tenant (repeatable).

@@ -9,21 +9,28 @@ use crate::store::Db;
 
 #[derive(Subcommand)]
 pub(super) enum UserCommand {
+    /// Create a member of the tenant, with a password.
     Create {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The member's email address (their sign-in name).
         #[arg(long)]
         email: String,
+        /// The name shown to people.
         #[arg(long)]
         name: String,
+        /// The member's password (visible in shell history: prefer --password-stdin).
         #[arg(
             long,
             conflicts_with = "password_stdin",
             required_unless_present = "password_stdin"
         )]
         password: Option<String>,
+        /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Make the member an administrator of the tenant.
         #[arg(long)]
         admin: bool,
     },
@@ -40,9 +47,12 @@ pub(super) enum UserCommand {
 
 #[derive(Subcommand)]
 pub(super) enum GroupCommand {
+    /// Create a group (to invite guests into, or assign apps to).
     Create {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
+        /// The group's name, unique in the tenant.
         #[arg(long)]
         name: String,
     },

@@ -46,6 +46,7 @@ text_enum! {
         FactorsReset = "mfa.reset",
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
+        AppHomeUrlUpdated = "app.home_url_updated",
         AppBackchannelLogoutUpdated = "app.backchannel_logout_updated",
         SessionsRevoked = "user.sessions_revoked",
     }

@@ -66,7 +66,8 @@ pub fn sibling(
 
 /// The admin portal of this server: a first-party public client whose
 /// redirect URIs are the tenant's `/admin/signed-in` and, for the
-/// account-security page's sign-in, `/account/signed-in`.
+/// account-security page's sign-in, `/account/signed-in`, and for My apps'
+/// (and the start page's), `/myapps/signed-in`.
 pub fn portal(
     conn: &mut store::DbConn,
     tenant_id: &TenantId,
@@ -76,11 +77,15 @@ pub fn portal(
         return Ok(None);
     };
     let issuer = routes::issuer_url(public_url, &slug);
-    let callbacks = [routes::ADMIN_SIGNED_IN, routes::ACCOUNT_SIGNED_IN]
-        .iter()
-        .map(|path| crate::domain::RedirectUri::parse(&format!("{issuer}{path}")))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(StoreError::Corrupt)?;
+    let callbacks = [
+        routes::ADMIN_SIGNED_IN,
+        routes::ACCOUNT_SIGNED_IN,
+        routes::MY_APPS_SIGNED_IN,
+    ]
+    .iter()
+    .map(|path| crate::domain::RedirectUri::parse(&format!("{issuer}{path}")))
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(StoreError::Corrupt)?;
     Ok(Some(Client {
         id: PORTAL_CLIENT_ID.to_owned(),
         tenant_id: tenant_id.as_str().to_owned(),

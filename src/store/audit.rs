@@ -12,6 +12,7 @@ use crate::domain::AuditAction;
 pub struct AuditEvent {
     pub id: String,
     pub tenant_id: String,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub at: chrono::NaiveDateTime,
     pub actor: String,
     #[diesel(deserialize_as = String, serialize_as = String)]

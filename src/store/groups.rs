@@ -12,6 +12,7 @@ pub struct Group {
     pub id: String,
     pub tenant_id: String,
     pub name: String,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub created_at: chrono::NaiveDateTime,
 }
 

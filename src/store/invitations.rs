@@ -47,9 +47,13 @@ pub struct Invitation {
     pub token_hash: String,
     /// As stored; `expired` is derived from `expires_at` by [`Invitation::effective_status`].
     pub status: InvitationStatus,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub expires_at: chrono::NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc::serialize_opt")]
     pub redeemed_at: Option<chrono::NaiveDateTime>,
+    #[serde(serialize_with = "crate::domain::utc::serialize_opt")]
     pub revoked_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -79,6 +79,7 @@ diesel::table! {
         assignment_required -> Bool,
         created_at -> Timestamp,
         require_mfa -> Bool,
+        home_url -> Nullable<Text>,
         backchannel_logout_uri -> Nullable<Text>,
         backchannel_logout_session_required -> Bool,
     }

@@ -45,6 +45,25 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> StoreResult<Option<Tenant>
         .optional()?)
 }
 
+/// Every tenant of the server, by name (the start page's list, when the
+/// operator lets it list them).
+pub fn list(conn: &mut DbConn) -> StoreResult<Vec<Tenant>> {
+    Ok(tenants::table
+        .order((tenants::display_name, tenants::slug))
+        .select(Tenant::as_select())
+        .load(conn)?)
+}
+
+/// The tenants with these ids, by name.
+pub fn find_many(conn: &mut DbConn, ids: &[TenantId]) -> StoreResult<Vec<Tenant>> {
+    let ids: Vec<&str> = ids.iter().map(TenantId::as_str).collect();
+    Ok(tenants::table
+        .filter(tenants::id.eq_any(ids))
+        .order((tenants::display_name, tenants::slug))
+        .select(Tenant::as_select())
+        .load(conn)?)
+}
+
 /// The slug of the tenant with this id.
 pub fn slug_of(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Option<String>> {
     Ok(tenants::table

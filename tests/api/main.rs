@@ -12,6 +12,7 @@ mod compare;
 mod cross_tenant;
 mod faults;
 mod federation;
+mod first_hour;
 mod forged_home;
 mod guessing;
 mod guest_rules;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
+use crate::domain::utc;
 use crate::state::AppState;
 use crate::store;
 use crate::store::invitations::Invitation;
@@ -31,9 +32,9 @@ fn invitation_json(i: &Invitation) -> serde_json::Value {
         "inviter_name": i.inviter_name,
         "redirect_url": i.redirect_url,
         "status": i.effective_status(),
-        "created_at": i.created_at,
-        "expires_at": i.expires_at,
-        "redeemed_at": i.redeemed_at,
+        "created_at": utc::rfc3339(&i.created_at),
+        "expires_at": utc::rfc3339(&i.expires_at),
+        "redeemed_at": utc::rfc3339_opt(&i.redeemed_at),
     })
 }
 

@@ -2,6 +2,7 @@
 //! tokens of the same tenant (RFC 6750), role- or permission-checked, errors as
 //! RFC 9457 problem+json. Reference: docs/admin-api.md.
 
+pub mod apps;
 mod caller;
 pub mod groups;
 pub mod invitations;
@@ -184,7 +185,7 @@ pub fn user_json(u: &User) -> serde_json::Value {
         "home_issuer": u.home_issuer,
         "identity_source": u.identity_source,
         "invited_by": u.invited_by,
-        "access_expires_at": u.access_expires_at,
-        "created_at": u.created_at,
+        "access_expires_at": crate::domain::utc::rfc3339_opt(&u.access_expires_at),
+        "created_at": crate::domain::utc::rfc3339(&u.created_at),
     })
 }

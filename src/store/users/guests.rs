@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::{EMAIL_TAKEN, User, insert};
+use super::{EMAIL_TAKEN, User, UserRow, insert};
 use crate::domain::{ExternalState, IdentitySource, TenantId, UserStatus, UserType};
 use crate::store::schema::users;
 use crate::store::{DbConn, StoreError, StoreResult, new_id, now};
@@ -99,4 +99,24 @@ pub fn reset_guest(conn: &mut DbConn, tenant_id: &TenantId, user_id: &str) -> St
     } else {
         Err(StoreError::NotFound)
     }
+}
+
+/// The accepted guest accounts, in every tenant of the server, of one home
+/// identity (an issuer and its subject): where a person is a guest, for
+/// their own My apps page. The same lookup by home identity that each
+/// tenant makes at a guest's sign-in; it spans tenants because the person
+/// asking is the one identity all these accounts are linked to.
+pub fn accounts_of_home(
+    conn: &mut DbConn,
+    home_issuer: &str,
+    home_subject: &str,
+) -> StoreResult<Vec<User>> {
+    let rows = users::table
+        .filter(users::user_type.eq(UserType::Guest.as_str()))
+        .filter(users::external_state.eq(ExternalState::Accepted.as_str()))
+        .filter(users::home_issuer.eq(home_issuer))
+        .filter(users::home_subject.eq(home_subject))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(User::try_from).collect()
 }

@@ -8,7 +8,7 @@ mod upstream;
 use diesel::prelude::*;
 
 pub use grants::{grant_role, roles};
-pub use guests::{accept_guest, create_guest, reset_guest};
+pub use guests::{accept_guest, accounts_of_home, create_guest, reset_guest};
 pub use queries::{
     NewMember, create_member, delete, find, find_by_email, find_by_home, list, set_access_expiry,
     set_status,
