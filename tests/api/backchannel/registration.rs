@@ -150,17 +150,7 @@ fn apps_register_their_back_channel_from_the_cli() {
     assert_eq!(apps.len(), 1);
 
     // Without a URI: removed.
-    cli(
-        &db,
-        &[
-            "app",
-            "backchannel",
-            "--tenant",
-            "contoso",
-            "--client-id",
-            &client_id,
-        ],
-    );
+    cli(&db, &private[..6]);
     assert!(stored().is_none());
 }
 
