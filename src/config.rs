@@ -125,6 +125,15 @@ pub struct Settings {
     /// hosting many organizations need not publish a directory of them;
     /// the page then asks for the organization instead.
     pub list_tenants: bool,
+    /// Back-Channel Logout delivery: how often the logout outbox is polled,
+    /// the bound on each call to an app, and the first retry's delay
+    /// (doubling up to an hour, for a bounded number of attempts).
+    pub logout_poll: Duration,
+    pub logout_timeout: Duration,
+    pub logout_retry: Duration,
+    /// How often sessions of users whose access ended are ended (and
+    /// their apps told).
+    pub access_expiry_poll: Duration,
 }
 
 impl Settings {
@@ -154,6 +163,10 @@ impl Settings {
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
             list_tenants: false,
+            logout_poll: Duration::from_secs(1),
+            logout_timeout: Duration::from_secs(5),
+            logout_retry: Duration::from_secs(2),
+            access_expiry_poll: Duration::from_secs(30),
         })
     }
 

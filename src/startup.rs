@@ -84,6 +84,7 @@ impl Application {
             &state.settings.mail_from,
         )?;
         tokio::spawn(mailer.run(state.settings.mail_poll));
+        crate::oidc::backchannel::spawn(&state);
         let sweeper = state.db.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -409,6 +410,14 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
+                .service(
+                    resource("/apps/{client_id}/backchannel-logout")
+                        .route(web::put().to(api::logout::put_backchannel)),
+                )
+                .service(post(
+                    "/users/{id}/revoke-sessions",
+                    api::logout::post_revoke_sessions,
+                ))
                 .service(
                     resource("/cross-tenant-access")
                         .route(web::get().to(api::policy::get_cross_tenant))

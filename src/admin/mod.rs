@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_callback;
 pub mod guests;
 pub mod landing;
+pub mod logout;
 pub mod mfa;
 pub mod portal;
 pub mod provision;

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand};
 
+use super::app_backchannel::{self, BackchannelArgs};
 use crate::admin::provision;
 use crate::domain::{GrantType, HomeUrl, Permission};
 use crate::store::Db;
@@ -39,6 +40,8 @@ pub(super) struct CreateArgs {
     /// only on a loopback address).
     #[arg(long, value_parser = HomeUrl::parse)]
     home_url: Option<HomeUrl>,
+    #[command(flatten)]
+    backchannel: BackchannelArgs,
     /// Print client_id and client_secret as JSON.
     #[arg(long)]
     json: bool,
@@ -68,6 +71,18 @@ pub(super) enum AppCommand {
         #[arg(long, conflicts_with = "home_url")]
         clear_home_url: bool,
     },
+    /// Set (or, without a URI, remove) where the app hears of a session's
+    /// end (OpenID Connect Back-Channel Logout).
+    Backchannel {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
+        #[arg(long)]
+        tenant: String,
+        /// The app's client id.
+        #[arg(long)]
+        client_id: String,
+        #[command(flatten)]
+        backchannel: BackchannelArgs,
+    },
 }
 
 pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
@@ -78,6 +93,11 @@ pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
             home_url,
             clear_home_url: _,
         } => update(db_url, &tenant, &client_id, home_url.as_ref()),
+        AppCommand::Backchannel {
+            tenant,
+            client_id,
+            backchannel,
+        } => app_backchannel::run(db_url, &tenant, &client_id, &backchannel),
         AppCommand::Create(args) => create(db_url, args),
     }
 }
@@ -124,8 +144,10 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
         grants,
         permissions,
         home_url,
+        backchannel,
         json,
     } = args;
+    let backchannel = backchannel.registration()?;
     let db = Db::connect(db_url)?;
     let spec = provision::AppSpec {
         client_id: None,
@@ -143,6 +165,9 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
     }
     if let Some(url) = &home_url {
         set_home_url(&db, &tenant, &client.client_id, Some(url))?;
+    }
+    if backchannel.is_some() {
+        app_backchannel::save(&db, &tenant, &client.client_id, backchannel.as_ref())?;
     }
     if json {
         println!(

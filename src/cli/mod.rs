@@ -1,6 +1,7 @@
 //! The command line (DESIGN.md §6). Every command takes `--database-url`.
 
 mod app;
+mod app_backchannel;
 mod guest;
 mod idp;
 mod invite;

@@ -34,6 +34,15 @@ pub(super) enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Sign a user out everywhere: their sessions end, and apps with a
+    /// back-channel logout URI receive Logout Tokens.
+    RevokeSessions {
+        #[arg(long)]
+        tenant: String,
+        /// The user's email or id.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -50,14 +59,19 @@ pub(super) enum GroupCommand {
 }
 
 pub(super) fn run(db_url: &str, command: UserCommand) -> anyhow::Result<()> {
-    let UserCommand::Create {
-        tenant,
-        email,
-        name,
-        password,
-        password_stdin: _,
-        admin,
-    } = command;
+    let (tenant, email, name, password, admin) = match command {
+        UserCommand::Create {
+            tenant,
+            email,
+            name,
+            password,
+            password_stdin: _,
+            admin,
+        } => (tenant, email, name, password, admin),
+        UserCommand::RevokeSessions { tenant, user } => {
+            return revoke_sessions(db_url, &tenant, &user);
+        }
+    };
     let password = match password {
         Some(p) => p,
         None => {
@@ -69,6 +83,20 @@ pub(super) fn run(db_url: &str, command: UserCommand) -> anyhow::Result<()> {
     let db = Db::connect(db_url)?;
     let user = provision::create_member(&db, &tenant, &email, &name, &password, admin)?;
     println!("Created user {} ({}) in {tenant}", user.email, user.id);
+    Ok(())
+}
+
+fn revoke_sessions(db_url: &str, slug: &str, who: &str) -> anyhow::Result<()> {
+    let db = Db::connect(db_url)?;
+    let tenant = provision::tenant(&db, slug)?;
+    let ended = db.write_blocking(|c| -> anyhow::Result<Option<usize>> {
+        let user = crate::b2b::removal::find_user(c, &tenant.id, who)?;
+        Ok(crate::admin::logout::revoke_sessions(
+            c, &tenant.id, &user.id, "cli",
+        )?)
+    })?;
+    let ended = ended.ok_or_else(|| anyhow::anyhow!("no user {who} in {slug}"))?;
+    println!("Ended {ended} sessions of {who} in {slug}");
     Ok(())
 }
 

@@ -49,6 +49,8 @@ text_enum! {
         AppHomeUrlUpdated = "app.home_url_updated",
         DeviceApproved = "device.approved",
         DeviceDenied = "device.denied",
+        AppBackchannelLogoutUpdated = "app.backchannel_logout_updated",
+        SessionsRevoked = "user.sessions_revoked",
     }
 }
 

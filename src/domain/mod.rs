@@ -5,6 +5,7 @@
 
 mod audit;
 mod authn;
+mod backchannel;
 mod client;
 pub mod cross_tenant;
 mod device;
@@ -30,6 +31,7 @@ pub mod utc;
 
 pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
+pub use backchannel::BackchannelUri;
 pub use client::{ClientType, GrantType, Permission};
 pub use device::{DeviceStatus, USER_CODE_ALPHABET, UserCode};
 pub use email::{Email, domain_list};

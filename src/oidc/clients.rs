@@ -60,6 +60,7 @@ pub fn sibling(
         first_party: false,
         assignment_required: false,
         require_mfa: false,
+        backchannel_logout: None,
     }))
 }
 
@@ -99,5 +100,6 @@ pub fn portal(
         first_party: true,
         assignment_required: false,
         require_mfa: false,
+        backchannel_logout: None,
     }))
 }

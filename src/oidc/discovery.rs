@@ -49,6 +49,8 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     });
     if let serde_json::Value::Object(extra) = extra {
         doc.extend(extra);

@@ -1,7 +1,9 @@
 //! RP-Initiated Logout 1.0 (§2, §3): ends the tenant browser session. With a
-//! valid `id_token_hint` it proceeds at once; otherwise the person confirms
-//! (a CSRF-protected form), so no third party can sign them out silently.
-//! `post_logout_redirect_uri` is honoured only when registered exactly.
+//! valid `id_token_hint` of this session (its user and, when it has one, its
+//! `sid`) it proceeds at once; otherwise the person confirms (a
+//! CSRF-protected form), so no third party can sign them out silently.
+//! `post_logout_redirect_uri` is honoured only when registered exactly. The
+//! session's apps hear of its end over the back channel (`store::sessions`).
 
 use std::collections::HashMap;
 
@@ -141,9 +143,12 @@ impl Logout {
     }
 
     /// Whether the ID token hint vouches for signing this session out
-    /// without asking: it names the session's user.
+    /// without asking: it names the session's user and, when it carries a
+    /// `sid`, this very session (§2: a token of another session is no hint).
     fn hinted(&self, session: &Session) -> bool {
-        self.hint.as_ref().is_some_and(|h| h.sub == session.user_id)
+        self.hint.as_ref().is_some_and(|h| {
+            h.sub == session.user_id && h.sid.as_ref().is_none_or(|sid| *sid == session.id)
+        })
     }
 
     /// Whether the person confirmed on our own form (CSRF-checked).

@@ -1,6 +1,7 @@
 //! The OpenID Provider endpoints of one tenant, one module per endpoint.
 
 pub mod authorize;
+pub mod backchannel;
 pub mod client_auth;
 pub mod clients;
 pub mod device;

@@ -4,7 +4,9 @@ use diesel::prelude::*;
 
 use super::schema::applications;
 use super::{DbConn, StoreError, StoreResult, new_id, now};
-use crate::domain::{ClientType, GrantType, HomeUrl, Permission, RedirectUri, TenantId};
+use crate::domain::{
+    BackchannelUri, ClientType, GrantType, HomeUrl, Permission, RedirectUri, TenantId,
+};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -23,6 +25,8 @@ pub struct AppRow {
     pub assignment_required: bool,
     pub created_at: chrono::NaiveDateTime,
     pub require_mfa: bool,
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
 }
 
 /// A client as the protocol code sees it: lists parsed, types checked.
@@ -42,6 +46,16 @@ pub struct Client {
     pub assignment_required: bool,
     /// Signing in to this app takes a second factor (issue 12).
     pub require_mfa: bool,
+    /// Where the app hears of a session's end (Back-Channel Logout 1.0).
+    pub backchannel_logout: Option<BackchannelLogout>,
+}
+
+/// An app's Back-Channel Logout registration (§2.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackchannelLogout {
+    pub uri: BackchannelUri,
+    /// `backchannel_logout_session_required`: its logout tokens carry `sid`.
+    pub session_required: bool,
 }
 
 impl Client {
@@ -83,6 +97,17 @@ impl TryFrom<AppRow> for Client {
             first_party: row.first_party,
             assignment_required: row.assignment_required,
             require_mfa: row.require_mfa,
+            backchannel_logout: row
+                .backchannel_logout_uri
+                .as_deref()
+                .map(|uri| {
+                    BackchannelUri::parse(uri).map(|uri| BackchannelLogout {
+                        uri,
+                        session_required: row.backchannel_logout_session_required,
+                    })
+                })
+                .transpose()
+                .map_err(StoreError::Corrupt)?,
         })
     }
 }
@@ -123,6 +148,8 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         assignment_required: false,
         created_at: now(),
         require_mfa: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -253,4 +280,42 @@ pub fn home_urls(
         .into_iter()
         .filter_map(|(id, url)| Some((id, HomeUrl::parse(&url?).ok()?)))
         .collect())
+}
+
+/// Registers (or, with `None`, removes) where app `client_id` hears of a
+/// session's end; false when there is no such app.
+pub fn set_backchannel_logout(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    logout: Option<&BackchannelLogout>,
+) -> StoreResult<bool> {
+    Ok(diesel::update(
+        applications::table
+            .filter(applications::tenant_id.eq(tenant_id.as_str()))
+            .filter(applications::client_id.eq(client_id)),
+    )
+    .set((
+        applications::backchannel_logout_uri.eq(logout.map(|l| l.uri.as_str())),
+        applications::backchannel_logout_session_required
+            .eq(logout.is_some_and(|l| l.session_required)),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// The apps of this tenant with a back-channel logout URI, and whether
+/// each requires `sid`.
+pub fn backchannel_registrations(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+) -> StoreResult<Vec<(String, bool)>> {
+    Ok(applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::backchannel_logout_uri.is_not_null())
+        .select((
+            applications::client_id,
+            applications::backchannel_logout_session_required,
+        ))
+        .load(conn)?)
 }

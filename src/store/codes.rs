@@ -123,6 +123,22 @@ pub fn grant_is_live(conn: &mut DbConn, tenant_id: &TenantId, grant_id: &str) ->
     Ok(n > 0)
 }
 
+/// The browser session a grant was issued in (its ID tokens' `sid`); `None`
+/// for grants without one (token exchange) or unknown grants.
+pub fn grant_session(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    grant_id: &str,
+) -> StoreResult<Option<String>> {
+    Ok(grants::table
+        .filter(grants::tenant_id.eq(tenant_id.as_str()))
+        .filter(grants::id.eq(grant_id))
+        .select(grants::session_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = auth_codes)]
 pub struct AuthCode {

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod idps;
 pub mod invitations;
 pub mod keys;
+pub mod logout_outbox;
 pub mod outbox;
 pub mod passcodes;
 pub mod passkeys;

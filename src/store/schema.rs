@@ -80,6 +80,8 @@ diesel::table! {
         created_at -> Timestamp,
         require_mfa -> Bool,
         home_url -> Nullable<Text>,
+        backchannel_logout_uri -> Nullable<Text>,
+        backchannel_logout_session_required -> Bool,
     }
 }
 
@@ -241,6 +243,22 @@ diesel::table! {
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    logout_outbox (id) {
+        id -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        sub -> Text,
+        sid -> Nullable<Text>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        abandoned_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
     }
 }
@@ -452,6 +470,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     invitations,
     outbox_emails,
+    logout_outbox,
     app_assignments,
     home_flows,
     identity_providers,

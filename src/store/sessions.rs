@@ -3,7 +3,8 @@
 use crate::domain::TenantId;
 use diesel::prelude::*;
 
-use super::schema::sessions;
+use super::logout_outbox::Ended;
+use super::schema::{sessions, users};
 use super::{DbConn, StoreResult, new_id, now};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -96,30 +97,77 @@ pub fn complete_second_factor(
     Ok(())
 }
 
+/// Ends a session; every app with a session in it hears of it (the logout
+/// outbox is written in the same transaction).
 pub fn revoke(conn: &mut DbConn, tenant_id: &TenantId, session_id: &str) -> StoreResult<()> {
-    diesel::update(
+    let ended = diesel::update(
         sessions::table
             .filter(sessions::tenant_id.eq(tenant_id.as_str()))
             .filter(sessions::id.eq(session_id))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(now()))
-    .execute(conn)?;
+    .returning((sessions::id, sessions::user_id))
+    .get_results::<(String, String)>(conn)?;
+    announce(conn, tenant_id, ended)?;
     Ok(())
 }
 
-/// Ends every browser session of a user (removal, blocking).
+/// Ends every browser session of a user (removal, blocking, an
+/// administrator's revocation, the end of a guest's access); every app
+/// with a session among them hears of it.
 pub fn revoke_all_for_user(
     conn: &mut DbConn,
     tenant_id: &TenantId,
     user_id: &str,
 ) -> StoreResult<usize> {
-    Ok(diesel::update(
+    let ended = diesel::update(
         sessions::table
             .filter(sessions::tenant_id.eq(tenant_id.as_str()))
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(now()))
-    .execute(conn)?)
+    .returning((sessions::id, sessions::user_id))
+    .get_results::<(String, String)>(conn)?;
+    let n = ended.len();
+    announce(conn, tenant_id, ended)?;
+    Ok(n)
+}
+
+fn announce(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    ended: Vec<(String, String)>,
+) -> StoreResult<usize> {
+    let ended: Vec<Ended> = ended
+        .into_iter()
+        .map(|(session_id, user_id)| Ended {
+            session_id,
+            user_id,
+        })
+        .collect();
+    super::logout_outbox::enqueue(conn, tenant_id, &ended)
+}
+
+/// Ends the sessions of users whose access is over (a guest's end of
+/// access passed), at most `limit` users a round, in any tenant; returns
+/// how many sessions ended. Such sessions already served nothing
+/// (`User::is_usable`); ending them tells their apps.
+pub fn end_expired_access(conn: &mut DbConn, limit: i64) -> StoreResult<usize> {
+    let expired = users::table
+        .filter(users::access_expires_at.le(now()))
+        .select(users::id);
+    let holders: Vec<(String, String)> = sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::user_id.eq_any(expired))
+        .select((sessions::tenant_id, sessions::user_id))
+        .distinct()
+        .limit(limit)
+        .load(conn)?;
+    let mut n = 0;
+    for (tenant_id, user_id) in holders {
+        n += revoke_all_for_user(conn, &TenantId::from(tenant_id), &user_id)?;
+    }
+    Ok(n)
 }

@@ -1,6 +1,6 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
 //! passcodes, passkey ceremonies, device codes, refresh tokens, sessions,
-//! revoked-token entries, unpublished keys).
+//! revoked-token entries, unpublished keys, logout tokens delivered or given up).
 
 use diesel::prelude::*;
 
@@ -47,5 +47,7 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
             .filter(signing_keys::publish_until.lt(at)),
     )
     .execute(conn)?;
+    // Delivered or abandoned logout tokens are kept a week for operators.
+    n += super::logout_outbox::sweep(conn, chrono::TimeDelta::days(7))?;
     Ok(n)
 }

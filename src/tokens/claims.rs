@@ -69,3 +69,29 @@ pub struct AccessTokenClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
 }
+
+/// The one event of a Logout Token (Back-Channel Logout 1.0 §2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// A Logout Token (Back-Channel Logout 1.0 §2.4): `sub`, `sid` or both,
+/// the logout event, and never a `nonce` (there is no such field).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LogoutTokenClaims {
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    /// `{BACKCHANNEL_LOGOUT_EVENT: {}}`.
+    pub events: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+impl LogoutTokenClaims {
+    pub fn logout_event() -> serde_json::Value {
+        serde_json::json!({ BACKCHANNEL_LOGOUT_EVENT: {} })
+    }
+}

@@ -4,6 +4,7 @@
 mod admin_api;
 mod anonymous;
 mod authorize_errors;
+mod backchannel;
 mod browser;
 mod cli;
 mod code_flow;

@@ -6,6 +6,7 @@ pub mod apps;
 mod caller;
 pub mod groups;
 pub mod invitations;
+pub mod logout;
 pub mod mfa;
 pub mod policy;
 pub mod providers;

@@ -48,7 +48,7 @@ pub async fn exchange(
         auth_time: issued.code.auth_time,
         amr: &issued.code.amr,
         nonce: issued.code.nonce.as_deref(),
-        session_id: None,
+        session_id: issued.session_id.as_deref(),
         audience,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
@@ -68,13 +68,15 @@ struct Redemption {
     refresh_lifetime: TimeDelta,
 }
 
-/// A redeemed code: the code, its user, its scope and a refresh token if
-/// one was minted.
+/// A redeemed code: the code, its user, its scope, a refresh token if one
+/// was minted, and its session.
 struct Issued {
     code: AuthCode,
     user: User,
     scope: ScopeSet,
     refresh: Option<String>,
+    /// The session the code was issued in: the ID token's `sid`.
+    session_id: Option<String>,
 }
 
 impl Redemption {
@@ -90,11 +92,13 @@ impl Redemption {
         };
         let scope = ScopeSet::parse(&code.scope).map_err(StoreError::Corrupt)?;
         let refresh = self.refresh_token(c, &code, &user, &scope)?;
+        let session_id = codes::grant_session(c, &self.tenant_id, &code.grant_id)?;
         Ok(Issued {
             code,
             user,
             scope,
             refresh,
+            session_id,
         })
     }
 

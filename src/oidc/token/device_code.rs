@@ -51,7 +51,7 @@ pub async fn exchange(
         auth_time: issued.auth_time,
         amr: &issued.amr,
         nonce: None,
-        session_id: None,
+        session_id: issued.session_id.as_deref(),
         audience,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
@@ -76,6 +76,8 @@ struct Issued {
     auth_time: chrono::NaiveDateTime,
     amr: String,
     refresh: Option<String>,
+    /// The browser session the code was approved in: the ID token's `sid`.
+    session_id: Option<String>,
 }
 
 /// A committed refusal: the error code the device hears, the detail for logs.
@@ -184,9 +186,11 @@ impl Poll {
             }
             None => None,
         };
+        let session_id = codes::grant_session(c, &self.tenant_id, &grant_id)?;
         Ok(Ok(Issued {
             user,
             scope,
+            session_id,
             grant_id,
             auth_time,
             amr,

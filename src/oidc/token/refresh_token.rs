@@ -44,7 +44,7 @@ pub async fn exchange(
         auth_time: rotated.old.auth_time,
         amr: &rotated.old.amr,
         nonce: None,
-        session_id: None,
+        session_id: rotated.session_id.as_deref(),
         audience,
     };
     issue::user_tokens(state, ctx, client, &grant, Some(rotated.token))
@@ -63,13 +63,15 @@ struct Rotation {
     requested: Option<ScopeSet>,
 }
 
-/// A rotated token: the one presented, its user, the scope of this response
-/// and the new token.
+/// A rotated token: the one presented, its user, the scope of this response,
+/// the new token and the grant's session.
 struct Rotated {
     old: RefreshToken,
     user: User,
     scope: ScopeSet,
     token: String,
+    /// The session the grant was issued in: ID tokens keep its `sid`.
+    session_id: Option<String>,
 }
 
 impl Rotation {
@@ -90,11 +92,13 @@ impl Rotation {
             self.lifetime,
         );
         codes::save_refresh(c, &row)?;
+        let session_id = codes::grant_session(c, &self.tenant.id, &old.grant_id)?;
         Ok(Rotated {
             old,
             user,
             scope,
             token,
+            session_id,
         })
     }
 

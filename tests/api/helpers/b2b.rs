@@ -21,11 +21,17 @@ pub struct B2b {
 /// Contoso (resource) and Proseware (home) on one server, a Contoso app, and
 /// mail going to a real SMTP listener.
 pub async fn b2b() -> B2b {
+    b2b_with(|_| {}).await
+}
+
+/// `b2b()` on a server with other settings besides.
+pub async fn b2b_with(configure: impl FnOnce(&mut portico::config::Settings) + 'static) -> B2b {
     let mail = smtp::start().await;
     let url = mail.url.clone();
     let app = spawn_app_with(move |s| {
         s.smtp_url = Some(url);
         s.mail_poll = std::time::Duration::from_millis(100);
+        configure(s);
     })
     .await;
     app.tenant("contoso");

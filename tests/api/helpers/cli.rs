@@ -23,3 +23,18 @@ pub fn cli(db: &str, args: &[&str]) -> String {
     );
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
+
+/// Runs a `portico` CLI command against `db` that must fail; returns its
+/// stderr. The environment carries no operator switches.
+pub fn cli_failure(db: &str, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .args(args)
+        .args(["--database-url", db])
+        .env("PORTICO_SECRET_KEY", SECRET_KEY)
+        .env_remove("PORTICO_IDP_ALLOW_PRIVATE_NETWORKS")
+        .stdin(Stdio::null())
+        .output()
+        .expect("portico CLI runs");
+    assert!(!output.status.success(), "portico {args:?} succeeded");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

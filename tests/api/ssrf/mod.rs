@@ -24,33 +24,14 @@ use portico::b2b::providers::{self, ProviderSpec};
 use portico::store;
 use portico::tokens::keys::{self, SigningAlg, SigningKey};
 
-use crate::helpers::b2b::{B2b, GUEST, b2b};
+use crate::helpers::b2b::{B2b, b2b, b2b_with};
 use crate::helpers::cli::{SECRET_KEY, cli};
-use crate::helpers::{
-    Landing, PASSWORD, drive, fresh_database, hidden, query_param, spawn_app_with,
-};
+use crate::helpers::{Landing, PASSWORD, drive, fresh_database, hidden, query_param};
 
 const ALICE: &str = "alice@contoso.example";
 const ANN: &str = "ann@northwind.example";
 const CLIENT_ID: &str = "contoso-at-idp";
 const SECRET: &str = "the-idp-client-secret-6c1f";
-
-/// `b2b()` on a server with other settings.
-async fn b2b_with(configure: impl FnOnce(&mut portico::config::Settings) + 'static) -> B2b {
-    let mail = crate::smtp::start().await;
-    let url = mail.url.clone();
-    let app = spawn_app_with(move |s| {
-        s.smtp_url = Some(url);
-        configure(s);
-    })
-    .await;
-    app.tenant("contoso");
-    app.tenant("proseware");
-    app.member("contoso", "megan@contoso.example");
-    app.member("proseware", GUEST);
-    let web = app.web_app("contoso");
-    B2b { app, mail, web }
-}
 
 /// One HTTP request a fake server received.
 #[derive(Clone, Debug)]
