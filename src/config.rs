@@ -91,6 +91,24 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How long a stopping server (SIGTERM) waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// DPoP (RFC 9449): whether the token endpoint demands server nonces
+    /// (§8, on by default), and how old a proof may be.
+    pub dpop: DpopSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct DpopSettings {
+    pub nonce_at_token_endpoint: bool,
+    pub proof_max_age: Duration,
+}
+
+impl Default for DpopSettings {
+    fn default() -> Self {
+        DpopSettings {
+            nonce_at_token_endpoint: true,
+            proof_max_age: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Settings {
@@ -118,6 +136,7 @@ impl Settings {
             sealer: None,
             request_body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            dpop: DpopSettings::default(),
         })
     }
 

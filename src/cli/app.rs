@@ -26,6 +26,9 @@ pub(super) enum AppCommand {
         /// Only users assigned to the app (directly or by group) may sign in.
         #[arg(long)]
         assignment_required: bool,
+        /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
+        #[arg(long)]
+        dpop_bound_access_tokens: bool,
         #[arg(long = "grant", value_enum)]
         grants: Vec<GrantType>,
         #[arg(long = "permission", value_enum)]
@@ -44,6 +47,7 @@ pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
         public,
         first_party,
         assignment_required,
+        dpop_bound_access_tokens,
         grants,
         permissions,
         json,
@@ -62,6 +66,9 @@ pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
     let (client, secret) = provision::create_app(&db, &tenant, &spec)?;
     if assignment_required {
         provision::require_assignment(&db, &tenant, &client.client_id)?;
+    }
+    if dpop_bound_access_tokens {
+        provision::require_dpop(&db, &tenant, &client.client_id)?;
     }
     if json {
         println!(

@@ -46,6 +46,7 @@ text_enum! {
         FactorsReset = "mfa.reset",
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
+        AppDpopBoundUpdated = "app.dpop_bound_access_tokens_updated",
     }
 }
 

@@ -49,6 +49,7 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
+        "dpop_signing_alg_values_supported": crate::tokens::dpop::algorithm_names(),
     });
     if let serde_json::Value::Object(extra) = extra {
         doc.extend(extra);

@@ -189,6 +189,9 @@ pub struct RefreshToken {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub rotated_at: Option<chrono::NaiveDateTime>,
+    /// RFC 9449 §5: the thumbprint of the DPoP key a public client's token
+    /// is bound to; set by the caller after minting.
+    pub dpop_jkt: Option<String>,
 }
 
 impl RefreshToken {
@@ -219,6 +222,7 @@ impl RefreshToken {
             created_at: at,
             expires_at: at + lifetime,
             rotated_at: None,
+            dpop_jkt: None,
         };
         (token, row)
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth_policy;
 pub mod codes;
 pub mod cross_tenant;
+pub mod dpop;
 pub mod factors;
 pub mod flows;
 pub mod groups;

@@ -79,6 +79,7 @@ diesel::table! {
         assignment_required -> Bool,
         created_at -> Timestamp,
         require_mfa -> Bool,
+        dpop_bound_access_tokens -> Bool,
     }
 }
 
@@ -174,6 +175,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         rotated_at -> Nullable<Timestamp>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -408,6 +410,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dpop_proofs (tenant_id, proof_hash) {
+        tenant_id -> Text,
+        proof_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -443,4 +453,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cross_tenant_trust,
     totp_credentials,
     recovery_codes,
+    dpop_proofs,
 );

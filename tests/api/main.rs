@@ -9,6 +9,7 @@ mod cli;
 mod code_flow;
 mod compare;
 mod cross_tenant;
+mod dpop;
 mod faults;
 mod federation;
 mod forged_home;

@@ -23,6 +23,7 @@ pub async fn exchange(
     client: &Client,
     (code, redirect_uri, verifier): (&str, &str, Option<String>),
     audience: &str,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
     let redemption = Redemption {
         tenant_id: ctx.tenant.id.clone(),
@@ -32,6 +33,7 @@ pub async fn exchange(
         redirect_uri: redirect_uri.to_owned(),
         verifier,
         refresh_lifetime: state.settings.lifetimes.refresh_token,
+        refresh_jkt: super::dpop::refresh_binding(client, dpop_jkt),
     };
     // A refusal still commits what it wrote (a replayed code's grant stays
     // revoked).
@@ -50,6 +52,7 @@ pub async fn exchange(
         nonce: issued.code.nonce.as_deref(),
         session_id: None,
         audience,
+        dpop_jkt,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -66,6 +69,8 @@ struct Redemption {
     redirect_uri: String,
     verifier: Option<String>,
     refresh_lifetime: TimeDelta,
+    /// The DPoP key a public client's refresh token is bound to.
+    refresh_jkt: Option<String>,
 }
 
 /// A redeemed code: the code, its user, its scope and a refresh token if
@@ -146,7 +151,7 @@ impl Redemption {
         if !(self.wants_refresh && scope.contains(Scope::OfflineAccess)) {
             return Ok(None);
         }
-        let (refresh_token, row) = RefreshToken::mint(
+        let (refresh_token, mut row) = RefreshToken::mint(
             &self.tenant_id,
             &code.grant_id,
             &code.client_id,
@@ -156,6 +161,7 @@ impl Redemption {
             &code.amr,
             self.refresh_lifetime,
         );
+        row.dpop_jkt = self.refresh_jkt.clone();
         codes::save_refresh(c, &row)?;
         Ok(Some(refresh_token))
     }

@@ -1,0 +1,3 @@
+DROP TABLE dpop_proofs;
+ALTER TABLE refresh_tokens DROP COLUMN dpop_jkt;
+ALTER TABLE applications DROP COLUMN dpop_bound_access_tokens;
