@@ -1,6 +1,7 @@
 //! DPoP (RFC 9449): proofs built here with jsonwebtoken over fresh RSA and
 //! P-256 keys, sent to the token endpoint and to UserInfo.
 
+mod admin;
 mod refusals;
 mod resource;
 mod token;
@@ -109,17 +110,17 @@ pub fn ath(token: &str) -> String {
 }
 
 pub fn token_url(app: &TestApp) -> String {
-    format!("{}/token", app.issuer("acme"))
+    format!("{}/token", app.issuer("contoso"))
 }
 
 pub fn userinfo_url(app: &TestApp) -> String {
-    format!("{}/userinfo", app.issuer("acme"))
+    format!("{}/userinfo", app.issuer("contoso"))
 }
 
-/// A tenant `acme` with one member.
-pub fn acme(app: &TestApp) {
-    app.tenant("acme");
-    app.member("acme", "ann@acme.example");
+/// A tenant `contoso` with one member.
+pub fn contoso(app: &TestApp) {
+    app.tenant("contoso");
+    app.member("contoso", "ann@contoso.example");
 }
 
 /// A token request with `proof` (when given) and client_secret_post or a
@@ -180,9 +181,9 @@ pub async fn dpop_token(
 
 /// A signed-in member's code and PKCE verifier for `client`.
 pub async fn code_for(app: &TestApp, client: &TestClient, scope: &str) -> (String, String) {
-    let (url, verifier) = authorize_url(app, "acme", client, scope, &[]);
+    let (url, verifier) = authorize_url(app, "contoso", client, scope, &[]);
     let back = app
-        .sign_in(&app.browser(), &url, "ann@acme.example", PASSWORD)
+        .sign_in(&app.browser(), &url, "ann@contoso.example", PASSWORD)
         .await;
     (query_param(&back, "code").expect("code"), verifier)
 }
@@ -214,7 +215,7 @@ pub async fn bound_tokens(
 /// A confidential app that may use client credentials.
 pub fn service(app: &TestApp) -> TestClient {
     app.app(
-        "acme",
+        "contoso",
         false,
         false,
         vec![GrantType::ClientCredentials],

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 
 use super::{
-    DpopKey, acme, claims, compact, error_of, now, post_token, server_nonce, service, token_url,
+    DpopKey, claims, compact, contoso, error_of, now, post_token, server_nonce, service, token_url,
 };
 use crate::helpers::{TestApp, TestClient, spawn_app};
 
@@ -16,7 +16,7 @@ const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials
 /// A service app and the server's nonce for it.
 async fn setup(key: &DpopKey) -> (TestApp, TestClient, String) {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let client = service(&app);
     let nonce = server_nonce(&app, &client, key, CLIENT_CREDENTIALS).await;
     (app, client, nonce)
@@ -42,7 +42,7 @@ async fn a_proof_for_another_method_is_refused() {
 async fn a_proof_for_another_url_is_refused() {
     let key = DpopKey::es256();
     let (app, client, nonce) = setup(&key).await;
-    let elsewhere = format!("{}/userinfo", app.issuer("acme"));
+    let elsewhere = format!("{}/userinfo", app.issuer("contoso"));
     let proof = key.proof(&claims("POST", &elsewhere, Some(&nonce)));
     assert_eq!(refused(&app, &client, &proof).await, invalid_proof());
     let other_tenant = format!("{}/token", app.issuer("other"));

@@ -3,12 +3,12 @@
 
 use portico::domain::Permission;
 
-use super::{DpopKey, acme, ath, bound_tokens, claims, userinfo_url};
+use super::{DpopKey, ath, bound_tokens, claims, contoso, userinfo_url};
 use crate::helpers::{TestApp, introspect, spawn_app};
 
 /// A member's DPoP-bound access token from a confidential web app.
 async fn bound_access_token(app: &TestApp, key: &DpopKey) -> String {
-    let client = app.web_app("acme");
+    let client = app.web_app("contoso");
     let tokens = bound_tokens(app, &client, key, "openid profile").await;
     assert_eq!(tokens["token_type"], "DPoP");
     tokens["access_token"].as_str().unwrap().to_owned()
@@ -45,7 +45,7 @@ fn challenge(response: &reqwest::Response) -> String {
 #[tokio::test]
 async fn a_bound_token_with_a_proof_of_its_key_reads_userinfo_and_introspects_with_cnf() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let key = DpopKey::es256();
     let token = bound_access_token(&app, &key).await;
     let proof = userinfo_proof(&app, &key, &token);
@@ -55,13 +55,13 @@ async fn a_bound_token_with_a_proof_of_its_key_reads_userinfo_and_introspects_wi
     assert!(body["sub"].is_string());
 
     let resource = app.app(
-        "acme",
+        "contoso",
         false,
         false,
         vec![],
         vec![Permission::TokensIntrospect],
     );
-    let described = introspect(&app, "acme", &resource, &token).await;
+    let described = introspect(&app, "contoso", &resource, &token).await;
     assert_eq!(described["active"], true);
     assert_eq!(described["token_type"], "DPoP");
     assert_eq!(described["cnf"]["jkt"], key.thumbprint());
@@ -70,7 +70,7 @@ async fn a_bound_token_with_a_proof_of_its_key_reads_userinfo_and_introspects_wi
 #[tokio::test]
 async fn a_bound_token_presented_as_a_bearer_token_is_refused() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let key = DpopKey::rs256();
     let token = bound_access_token(&app, &key).await;
     let proof = userinfo_proof(&app, &key, &token);
@@ -94,7 +94,7 @@ async fn a_bound_token_presented_as_a_bearer_token_is_refused() {
 #[tokio::test]
 async fn a_bound_token_with_a_proof_of_another_key_is_refused() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let key = DpopKey::es256();
     let token = bound_access_token(&app, &key).await;
     let proof = userinfo_proof(&app, &DpopKey::es256(), &token);
@@ -106,7 +106,7 @@ async fn a_bound_token_with_a_proof_of_another_key_is_refused() {
 #[tokio::test]
 async fn a_proof_without_the_tokens_hash_or_for_another_method_is_refused() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let key = DpopKey::es256();
     let token = bound_access_token(&app, &key).await;
     let no_ath = key.proof(&claims("GET", &userinfo_url(&app), None));

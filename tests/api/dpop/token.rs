@@ -4,7 +4,7 @@
 use portico::domain::GrantType;
 
 use super::{
-    DpopKey, acme, bound_tokens, claims, dpop_token, error_of, nonce_of, post_token, service,
+    DpopKey, bound_tokens, claims, contoso, dpop_token, error_of, nonce_of, post_token, service,
     token_url,
 };
 use crate::helpers::{jwt_payload, spawn_app};
@@ -14,7 +14,7 @@ const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials
 #[tokio::test]
 async fn a_proof_without_the_servers_nonce_is_answered_with_one_to_retry_with() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let client = service(&app);
     let key = DpopKey::es256();
     let first = post_token(
@@ -44,7 +44,7 @@ async fn a_proof_without_the_servers_nonce_is_answered_with_one_to_retry_with() 
 #[tokio::test]
 async fn without_a_proof_tokens_stay_bearer_tokens() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let client = service(&app);
     let response = post_token(&app, &client, CLIENT_CREDENTIALS, None).await;
     let body: serde_json::Value = response.json().await.unwrap();
@@ -55,9 +55,9 @@ async fn without_a_proof_tokens_stay_bearer_tokens() {
 #[tokio::test]
 async fn a_public_clients_refresh_token_needs_a_proof_of_the_same_key() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let client = app.app(
-        "acme",
+        "contoso",
         true,
         false,
         vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
@@ -99,8 +99,8 @@ async fn a_public_clients_refresh_token_needs_a_proof_of_the_same_key() {
 #[tokio::test]
 async fn a_confidential_clients_refresh_token_is_not_bound() {
     let app = spawn_app().await;
-    acme(&app);
-    let client = app.web_app("acme");
+    contoso(&app);
+    let client = app.web_app("contoso");
     let key = DpopKey::rs256();
     let tokens = bound_tokens(&app, &client, &key, "openid offline_access").await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
@@ -114,9 +114,9 @@ async fn a_confidential_clients_refresh_token_is_not_bound() {
 #[tokio::test]
 async fn an_app_registered_for_dpop_is_refused_without_a_proof() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let client = service(&app);
-    portico::admin::provision::require_dpop(&app.db, "acme", &client.client_id).unwrap();
+    portico::admin::provision::require_dpop(&app.db, "contoso", &client.client_id).unwrap();
     let bare = post_token(&app, &client, CLIENT_CREDENTIALS, None).await;
     assert_eq!(error_of(bare).await, (400, "invalid_dpop_proof".into()));
     let response = dpop_token(&app, &client, &DpopKey::es256(), CLIENT_CREDENTIALS).await;
@@ -126,10 +126,10 @@ async fn an_app_registered_for_dpop_is_refused_without_a_proof() {
 #[tokio::test]
 async fn discovery_lists_the_proof_algorithms() {
     let app = spawn_app().await;
-    acme(&app);
+    contoso(&app);
     let doc: serde_json::Value = reqwest::get(format!(
         "{}/.well-known/openid-configuration",
-        app.issuer("acme")
+        app.issuer("contoso")
     ))
     .await
     .unwrap()
