@@ -13,3 +13,6 @@ CREATE TABLE dpop_proofs (
     PRIMARY KEY (tenant_id, proof_hash)
 );
 CREATE INDEX dpop_proofs_expiry ON dpop_proofs (expires_at);
+-- §10: a code bound to the key named by `dpop_jkt` at /authorize.
+ALTER TABLE auth_requests ADD COLUMN dpop_jkt TEXT;
+ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT;

@@ -29,6 +29,8 @@ pub struct AuthRequest {
     /// The class the request requires (`Acr` text), from `acr_values` or an
     /// essential `acr` claim; `None` when it asked for none.
     pub acr_values: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {
@@ -140,6 +142,8 @@ pub struct AuthCode {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub used_at: Option<chrono::NaiveDateTime>,
+    /// RFC 9449 §10: the key whose proof must come with the redemption.
+    pub dpop_jkt: Option<String>,
 }
 
 pub fn save_code(conn: &mut DbConn, code: &AuthCode) -> StoreResult<()> {

@@ -93,14 +93,10 @@ pub async fn authenticate(
         method: request.http.method().as_str(),
         url: request.url,
         access_token: Some(token),
+        bound_key: Some(&jkt),
         nonce_required: false,
     };
-    let proof = dpop.check(db, proof, check).await.map_err(proof_error)?;
-    if proof.jkt != jkt {
-        return Err(AccessError::Proof(
-            "proof signed by another key than the token's".into(),
-        ));
-    }
+    dpop.check(db, proof, check).await.map_err(proof_error)?;
     Ok(claims)
 }
 

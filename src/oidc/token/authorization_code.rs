@@ -34,6 +34,7 @@ pub async fn exchange(
         verifier,
         refresh_lifetime: state.settings.lifetimes.refresh_token,
         refresh_jkt: super::dpop::refresh_binding(client, dpop_jkt),
+        proof_jkt: dpop_jkt.map(str::to_owned),
     };
     // A refusal still commits what it wrote (a replayed code's grant stays
     // revoked).
@@ -71,6 +72,8 @@ struct Redemption {
     refresh_lifetime: TimeDelta,
     /// The DPoP key a public client's refresh token is bound to.
     refresh_jkt: Option<String>,
+    /// The key of this request's DPoP proof, if any.
+    proof_jkt: Option<String>,
 }
 
 /// A redeemed code: the code, its user, its scope and a refresh token if
@@ -86,6 +89,7 @@ impl Redemption {
     fn redeem(&self, c: &mut DbConn) -> Result<Issued, Stop> {
         let code = self.take(c)?;
         self.check_pkce(&code)?;
+        self.check_dpop_key(&code)?;
         if !codes::grant_is_live(c, &self.tenant_id, &code.grant_id)? {
             return refuse("grant revoked");
         }
@@ -136,6 +140,17 @@ impl Redemption {
             }
             (None, None) => Ok(()),
             _ => refuse("PKCE verification failed"),
+        }
+    }
+
+    /// A code bound at `/authorize` (`dpop_jkt`, RFC 9449 §10) needs a
+    /// proof of that key.
+    fn check_dpop_key(&self, code: &AuthCode) -> Result<(), Stop> {
+        match &code.dpop_jkt {
+            Some(bound) if self.proof_jkt.as_ref() != Some(bound) => {
+                refuse("code bound to another DPoP key, or no proof")
+            }
+            _ => Ok(()),
         }
     }
 

@@ -33,6 +33,7 @@ pub async fn proof_key(
         method: req.method().as_str(),
         url: &url,
         access_token: None,
+        bound_key: None,
         nonce_required: state.dpop.nonce_at_token_endpoint,
     };
     let proof = state

@@ -46,6 +46,9 @@ pub struct Check<'a> {
     pub method: &'a str,
     pub url: &'a str,
     pub access_token: Option<&'a str>,
+    /// The thumbprint of the key the token is bound to, which must have
+    /// signed the proof (§4.3 step 12).
+    pub bound_key: Option<&'a str>,
     pub nonce_required: bool,
 }
 
@@ -63,8 +66,8 @@ impl Dpop {
         self.nonces.issue(tenant, chrono::Utc::now().timestamp())
     }
 
-    /// Checks `token` (§4.3), its nonce when one is required (§8), and that
-    /// it was not seen before (§11.1), which records it.
+    /// Checks `token` (§4.3) and its key, its nonce when one is required
+    /// (§8), and that it was not seen before (§11.1), which records it.
     pub async fn check(&self, db: &Db, token: &str, check: Check<'_>) -> Result<Proof, ProofError> {
         let now = chrono::Utc::now().timestamp();
         let expected = proof::Expected {
@@ -75,6 +78,11 @@ impl Dpop {
             now,
         };
         let proof = proof::check(token, &expected).map_err(ProofError::Invalid)?;
+        if check.bound_key.is_some_and(|jkt| jkt != proof.jkt) {
+            return Err(ProofError::Invalid(
+                "proof signed by another key than the token's".into(),
+            ));
+        }
         if check.nonce_required {
             match proof.nonce.as_deref() {
                 None => return Err(ProofError::UseNonce("no nonce in the proof".into())),

@@ -179,13 +179,33 @@ pub async fn dpop_token(
     post_token(app, client, form, Some(&proof)).await
 }
 
-/// A signed-in member's code and PKCE verifier for `client`.
-pub async fn code_for(app: &TestApp, client: &TestClient, scope: &str) -> (String, String) {
-    let (url, verifier) = authorize_url(app, "contoso", client, scope, &[]);
+/// A signed-in member's code and PKCE verifier for `client`, asked for
+/// with `extra` authorization parameters.
+pub async fn code_for(
+    app: &TestApp,
+    client: &TestClient,
+    scope: &str,
+    extra: &[(&str, &str)],
+) -> (String, String) {
+    let (url, verifier) = authorize_url(app, "contoso", client, scope, extra);
     let back = app
         .sign_in(&app.browser(), &url, "ann@contoso.example", PASSWORD)
         .await;
     (query_param(&back, "code").expect("code"), verifier)
+}
+
+/// The form redeeming `code`.
+pub fn code_form<'a>(
+    client: &'a TestClient,
+    code: &'a str,
+    verifier: &'a str,
+) -> [(&'static str, &'a str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", &client.redirect_uri),
+        ("code_verifier", verifier),
+    ]
 }
 
 /// Tokens of the code flow for `client`, bound to `key`.
@@ -195,19 +215,8 @@ pub async fn bound_tokens(
     key: &DpopKey,
     scope: &str,
 ) -> serde_json::Value {
-    let (code, verifier) = code_for(app, client, scope).await;
-    let response = dpop_token(
-        app,
-        client,
-        key,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &client.redirect_uri),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (code, verifier) = code_for(app, client, scope, &[]).await;
+    let response = dpop_token(app, client, key, &code_form(client, &code, &verifier)).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

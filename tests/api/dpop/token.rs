@@ -4,10 +4,10 @@
 use portico::domain::GrantType;
 
 use super::{
-    DpopKey, bound_tokens, claims, contoso, dpop_token, error_of, nonce_of, post_token, service,
-    token_url,
+    DpopKey, bound_tokens, claims, code_for, code_form, contoso, dpop_token, error_of, nonce_of,
+    post_token, service, token_url,
 };
-use crate::helpers::{jwt_payload, spawn_app};
+use crate::helpers::{authorize_url, jwt_payload, query_param, spawn_app};
 
 const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials")];
 
@@ -141,4 +141,38 @@ async fn discovery_lists_the_proof_algorithms() {
         assert!(algs.iter().any(|a| a == alg), "{alg} in {algs:?}");
     }
     assert!(!algs.iter().any(|a| a.as_str().unwrap().starts_with("HS")));
+}
+
+#[tokio::test]
+async fn a_code_bound_at_authorize_is_redeemed_only_with_a_proof_of_that_key() {
+    let app = spawn_app().await;
+    contoso(&app);
+    let client = app.web_app("contoso");
+    let key = DpopKey::es256();
+    let jkt = key.thumbprint();
+    let bound = [("dpop_jkt", jkt.as_str())];
+
+    let (code, verifier) = code_for(&app, &client, "openid", &bound).await;
+    let form = code_form(&client, &code, &verifier);
+    let other = dpop_token(&app, &client, &DpopKey::es256(), &form).await;
+    assert_eq!(error_of(other).await, (400, "invalid_grant".into()));
+    let (code, verifier) = code_for(&app, &client, "openid", &bound).await;
+    let bare = post_token(&app, &client, &code_form(&client, &code, &verifier), None).await;
+    assert_eq!(error_of(bare).await, (400, "invalid_grant".into()));
+
+    let (code, verifier) = code_for(&app, &client, "openid", &bound).await;
+    let response = dpop_token(&app, &client, &key, &code_form(&client, &code, &verifier)).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        jwt_payload(body["access_token"].as_str().unwrap())["cnf"]["jkt"],
+        jkt
+    );
+
+    let (url, _) = authorize_url(&app, "contoso", &client, "openid", &[("dpop_jkt", "short")]);
+    let back = app.follow(&app.browser(), &url).await;
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("invalid_request")
+    );
 }
