@@ -27,6 +27,8 @@ pub const ALGORITHMS: &[(Algorithm, &str)] = &[
 pub const MAX_PROOF_BYTES: usize = 8 * 1024;
 const MAX_JTI_BYTES: usize = 256;
 const MIN_RSA_MODULUS_BYTES: usize = 256;
+/// Bigger RSA keys only cost verification time (anyone may send a proof).
+const MAX_RSA_MODULUS_BYTES: usize = 512;
 /// How far ahead of our clock a proof's `iat` may be.
 const FUTURE_LEEWAY_SECONDS: i64 = 10;
 /// JWK members that only a private (or symmetric) key has (RFC 7518 §6).
@@ -97,7 +99,7 @@ pub fn check(token: &str, expected: &Expected<'_>) -> Result<Proof, String> {
 }
 
 /// The header's `jwk`, after checking `typ` and that the key is public, and
-/// (RSA) at least 2048 bits.
+/// (RSA) 2048 to 4096 bits.
 fn public_jwk(token: &str) -> Result<Jwk, String> {
     let encoded = token.split('.').next().unwrap_or_default();
     let bytes = URL_SAFE_NO_PAD
@@ -121,8 +123,8 @@ fn public_jwk(token: &str) -> Result<Jwk, String> {
         AlgorithmParameters::RSA(rsa) => {
             let n = URL_SAFE_NO_PAD.decode(&rsa.n).map_err(|_| "jwk n")?;
             let significant = n.iter().skip_while(|b| **b == 0).count();
-            if significant < MIN_RSA_MODULUS_BYTES {
-                return Err("RSA key shorter than 2048 bits".into());
+            if !(MIN_RSA_MODULUS_BYTES..=MAX_RSA_MODULUS_BYTES).contains(&significant) {
+                return Err("RSA key not between 2048 and 4096 bits".into());
             }
         }
         AlgorithmParameters::EllipticCurve(_) | AlgorithmParameters::OctetKeyPair(_) => {}
@@ -174,7 +176,36 @@ fn same_target(htu: &str, url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::same_target;
+    use super::*;
+
+    /// A token whose header is `header` (the rest does not matter here).
+    fn with_header(header: serde_json::Value) -> String {
+        format!("{}.e30.sig", URL_SAFE_NO_PAD.encode(header.to_string()))
+    }
+
+    fn rsa_jwk(modulus_bytes: usize) -> serde_json::Value {
+        let mut n = vec![0xc5u8; modulus_bytes];
+        n[modulus_bytes - 1] |= 1;
+        serde_json::json!({"kty": "RSA", "e": "AQAB", "n": URL_SAFE_NO_PAD.encode(n)})
+    }
+
+    #[test]
+    fn only_public_asymmetric_keys_of_sane_size_are_taken_from_the_header() {
+        let header = |jwk: serde_json::Value| {
+            with_header(serde_json::json!({"typ": "dpop+jwt", "alg": "RS256", "jwk": jwk}))
+        };
+        assert!(public_jwk(&header(rsa_jwk(256))).is_ok());
+        assert!(public_jwk(&header(rsa_jwk(512))).is_ok());
+        assert!(public_jwk(&header(rsa_jwk(255))).is_err());
+        assert!(public_jwk(&header(rsa_jwk(513))).is_err());
+        let mut private = rsa_jwk(256);
+        private["d"] = "AQAB".into();
+        assert!(public_jwk(&header(private)).is_err());
+        let symmetric = serde_json::json!({"kty": "oct", "k": "c2VjcmV0"});
+        assert!(public_jwk(&header(symmetric)).is_err());
+        let untyped = with_header(serde_json::json!({"alg": "RS256", "jwk": rsa_jwk(256)}));
+        assert!(public_jwk(&untyped).is_err());
+    }
 
     #[test]
     fn htu_is_compared_after_normalization_without_query_or_fragment() {
