@@ -7,7 +7,7 @@ use super::{
     DpopKey, bound_tokens, claims, code_for, code_form, contoso, dpop_token, error_of, nonce_of,
     post_token, service, token_url,
 };
-use crate::helpers::{authorize_url, jwt_payload, query_param, spawn_app};
+use crate::helpers::{authorize_url, jwt_payload, query_param, spawn_app, spawn_app_with};
 
 const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials")];
 
@@ -39,6 +39,19 @@ async fn a_proof_without_the_servers_nonce_is_answered_with_one_to_retry_with() 
     assert_eq!(body["token_type"], "DPoP");
     let access = jwt_payload(body["access_token"].as_str().unwrap());
     assert_eq!(access["cnf"]["jkt"], key.thumbprint());
+}
+
+#[tokio::test]
+async fn with_nonces_turned_off_a_proof_without_one_is_taken() {
+    let app = spawn_app_with(|s| s.dpop.nonce_at_token_endpoint = false).await;
+    contoso(&app);
+    let client = service(&app);
+    let proof = DpopKey::es256().proof(&claims("POST", &token_url(&app), None));
+    let response = post_token(&app, &client, CLIENT_CREDENTIALS, Some(&proof)).await;
+    assert_eq!(response.status(), 200);
+    assert!(nonce_of(&response).is_none());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "DPoP");
 }
 
 #[tokio::test]
