@@ -21,6 +21,7 @@ fn claims() -> AccessTokenClaims {
         acr: None,
         roles: vec!["Invitations.Invite".into()],
         gid: None,
+        cnf: None,
     }
 }
 

@@ -134,6 +134,24 @@ pub struct Settings {
     /// How often sessions of users whose access ended are ended (and
     /// their apps told).
     pub access_expiry_poll: Duration,
+    /// DPoP (RFC 9449): whether the token endpoint demands server nonces
+    /// (§8, on by default), and how old a proof may be.
+    pub dpop: DpopSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct DpopSettings {
+    pub nonce_at_token_endpoint: bool,
+    pub proof_max_age: Duration,
+}
+
+impl Default for DpopSettings {
+    fn default() -> Self {
+        DpopSettings {
+            nonce_at_token_endpoint: true,
+            proof_max_age: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Settings {
@@ -167,6 +185,7 @@ impl Settings {
             logout_timeout: Duration::from_secs(5),
             logout_retry: Duration::from_secs(2),
             access_expiry_poll: Duration::from_secs(30),
+            dpop: DpopSettings::default(),
         })
     }
 

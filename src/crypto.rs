@@ -51,6 +51,9 @@ pub fn dummy_password_hash() -> &'static str {
 #[derive(Clone)]
 pub struct Sealer {
     key: std::sync::Arc<aws_lc_rs::aead::LessSafeKey>,
+    /// Derives keys for other purposes (e.g. DPoP nonces) from the same
+    /// server secret, so replicas sharing the key file agree on them.
+    derive: std::sync::Arc<aws_lc_rs::hmac::Key>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -71,6 +74,10 @@ impl Sealer {
             .map_err(|_| anyhow::anyhow!("the secret key must be 32 bytes"))?;
         Ok(Sealer {
             key: std::sync::Arc::new(aws_lc_rs::aead::LessSafeKey::new(unbound)),
+            derive: std::sync::Arc::new(aws_lc_rs::hmac::Key::new(
+                aws_lc_rs::hmac::HMAC_SHA256,
+                bytes,
+            )),
         })
     }
 
@@ -110,6 +117,15 @@ impl Sealer {
             }
             Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         }
+    }
+
+    /// A 256-bit key for `purpose`, HMAC-SHA-256(server key, purpose): one
+    /// key per purpose, none of them revealing the sealing key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        let tag = aws_lc_rs::hmac::sign(&self.derive, purpose.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     pub fn seal(&self, context: &str, plaintext: &str) -> String {

@@ -9,6 +9,7 @@ use crate::guard::hashing::PasswordHasher;
 use crate::guard::throttle::Throttle;
 use crate::store::Db;
 use crate::telemetry::metrics::Metrics;
+use crate::tokens::dpop::{Dpop, NonceKey};
 use crate::tokens::{Protocol, TenantDirectory};
 
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The WebAuthn relying party (`None` when the public URL has no domain name).
     pub webauthn: Option<Webauthn>,
+    /// DPoP proof checking: the nonce key and the operator's settings.
+    pub dpop: Dpop,
 }
 
 impl AppState {
@@ -43,10 +46,29 @@ impl AppState {
             ),
             metrics,
             webauthn: relying_party(&settings.public_url),
+            dpop: dpop(&settings),
             settings,
             db,
         }))
     }
+}
+
+/// DPoP checking with a nonce key derived from the server secret, so
+/// replicas sharing it accept each other's nonces; without a secret (a
+/// library user's choice) the key is random and nonces are per process.
+fn dpop(settings: &Settings) -> Dpop {
+    let secret = match &settings.sealer {
+        Some(sealer) => sealer.derive_key("portico dpop nonce v1"),
+        None => {
+            tracing::warn!("no secret key: DPoP nonces hold only within this process");
+            rand::random()
+        }
+    };
+    Dpop::new(
+        NonceKey::new(&secret),
+        settings.dpop.nonce_at_token_endpoint,
+        i64::try_from(settings.dpop.proof_max_age.as_secs()).unwrap_or(60),
+    )
 }
 
 /// How long a started ceremony may wait for its finish (the authenticator

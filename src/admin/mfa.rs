@@ -38,19 +38,8 @@ pub fn set_app_requires_mfa(
     required: bool,
     actor: &str,
 ) -> StoreResult<bool> {
-    if !store::apps::set_require_mfa(conn, tenant_id, client_id, required)? {
-        return Ok(false);
-    }
-    let detail = serde_json::json!({ "require_mfa": required }).to_string();
-    store::audit::record(
-        conn,
-        tenant_id,
-        actor,
-        crate::domain::AuditAction::AppRequireMfaUpdated,
-        Some(client_id),
-        Some(&detail),
-    )?;
-    Ok(true)
+    let switch = crate::store::apps::AppSwitch::RequireMfa;
+    crate::admin::app_switch::set(conn, tenant_id, client_id, switch, required, actor)
 }
 
 /// Removes every factor of the user (they enrol again when next required),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod apps;
+pub mod app_switch;
 pub mod demo;
 pub mod demo_callback;
 pub mod guests;

@@ -304,6 +304,18 @@ pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResu
     })
 }
 
+/// Makes the app send DPoP proofs at the token endpoint (RFC 9449 §5.2).
+pub fn require_dpop(db: &Db, slug: &str, client_id: &str) -> ProvisionResult<()> {
+    let tenant = tenant(db, slug)?;
+    db.write_blocking(|c| -> ProvisionResult<()> {
+        let switch = store::apps::AppSwitch::DpopBoundAccessTokens;
+        if !crate::admin::app_switch::set(c, &tenant.id, client_id, switch, true, "cli")? {
+            return Err(ProvisionError::Invalid(format!("no app {client_id}")));
+        }
+        Ok(())
+    })
+}
+
 pub fn create_group(db: &Db, slug: &str, name: &str) -> ProvisionResult<store::groups::Group> {
     let tenant = tenant(db, slug)?;
     let name = name.trim();

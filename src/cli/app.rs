@@ -30,6 +30,9 @@ pub(super) struct CreateArgs {
     /// Only users assigned to the app (directly or by group) may sign in.
     #[arg(long)]
     assignment_required: bool,
+    /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
+    #[arg(long)]
+    dpop_bound_access_tokens: bool,
     /// A grant the app may use (repeatable; default: authorization_code and refresh_token).
     #[arg(long = "grant", value_enum)]
     grants: Vec<GrantType>,
@@ -141,6 +144,7 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
         public,
         first_party,
         assignment_required,
+        dpop_bound_access_tokens,
         grants,
         permissions,
         home_url,
@@ -168,6 +172,9 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
     }
     if backchannel.is_some() {
         app_backchannel::save(&db, &tenant, &client.client_id, backchannel.as_ref())?;
+    }
+    if dpop_bound_access_tokens {
+        provision::require_dpop(&db, &tenant, &client.client_id)?;
     }
     if json {
         println!(

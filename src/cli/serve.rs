@@ -49,6 +49,13 @@ pub(super) struct ServeArgs {
     /// Seconds a stopping server (SIGTERM) waits for requests in flight.
     #[arg(long, env = "PORTICO_SHUTDOWN_GRACE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     shutdown_grace: u64,
+    /// DPoP (RFC 9449 §8): demand a server nonce in proofs at the token
+    /// endpoint (clients retry once with the `DPoP-Nonce` they are given).
+    #[arg(long, env = "PORTICO_DPOP_NONCE", default_value_t = true, action = clap::ArgAction::Set)]
+    dpop_nonce: bool,
+    /// Seconds a DPoP proof stays acceptable after its `iat`.
+    #[arg(long, env = "PORTICO_DPOP_PROOF_MAX_AGE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=300))]
+    dpop_proof_max_age: u64,
 }
 
 pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -70,6 +77,10 @@ pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     settings.request_body_timeout = std::time::Duration::from_secs(args.request_body_timeout);
     settings.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace);
     settings.list_tenants = args.list_tenants || args.demo;
+    settings.dpop = crate::config::DpopSettings {
+        nonce_at_token_endpoint: args.dpop_nonce,
+        proof_max_age: std::time::Duration::from_secs(args.dpop_proof_max_age),
+    };
     let db = Db::connect(db_url)?;
     if args.demo {
         println!("{}", demo::seed(&db, &settings.public_url)?);

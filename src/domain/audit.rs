@@ -51,6 +51,7 @@ text_enum! {
         DeviceDenied = "device.denied",
         AppBackchannelLogoutUpdated = "app.backchannel_logout_updated",
         SessionsRevoked = "user.sessions_revoked",
+        AppDpopBoundUpdated = "app.dpop_bound_access_tokens_updated",
     }
 }
 

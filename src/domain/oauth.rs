@@ -23,6 +23,10 @@ pub enum ErrorCode {
     /// OpenID Connect Core §3.1.2.6 (errata 2): the requested authentication
     /// (e.g. a second factor) cannot be met without the user, or at all.
     UnmetAuthenticationRequirements,
+    /// RFC 9449 §5, §7.1: the DPoP proof is missing, malformed or wrong.
+    InvalidDpopProof,
+    /// RFC 9449 §8, §9: retry with the server's `DPoP-Nonce`.
+    UseDpopNonce,
     ServerError,
     TemporarilyUnavailable,
     /// RFC 8628 §3.5: the person has not yet approved or denied the device.
@@ -54,6 +58,8 @@ impl ErrorCode {
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
+            ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
+            ErrorCode::UseDpopNonce => "use_dpop_nonce",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::AuthorizationPending => "authorization_pending",
@@ -86,6 +92,8 @@ impl ErrorCode {
             ErrorCode::UnmetAuthenticationRequirements => {
                 "The authentication the request requires could not be performed."
             }
+            ErrorCode::InvalidDpopProof => "The DPoP proof is missing or invalid.",
+            ErrorCode::UseDpopNonce => "The DPoP proof must carry the nonce the server gave.",
             ErrorCode::ServerError => "The server could not complete the request.",
             ErrorCode::TemporarilyUnavailable => "The server is temporarily unavailable.",
             ErrorCode::AuthorizationPending => "The user has not yet approved the device.",

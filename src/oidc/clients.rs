@@ -61,6 +61,7 @@ pub fn sibling(
         assignment_required: false,
         require_mfa: false,
         backchannel_logout: None,
+        dpop_bound_access_tokens: false,
     }))
 }
 
@@ -101,5 +102,6 @@ pub fn portal(
         assignment_required: false,
         require_mfa: false,
         backchannel_logout: None,
+        dpop_bound_access_tokens: false,
     }))
 }

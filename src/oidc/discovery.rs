@@ -51,6 +51,7 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "authorization_response_iss_parameter_supported": true,
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
+        "dpop_signing_alg_values_supported": crate::tokens::dpop::algorithm_names(),
     });
     if let serde_json::Value::Object(extra) = extra {
         doc.extend(extra);

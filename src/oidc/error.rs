@@ -27,6 +27,11 @@ pub struct OAuthError {
     pub detail: String,
     /// Set for bearer-token endpoints (RFC 6750 §3): the WWW-Authenticate scheme.
     pub bearer: bool,
+    /// Set when the error is about a DPoP-bound token or its proof: the
+    /// challenge is `DPoP` (RFC 9449 §7.1) instead of `Bearer`.
+    pub dpop: bool,
+    /// A fresh `DPoP-Nonce` to retry with (RFC 9449 §8.1).
+    pub dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
@@ -35,11 +40,25 @@ impl OAuthError {
             code,
             detail: detail.into(),
             bearer: false,
+            dpop: false,
+            dpop_nonce: None,
         }
     }
 
     pub fn bearer(mut self) -> OAuthError {
         self.bearer = true;
+        self
+    }
+
+    /// Challenges with the `DPoP` scheme (RFC 9449 §7.1).
+    pub fn dpop(mut self) -> OAuthError {
+        self.bearer = true;
+        self.dpop = true;
+        self
+    }
+
+    pub fn with_dpop_nonce(mut self, nonce: String) -> OAuthError {
+        self.dpop_nonce = Some(nonce);
         self
     }
 }
@@ -63,6 +82,16 @@ impl From<crate::store::StoreError> for OAuthError {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
+        // A proof refused at a resource endpoint is 401 (RFC 9449 §7.1, §9);
+        // at the token endpoint 400 (§5, §8).
+        if self.bearer
+            && matches!(
+                self.code,
+                ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce
+            )
+        {
+            return StatusCode::UNAUTHORIZED;
+        }
         status(self.code)
     }
 
@@ -82,19 +111,47 @@ impl ResponseError for OAuthError {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="portico""#));
         }
         if self.bearer {
-            let value = format!(
-                r#"Bearer realm="portico", error="{}", error_description="{}""#,
-                self.code.as_str(),
-                self.code.description()
-            );
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                response.insert_header((header::WWW_AUTHENTICATE, v));
+            for value in self.challenges() {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    response.append_header((header::WWW_AUTHENTICATE, v));
+                }
             }
+        }
+        if let Some(v) = self
+            .dpop_nonce
+            .as_deref()
+            .and_then(|n| HeaderValue::from_str(n).ok())
+        {
+            response.insert_header((crate::tokens::dpop::NONCE_HEADER, v));
         }
         response.json(serde_json::json!({
             "error": self.code.as_str(),
             "error_description": self.code.description(),
         }))
+    }
+}
+
+impl OAuthError {
+    /// The WWW-Authenticate challenges of a resource endpoint: the error in
+    /// the scheme it concerns, and the other scheme offered (RFC 9449 §7.1).
+    fn challenges(&self) -> Vec<String> {
+        let error = format!(
+            r#"error="{}", error_description="{}""#,
+            self.code.as_str(),
+            self.code.description()
+        );
+        let algs = format!(
+            r#"algs="{}""#,
+            crate::tokens::dpop::algorithm_names().join(" ")
+        );
+        if self.dpop {
+            vec![format!(r#"DPoP realm="portico", {error}, {algs}"#)]
+        } else {
+            vec![
+                format!(r#"Bearer realm="portico", {error}"#),
+                format!(r#"DPoP realm="portico", {algs}"#),
+            ]
+        }
     }
 }
 

@@ -65,8 +65,8 @@ async fn describe_access(
 ) -> OAuthResult<Option<Value>> {
     let claims = match access::validate(&state.db, &state.tenants, ctx, token).await {
         Ok(claims) => claims,
-        Err(AccessError::Invalid(_)) => return Ok(None),
         Err(AccessError::Store(e)) => return Err(e.into()),
+        Err(_) => return Ok(None),
     };
     let may_read = claims.client_id == client.client_id
         || client.permissions.contains(&Permission::TokensIntrospect);
@@ -76,7 +76,10 @@ async fn describe_access(
     let mut body = serde_json::to_value(&claims).unwrap_or_default();
     if let Some(obj) = body.as_object_mut() {
         obj.insert("active".into(), true.into());
-        obj.insert("token_type".into(), "Bearer".into());
+        // RFC 9449 §6.2: a bound token's `cnf.jkt` is in its claims.
+        let token_type =
+            crate::tokens::claims::token_type(claims.cnf.as_ref().map(|c| c.jkt.as_str()));
+        obj.insert("token_type".into(), token_type.into());
         obj.remove("gid");
     }
     Ok(Some(body))

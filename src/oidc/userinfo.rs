@@ -1,5 +1,5 @@
 //! The UserInfo endpoint (OIDC Core §5.3), GET or POST with a bearer token
-//! (RFC 6750 §2.1, §2.2).
+//! (RFC 6750 §2.1, §2.2) or a DPoP-bound one and its proof (RFC 9449 §7).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -9,7 +9,8 @@ use super::token::issue::{identity_provider, profile_claims};
 use crate::domain::{Scope, ScopeSet};
 use crate::state::AppState;
 use crate::store;
-use crate::tokens::access::{self, AccessError};
+use crate::tokens::access::{self, AccessError, Presented};
+use crate::tokens::dpop;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UserInfoForm {
@@ -41,24 +42,36 @@ async fn userinfo(
 ) -> OAuthResult<HttpResponse> {
     let ctx = super::tenant(state, slug).await?;
     let invalid = |detail: String| OAuthError::new(ErrorCode::InvalidToken, detail).bearer();
-    let token = match (access::bearer_token(req), form_token.as_deref()) {
+    let presented = match (access::presented_token(req), form_token.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::new(ErrorCode::InvalidRequest, "two tokens").bearer());
         }
-        (Some(t), None) | (None, Some(t)) => t.to_owned(),
+        (Some(p), None) => p,
+        (None, Some(t)) => Presented::Bearer(t),
         (None, None) => return Err(invalid("no access token".into())),
     };
-    let claims = access::validate(&state.db, &state.tenants, &ctx, &token)
-        .await
-        .map_err(|e| match e {
-            AccessError::Invalid(d) => invalid(d),
-            AccessError::Store(s) => s.into(),
-        })?;
+    let url = dpop::request_url(&state.settings.public_url, req);
+    let request = access::Request {
+        http: req,
+        url: &url,
+    };
+    let claims = access::authenticate(
+        &state.db,
+        &state.tenants,
+        &ctx,
+        &state.dpop,
+        presented,
+        request,
+    )
+    .await
+    .map_err(refusal)?;
     let scope = ScopeSet::parse(&claims.scope).unwrap_or_default();
     if claims.gid.is_none() || !scope.contains(Scope::OpenId) {
-        return Err(
-            OAuthError::new(ErrorCode::InsufficientScope, "token has no openid scope").bearer(),
-        );
+        let error = OAuthError::new(ErrorCode::InsufficientScope, "token has no openid scope");
+        return Err(match claims.cnf {
+            Some(_) => error.dpop(),
+            None => error.bearer(),
+        });
     }
     let (tenant_id, sub) = (ctx.tenant.id.clone(), claims.sub.clone());
     let user = state
@@ -79,4 +92,14 @@ async fn userinfo(
         obj.extend(profile);
     }
     Ok(super::no_store(HttpResponse::Ok()).json(body))
+}
+
+/// The answer to a token refused (RFC 6750 §3.1, RFC 9449 §7.1).
+fn refusal(e: AccessError) -> OAuthError {
+    match e {
+        AccessError::Invalid(d) => OAuthError::new(ErrorCode::InvalidToken, d).bearer(),
+        AccessError::Scheme(d) => OAuthError::new(ErrorCode::InvalidToken, d).dpop(),
+        AccessError::Proof(d) => OAuthError::new(ErrorCode::InvalidDpopProof, d).dpop(),
+        AccessError::Store(s) => s.into(),
+    }
 }

@@ -27,6 +27,7 @@ pub struct AppRow {
     pub require_mfa: bool,
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// A client as the protocol code sees it: lists parsed, types checked.
@@ -48,6 +49,8 @@ pub struct Client {
     pub require_mfa: bool,
     /// Where the app hears of a session's end (Back-Channel Logout 1.0).
     pub backchannel_logout: Option<BackchannelLogout>,
+    /// RFC 9449 §5.2: every token request must carry a DPoP proof.
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// An app's Back-Channel Logout registration (§2.2).
@@ -108,6 +111,7 @@ impl TryFrom<AppRow> for Client {
                 })
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
+            dpop_bound_access_tokens: row.dpop_bound_access_tokens,
         })
     }
 }
@@ -150,6 +154,7 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         require_mfa: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        dpop_bound_access_tokens: false,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -200,22 +205,46 @@ pub fn set_assignment_required(
     Ok(())
 }
 
-/// Whether signing in to the app takes a second factor; false when there
-/// is no such app.
-pub fn set_require_mfa(
+/// An app's on/off settings that administrators change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppSwitch {
+    /// Signing in to the app takes a second factor (issue 12).
+    RequireMfa,
+    /// RFC 9449 §5.2: every token request of the app carries a DPoP proof.
+    DpopBoundAccessTokens,
+}
+
+impl AppSwitch {
+    /// The setting's name in the API and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppSwitch::RequireMfa => "require_mfa",
+            AppSwitch::DpopBoundAccessTokens => "dpop_bound_access_tokens",
+        }
+    }
+}
+
+/// Turns `switch` of app `client_id` on or off; false when there is no
+/// such app.
+pub fn set_switch(
     conn: &mut DbConn,
     tenant_id: &TenantId,
     client_id: &str,
-    required: bool,
+    switch: AppSwitch,
+    on: bool,
 ) -> StoreResult<bool> {
-    Ok(diesel::update(
+    let update = diesel::update(
         applications::table
             .filter(applications::tenant_id.eq(tenant_id.as_str()))
             .filter(applications::client_id.eq(client_id)),
-    )
-    .set(applications::require_mfa.eq(required))
-    .execute(conn)?
-        == 1)
+    );
+    let changed = match switch {
+        AppSwitch::RequireMfa => update.set(applications::require_mfa.eq(on)).execute(conn)?,
+        AppSwitch::DpopBoundAccessTokens => update
+            .set(applications::dpop_bound_access_tokens.eq(on))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
 }
 
 /// Whether app `client_id` requires a second factor, read fresh (not from

@@ -29,6 +29,8 @@ pub struct AuthRequest {
     /// The class the request requires (`Acr` text), from `acr_values` or an
     /// essential `acr` claim; `None` when it asked for none.
     pub acr_values: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {
@@ -156,6 +158,8 @@ pub struct AuthCode {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub used_at: Option<chrono::NaiveDateTime>,
+    /// RFC 9449 §10: the key whose proof must come with the redemption.
+    pub dpop_jkt: Option<String>,
 }
 
 pub fn save_code(conn: &mut DbConn, code: &AuthCode) -> StoreResult<()> {
@@ -205,6 +209,9 @@ pub struct RefreshToken {
     pub created_at: chrono::NaiveDateTime,
     pub expires_at: chrono::NaiveDateTime,
     pub rotated_at: Option<chrono::NaiveDateTime>,
+    /// RFC 9449 §5: the thumbprint of the DPoP key a public client's token
+    /// is bound to; set by the caller after minting.
+    pub dpop_jkt: Option<String>,
 }
 
 impl RefreshToken {
@@ -235,6 +242,7 @@ impl RefreshToken {
             created_at: at,
             expires_at: at + lifetime,
             rotated_at: None,
+            dpop_jkt: None,
         };
         (token, row)
     }

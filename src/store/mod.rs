@@ -8,6 +8,7 @@ pub mod auth_policy;
 pub mod codes;
 pub mod cross_tenant;
 pub mod device_codes;
+pub mod dpop;
 pub mod factors;
 pub mod flows;
 pub mod groups;

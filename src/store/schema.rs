@@ -82,6 +82,7 @@ diesel::table! {
         home_url -> Nullable<Text>,
         backchannel_logout_uri -> Nullable<Text>,
         backchannel_logout_session_required -> Bool,
+        dpop_bound_access_tokens -> Bool,
     }
 }
 
@@ -130,6 +131,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         acr_values -> Nullable<Text>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -161,6 +163,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -177,6 +180,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         rotated_at -> Nullable<Timestamp>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -448,6 +452,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dpop_proofs (tenant_id, proof_hash) {
+        tenant_id -> Text,
+        proof_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
@@ -485,4 +497,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     totp_credentials,
     recovery_codes,
     device_codes,
+    dpop_proofs,
 );

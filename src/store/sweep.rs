@@ -1,12 +1,12 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! passcodes, passkey ceremonies, device codes, refresh tokens, sessions,
+//! passcodes, passkey ceremonies, device codes, DPoP proofs seen, refresh tokens, sessions,
 //! revoked-token entries, unpublished keys, logout tokens delivered or given up).
 
 use diesel::prelude::*;
 
 use super::schema::{
-    auth_codes, auth_requests, email_passcodes, home_flows, passkey_ceremonies, refresh_tokens,
-    revoked_access_tokens, sessions, sign_in_attempts, signing_keys,
+    auth_codes, auth_requests, dpop_proofs, email_passcodes, home_flows, passkey_ceremonies,
+    refresh_tokens, revoked_access_tokens, sessions, sign_in_attempts, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -21,6 +21,7 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
         .execute(conn)?;
     n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(at)))
         .execute(conn)?;
+    n += diesel::delete(dpop_proofs::table.filter(dpop_proofs::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(home_flows::table.filter(home_flows::expires_at.lt(at))).execute(conn)?;
     n += super::device_codes::sweep(conn, at)?;
     n += diesel::delete(passkey_ceremonies::table.filter(passkey_ceremonies::expires_at.lt(at)))

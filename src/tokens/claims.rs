@@ -68,6 +68,29 @@ pub struct AccessTokenClaims {
     /// grant makes introspection report the token inactive.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// RFC 9449 §6.1: the DPoP key the token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The confirmation claim (RFC 7800 §3.1) of a DPoP-bound token: the
+/// RFC 7638 SHA-256 thumbprint of the key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
+}
+
+impl Confirmation {
+    pub fn of(jkt: Option<&str>) -> Option<Confirmation> {
+        jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_owned(),
+        })
+    }
+}
+
+/// `token_type` of a token response (RFC 9449 §5): `DPoP` when bound.
+pub fn token_type(jkt: Option<&str>) -> &'static str {
+    if jkt.is_some() { "DPoP" } else { "Bearer" }
 }
 
 /// The one event of a Logout Token (Back-Channel Logout 1.0 §2.4).

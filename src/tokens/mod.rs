@@ -4,6 +4,7 @@
 pub mod access;
 pub mod claims;
 pub mod context;
+pub mod dpop;
 pub mod keys;
 pub mod verify;
 

@@ -11,6 +11,7 @@ mod code_flow;
 mod compare;
 mod cross_tenant;
 mod device;
+mod dpop;
 mod faults;
 mod federation;
 mod first_hour;

@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::helpers::{
-    PASSWORD, TestApp, TestClient, authorize_url, jwt_payload, query_param, redeem, spawn_app,
-    tokens_for_member,
+    PASSWORD, TestApp, TestClient, authorize_url, introspect, jwt_payload, query_param, redeem,
+    spawn_app, tokens_for_member,
 };
 
 async fn code_for(
@@ -28,24 +28,6 @@ async fn error_of(response: reqwest::Response) -> (u16, String) {
         status,
         body["error"].as_str().unwrap_or_default().to_owned(),
     )
-}
-
-async fn introspect(
-    app: &TestApp,
-    slug: &str,
-    client: &TestClient,
-    token: &str,
-) -> serde_json::Value {
-    reqwest::Client::new()
-        .post(format!("{}/introspect", app.issuer(slug)))
-        .basic_auth(&client.client_id, client.secret.as_deref())
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn userinfo_status(app: &TestApp, slug: &str, token: &str) -> u16 {

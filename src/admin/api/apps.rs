@@ -1,7 +1,8 @@
 //! `PATCH /api/v1/apps/{client_id}`: what an administrator changes on a
 //! registered app after registering it: whether signing in to it takes a
-//! second factor (`require_mfa`), and its home page (`home_url`, where My
-//! apps links its name; `null` clears it). Only what is given changes, in
+//! second factor (`require_mfa`), whether its tokens must be DPoP-bound
+//! (`dpop_bound_access_tokens`, RFC 9449 §5.2), and its home page
+//! (`home_url`, where My apps links its name; `null` clears it). Only what is given changes, in
 //! one transaction; each change is audited.
 
 use actix_web::http::StatusCode;
@@ -12,12 +13,14 @@ use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::admin;
 use crate::domain::{HomeUrl, TenantId};
 use crate::state::AppState;
+use crate::store::apps::AppSwitch;
 use crate::store::{self, DbConn, StoreResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppPatch {
     require_mfa: Option<bool>,
+    dpop_bound_access_tokens: Option<bool>,
     /// A string sets the home page; `null` clears it.
     #[serde(default, deserialize_with = "crate::b2b::providers::present")]
     home_url: Option<Option<String>>,
@@ -26,13 +29,19 @@ pub struct AppPatch {
 /// A patch with its home page checked.
 struct Change {
     require_mfa: Option<bool>,
+    dpop_bound_access_tokens: Option<bool>,
     home_url: Option<Option<HomeUrl>>,
 }
 
 impl AppPatch {
     fn checked(self) -> Result<Change, Problem> {
-        if self.require_mfa.is_none() && self.home_url.is_none() {
-            return Err(Problem::bad_request("give require_mfa or home_url"));
+        if self.require_mfa.is_none()
+            && self.dpop_bound_access_tokens.is_none()
+            && self.home_url.is_none()
+        {
+            return Err(Problem::bad_request(
+                "give require_mfa, dpop_bound_access_tokens or home_url",
+            ));
         }
         let home_url = match self.home_url {
             Some(Some(url)) => Some(Some(HomeUrl::parse(&url).map_err(Problem::bad_request)?)),
@@ -41,6 +50,7 @@ impl AppPatch {
         };
         Ok(Change {
             require_mfa: self.require_mfa,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
             home_url,
         })
     }
@@ -80,13 +90,21 @@ fn apply(
     if let Some(required) = change.require_mfa {
         admin::mfa::set_app_requires_mfa(c, tenant_id, client_id, required, actor)?;
     }
+    if let Some(bound) = change.dpop_bound_access_tokens {
+        let switch = AppSwitch::DpopBoundAccessTokens;
+        admin::app_switch::set(c, tenant_id, client_id, switch, bound, actor)?;
+    }
     if let Some(url) = &change.home_url {
         admin::apps::set_home_url(c, tenant_id, client_id, url.as_ref(), actor)?;
     }
     let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
+    let Some(app) = store::apps::find(c, tenant_id, client_id)? else {
+        return Ok(None);
+    };
     Ok(Some(serde_json::json!({
         "client_id": client_id,
-        "require_mfa": store::apps::requires_mfa(c, tenant_id, client_id)?,
+        "require_mfa": app.require_mfa,
+        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
         "home_url": home_url.as_ref().map(HomeUrl::as_str),
     })))
 }

@@ -190,16 +190,32 @@ async fn live_token(
     ctx: &TenantContext,
     req: &HttpRequest,
 ) -> ApiResult<AccessTokenClaims> {
-    let token = access::bearer_token(req)
-        .ok_or_else(|| unauthorized("a bearer access token is required"))?;
-    access::validate(&state.db, &state.tenants, ctx, token)
-        .await
-        .map_err(|e| match e {
-            AccessError::Invalid(_) => {
-                unauthorized("the access token is invalid, expired, revoked or for another tenant")
-            }
-            AccessError::Store(s) => s.into(),
-        })
+    let presented = access::presented_token(req)
+        .ok_or_else(|| unauthorized("a bearer (or DPoP) access token is required"))?;
+    let url = crate::tokens::dpop::request_url(&state.settings.public_url, req);
+    let request = access::Request {
+        http: req,
+        url: &url,
+    };
+    access::authenticate(
+        &state.db,
+        &state.tenants,
+        ctx,
+        &state.dpop,
+        presented,
+        request,
+    )
+    .await
+    .map_err(|e| match e {
+        AccessError::Invalid(_) => {
+            unauthorized("the access token is invalid, expired, revoked or for another tenant")
+        }
+        AccessError::Scheme(_) => unauthorized(
+            "a DPoP-bound token needs the DPoP scheme and proof; a bearer token the Bearer scheme",
+        ),
+        AccessError::Proof(_) => unauthorized("the DPoP proof is missing or invalid"),
+        AccessError::Store(s) => s.into(),
+    })
 }
 
 /// The app of this tenant the token was issued to.

@@ -150,6 +150,7 @@ async fn authorize(
         max_age: valid.max_age,
         login_hint: valid.login_hint,
         acr_values: valid.acr.map(|a| a.as_str().to_owned()),
+        dpop_jkt: valid.dpop_jkt,
         created_at: created,
         expires_at: created + state.settings.lifetimes.auth_request,
     };

@@ -68,6 +68,8 @@ pub struct ValidRequest {
     pub login_hint: Option<String>,
     /// What `acr_values` or an essential `acr` claim require.
     pub acr: Option<Acr>,
+    /// RFC 9449 §10: the DPoP key the code is to be bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
@@ -139,6 +141,7 @@ pub async fn validate(
             max_age: rest.max_age,
             login_hint: params.get("login_hint"),
             acr: rest.acr,
+            dpop_jkt: rest.dpop_jkt,
         }),
         Err((code, detail)) => Err(AuthorizeError::Redirect {
             redirect_uri,
@@ -260,6 +263,7 @@ struct Rest {
     prompt: Prompt,
     max_age: Option<i64>,
     acr: Option<Acr>,
+    dpop_jkt: Option<String>,
 }
 
 fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
@@ -279,7 +283,26 @@ fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
         prompt,
         max_age,
         acr,
+        dpop_jkt: check_dpop_jkt(params)?,
     })
+}
+
+/// `dpop_jkt` (RFC 9449 §10): a base64url SHA-256 thumbprint (RFC 7638).
+fn check_dpop_jkt(params: &Params) -> Check<Option<String>> {
+    let Some(jkt) = params.get("dpop_jkt") else {
+        return Ok(None);
+    };
+    let well_formed = jkt.len() == 43
+        && jkt
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err((
+            ErrorCode::InvalidRequest,
+            "dpop_jkt is not a SHA-256 JWK thumbprint".into(),
+        ));
+    }
+    Ok(Some(jkt))
 }
 
 fn check_scope(params: &Params) -> Check<ScopeSet> {

@@ -344,6 +344,7 @@ impl Pending<'_> {
             created_at: now,
             expires_at: now + state.settings.lifetimes.code,
             used_at: None,
+            dpop_jkt: ar.dpop_jkt.clone(),
         };
         let (tenant_id, request_id, session_id) =
             (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());

@@ -155,6 +155,9 @@ async fn start(
             .expires_at
             .min(created + state.settings.lifetimes.auth_request),
         acr_values: None,
+        // The device binds its tokens with its own proof at the token
+        // endpoint; the browser has no key to name.
+        dpop_jkt: None,
     };
     let (saved, tenant_id) = (ar.clone(), ctx.tenant.id.clone());
     let (hash, earlier) = (device.device_code_hash.clone(), device.request_id.clone());

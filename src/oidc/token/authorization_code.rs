@@ -23,6 +23,7 @@ pub async fn exchange(
     client: &Client,
     (code, redirect_uri, verifier): (&str, &str, Option<String>),
     audience: &str,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
     let redemption = Redemption {
         tenant_id: ctx.tenant.id.clone(),
@@ -32,6 +33,8 @@ pub async fn exchange(
         redirect_uri: redirect_uri.to_owned(),
         verifier,
         refresh_lifetime: state.settings.lifetimes.refresh_token,
+        refresh_jkt: super::dpop::refresh_binding(client, dpop_jkt),
+        proof_jkt: dpop_jkt.map(str::to_owned),
     };
     // A refusal still commits what it wrote (a replayed code's grant stays
     // revoked).
@@ -50,6 +53,7 @@ pub async fn exchange(
         nonce: issued.code.nonce.as_deref(),
         session_id: issued.session_id.as_deref(),
         audience,
+        dpop_jkt,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -66,6 +70,10 @@ struct Redemption {
     redirect_uri: String,
     verifier: Option<String>,
     refresh_lifetime: TimeDelta,
+    /// The DPoP key a public client's refresh token is bound to.
+    refresh_jkt: Option<String>,
+    /// The key of this request's DPoP proof, if any.
+    proof_jkt: Option<String>,
 }
 
 /// A redeemed code: the code, its user, its scope, a refresh token if one
@@ -83,6 +91,7 @@ impl Redemption {
     fn redeem(&self, c: &mut DbConn) -> Result<Issued, Stop> {
         let code = self.take(c)?;
         self.check_pkce(&code)?;
+        self.check_dpop_key(&code)?;
         if !codes::grant_is_live(c, &self.tenant_id, &code.grant_id)? {
             return refuse("grant revoked");
         }
@@ -138,6 +147,17 @@ impl Redemption {
         }
     }
 
+    /// A code bound at `/authorize` (`dpop_jkt`, RFC 9449 §10) needs a
+    /// proof of that key.
+    fn check_dpop_key(&self, code: &AuthCode) -> Result<(), Stop> {
+        match &code.dpop_jkt {
+            Some(bound) if self.proof_jkt.as_ref() != Some(bound) => {
+                refuse("code bound to another DPoP key, or no proof")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A new refresh token family, if the client may refresh and the user
     /// granted `offline_access`.
     fn refresh_token(
@@ -150,7 +170,7 @@ impl Redemption {
         if !(self.wants_refresh && scope.contains(Scope::OfflineAccess)) {
             return Ok(None);
         }
-        let (refresh_token, row) = RefreshToken::mint(
+        let (refresh_token, mut row) = RefreshToken::mint(
             &self.tenant_id,
             &code.grant_id,
             &code.client_id,
@@ -160,6 +180,7 @@ impl Redemption {
             &code.amr,
             self.refresh_lifetime,
         );
+        row.dpop_jkt = self.refresh_jkt.clone();
         codes::save_refresh(c, &row)?;
         Ok(Some(refresh_token))
     }

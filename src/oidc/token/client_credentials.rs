@@ -8,13 +8,14 @@ use crate::domain::ScopeSet;
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::tokens::TenantContext;
-use crate::tokens::claims::AccessTokenClaims;
+use crate::tokens::claims::{AccessTokenClaims, Confirmation, token_type};
 
 pub fn issue(
     state: &AppState,
     ctx: &TenantContext,
     client: &Client,
     scope: &ScopeSet,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
     // User scopes (openid, profile, …) mean nothing without a user.
     if scope.iter().next().is_some() {
@@ -44,6 +45,7 @@ pub fn issue(
             .map(|p| p.as_str().to_owned())
             .collect(),
         gid: None,
+        cnf: Confirmation::of(dpop_jkt),
     };
     let access_token = ctx
         .signing
@@ -51,7 +53,7 @@ pub fn issue(
         .map_err(|e| OAuthError::new(ErrorCode::ServerError, format!("signing failed: {e}")))?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: token_type(dpop_jkt),
         expires_in: lifetime,
         scope: String::new(),
         id_token: None,

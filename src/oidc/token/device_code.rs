@@ -28,6 +28,7 @@ pub async fn exchange(
     client: &Client,
     device_code: &str,
     audience: &str,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
     let poll = Poll {
         tenant_id: ctx.tenant.id.clone(),
@@ -36,6 +37,7 @@ pub async fn exchange(
         wants_refresh: client.allows(GrantType::RefreshToken),
         hash: token_hash(device_code),
         refresh_lifetime: state.settings.lifetimes.refresh_token,
+        refresh_jkt: super::dpop::refresh_binding(client, dpop_jkt),
     };
     // A refusal still commits what it wrote: the time of the poll, a grown
     // interval, a used code's revoked grant.
@@ -53,6 +55,7 @@ pub async fn exchange(
         nonce: None,
         session_id: issued.session_id.as_deref(),
         audience,
+        dpop_jkt,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -66,6 +69,8 @@ struct Poll {
     wants_refresh: bool,
     hash: String,
     refresh_lifetime: TimeDelta,
+    /// A public client's refresh token is bound to its DPoP key (RFC 9449 §5).
+    refresh_jkt: Option<String>,
 }
 
 /// An approved code, redeemed.
@@ -180,7 +185,8 @@ impl Poll {
             )
         });
         let refresh = match refresh {
-            Some((token, row)) => {
+            Some((token, mut row)) => {
+                row.dpop_jkt = self.refresh_jkt.clone();
                 codes::save_refresh(c, &row)?;
                 Some(token)
             }

@@ -12,7 +12,9 @@ use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::users::User;
 use crate::tokens::TenantContext;
-use crate::tokens::claims::{AccessTokenClaims, IdTokenClaims, ProfileClaims};
+use crate::tokens::claims::{
+    AccessTokenClaims, Confirmation, IdTokenClaims, ProfileClaims, token_type,
+};
 
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
@@ -40,6 +42,8 @@ pub struct UserGrant<'a> {
     /// The access token's `aud`: this tenant's issuer unless RFC 8707
     /// `resource` named another tenant.
     pub audience: &'a str,
+    /// The thumbprint of the DPoP key the access token is bound to.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 fn sign_error(e: anyhow::Error) -> OAuthError {
@@ -103,6 +107,7 @@ pub fn user_tokens(
         acr: Some(acr.clone()),
         roles: Vec::new(),
         gid: Some(grant.grant_id.to_owned()),
+        cnf: Confirmation::of(grant.dpop_jkt),
     };
     let access_token = ctx.signing.sign("at+jwt", &access).map_err(sign_error)?;
     let id_token = if grant.scope.contains(Scope::OpenId) {
@@ -131,7 +136,7 @@ pub fn user_tokens(
     };
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: token_type(grant.dpop_jkt),
         expires_in: lifetimes.access_token.num_seconds(),
         scope: grant.scope.to_string(),
         id_token,

@@ -3,6 +3,7 @@
 mod authorization_code;
 mod client_credentials;
 mod device_code;
+mod dpop;
 pub mod issue;
 mod refresh_token;
 mod refusal;
@@ -193,13 +194,20 @@ pub async fn post_token(
     let grant = request.grant_type();
     let audience = audience(&state, &ctx, resource.as_deref(), grant).await?;
     check_client_may_use(&client, grant)?;
-    let issued = run_grant(&state, &ctx, &client, request, &audience).await?;
+    // The proof is checked before the grant runs, so a bad proof does not
+    // use up a code or a refresh token.
+    let jkt = dpop::proof_key(&state, &ctx, &req, &client).await?;
+    let issued = run_grant(&state, &ctx, &client, request, &audience, jkt.as_deref()).await?;
     state
         .metrics
         .tokens_issued
         .with_label_values(&[grant.as_str()])
         .inc();
-    Ok(super::no_store(HttpResponse::Ok()).json(issued))
+    let mut response = super::no_store(HttpResponse::Ok());
+    if let Some(nonce) = jkt.and_then(|_| dpop::next_nonce(&state, &ctx)) {
+        response.insert_header((crate::tokens::dpop::NONCE_HEADER, nonce));
+    }
+    Ok(response.json(issued))
 }
 
 /// The client must be registered for the grant; client credentials and
@@ -234,6 +242,7 @@ async fn run_grant(
     client: &Client,
     request: TokenRequest,
     audience: &str,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<Issued> {
     Ok(match request {
         TokenRequest::TokenExchange {
@@ -248,6 +257,7 @@ async fn run_grant(
                 &subject_token,
                 &subject_token_type,
                 scope,
+                dpop_jkt,
             )
             .await?,
         ),
@@ -262,6 +272,7 @@ async fn run_grant(
                 client,
                 (&code, &redirect_uri, code_verifier),
                 audience,
+                dpop_jkt,
             )
             .await?,
         ),
@@ -269,13 +280,22 @@ async fn run_grant(
             refresh_token,
             scope,
         } => Issued::Tokens(
-            refresh_token::exchange(state, ctx, client, &refresh_token, scope, audience).await?,
+            refresh_token::exchange(
+                state,
+                ctx,
+                client,
+                &refresh_token,
+                scope,
+                audience,
+                dpop_jkt,
+            )
+            .await?,
         ),
-        TokenRequest::DeviceCode { device_code } => {
-            Issued::Tokens(device_code::exchange(state, ctx, client, &device_code, audience).await?)
-        }
-        TokenRequest::ClientCredentials { scope } => {
-            Issued::Tokens(client_credentials::issue(state, ctx, client, &scope)?)
-        }
+        TokenRequest::DeviceCode { device_code } => Issued::Tokens(
+            device_code::exchange(state, ctx, client, &device_code, audience, dpop_jkt).await?,
+        ),
+        TokenRequest::ClientCredentials { scope } => Issued::Tokens(client_credentials::issue(
+            state, ctx, client, &scope, dpop_jkt,
+        )?),
     })
 }

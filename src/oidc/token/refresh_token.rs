@@ -1,5 +1,6 @@
 //! The refresh_token grant (RFC 6749 §6). Tokens rotate on every use; reuse of
-//! a rotated token revokes the whole family (Security BCP §4.14.2).
+//! a rotated token revokes the whole family (Security BCP §4.14.2). A public
+//! client's tokens bound to a DPoP key need a proof of it (RFC 9449 §5).
 
 use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
@@ -24,6 +25,7 @@ pub async fn exchange(
     presented: &str,
     requested: Option<ScopeSet>,
     audience: &str,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<TokenResponse> {
     let rotation = Rotation {
         tenant: ctx.tenant.clone(),
@@ -33,6 +35,8 @@ pub async fn exchange(
         hash: token_hash(presented),
         lifetime: state.settings.lifetimes.refresh_token,
         requested,
+        dpop_jkt: dpop_jkt.map(str::to_owned),
+        refresh_jkt: super::dpop::refresh_binding(client, dpop_jkt),
     };
     // A refusal still commits what it wrote (a reused token's family stays
     // revoked).
@@ -46,6 +50,7 @@ pub async fn exchange(
         nonce: None,
         session_id: rotated.session_id.as_deref(),
         audience,
+        dpop_jkt,
     };
     issue::user_tokens(state, ctx, client, &grant, Some(rotated.token))
 }
@@ -61,6 +66,10 @@ struct Rotation {
     hash: String,
     lifetime: TimeDelta,
     requested: Option<ScopeSet>,
+    /// The key of this request's DPoP proof, if any.
+    dpop_jkt: Option<String>,
+    /// The key the new refresh token is bound to (public clients).
+    refresh_jkt: Option<String>,
 }
 
 /// A rotated token: the one presented, its user, the scope of this response,
@@ -81,7 +90,7 @@ impl Rotation {
         let scope = self.scope(&old)?;
         // The family keeps its original scope; a narrower request narrows
         // only this response (RFC 6749 §6).
-        let (token, row) = RefreshToken::mint(
+        let (token, mut row) = RefreshToken::mint(
             &self.tenant.id,
             &old.grant_id,
             &old.client_id,
@@ -91,6 +100,7 @@ impl Rotation {
             &old.amr,
             self.lifetime,
         );
+        row.dpop_jkt = self.refresh_jkt.clone();
         codes::save_refresh(c, &row)?;
         let session_id = codes::grant_session(c, &self.tenant.id, &old.grant_id)?;
         Ok(Rotated {
@@ -111,6 +121,14 @@ impl Rotation {
         };
         if old.client_id != self.client_id {
             return refuse("refresh token of another client");
+        }
+        // RFC 9449 §5: a bound token refreshes only with a proof of its key.
+        // Checked before rotation, so a thief without the key cannot use
+        // the token up.
+        if let Some(bound) = &old.dpop_jkt
+            && self.dpop_jkt.as_ref() != Some(bound)
+        {
+            return refuse("refresh token bound to another DPoP key, or no proof");
         }
         if !codes::rotate_refresh(c, tenant_id, &self.hash)? {
             codes::revoke_grant(c, tenant_id, &old.grant_id)?;

@@ -22,7 +22,7 @@ use crate::store::tenants::Tenant;
 use crate::store::users::User;
 use crate::store::{self, DbConn, StoreError};
 use crate::tokens::TenantContext;
-use crate::tokens::claims::AccessTokenClaims;
+use crate::tokens::claims::{AccessTokenClaims, Confirmation, token_type};
 
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -144,6 +144,7 @@ pub async fn exchange(
     subject_token: &str,
     subject_token_type: &str,
     requested: Option<ScopeSet>,
+    dpop_jkt: Option<&str>,
 ) -> OAuthResult<ExchangeResponse> {
     let kind = SubjectKind::parse(subject_token_type)?;
     let scope = check_scope(requested)?;
@@ -174,6 +175,7 @@ pub async fn exchange(
         acr: Some(amr.acr().as_str().to_owned()),
         roles: Vec::new(),
         gid: Some(grant_id),
+        cnf: Confirmation::of(dpop_jkt),
     };
     let access_token = ctx
         .signing
@@ -182,7 +184,7 @@ pub async fn exchange(
     Ok(ExchangeResponse {
         access_token,
         issued_token_type: ACCESS_TOKEN_TYPE,
-        token_type: "Bearer",
+        token_type: token_type(dpop_jkt),
         expires_in: lifetime,
         scope: scope.to_string(),
     })

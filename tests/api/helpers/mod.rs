@@ -375,6 +375,25 @@ pub async fn redeem(
         .unwrap()
 }
 
+/// RFC 7662 introspection of `token` by `client` (client_secret_basic).
+pub async fn introspect(
+    app: &TestApp,
+    slug: &str,
+    client: &TestClient,
+    token: &str,
+) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}/introspect", app.issuer(slug)))
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The refresh_token grant for `client` (client_secret_basic).
 pub async fn refresh(
     app: &TestApp,
