@@ -5,13 +5,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::domain::AuthorizationResponse;
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     tenant_name: &'a str,
     title: &'a str,
     message: &'a str,
-    back: Option<&'a str>,
+    back: Option<&'a AuthorizationResponse>,
 }
 
 /// Renders a template as an HTML response, setting any cookies given.
@@ -54,8 +56,9 @@ pub struct PageError {
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
-    /// A link back to the application (carrying an OAuth error), if any.
-    pub back: Option<String>,
+    /// The way back to the application (an OAuth error response in the
+    /// request's response mode: a link, or a form to post), if any.
+    pub back: Option<Box<AuthorizationResponse>>,
 }
 
 impl PageError {
@@ -80,8 +83,8 @@ impl PageError {
         self
     }
 
-    pub fn back(mut self, url: impl Into<String>) -> PageError {
-        self.back = Some(url.into());
+    pub fn back(mut self, response: AuthorizationResponse) -> PageError {
+        self.back = Some(Box::new(response));
         self
     }
 

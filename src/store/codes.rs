@@ -2,7 +2,7 @@
 //! tokens, revoked access tokens and consents. Codes and refresh tokens are
 //! stored only as hashes.
 
-use crate::domain::TenantId;
+use crate::domain::{RedirectUri, ResponseMode, ReturnTo, TenantId};
 use diesel::prelude::*;
 
 use super::schema::{
@@ -29,6 +29,25 @@ pub struct AuthRequest {
     /// The class the request requires (`Acr` text), from `acr_values` or an
     /// essential `acr` claim; `None` when it asked for none.
     pub acr_values: Option<String>,
+    /// `query` or `form_post` (`ResponseMode` text); `None` in rows saved
+    /// before response modes were stored, which meant `query`.
+    pub response_mode: Option<String>,
+}
+
+impl AuthRequest {
+    /// Where and how the answer to this request goes back to its client.
+    pub fn return_to(&self, issuer: &str) -> Result<ReturnTo, String> {
+        let mode = match self.response_mode.as_deref() {
+            None => ResponseMode::Query,
+            Some(text) => text.parse().map_err(|e| format!("{e}"))?,
+        };
+        Ok(ReturnTo {
+            redirect_uri: RedirectUri::parse(&self.redirect_uri)?,
+            mode,
+            state: self.state.clone(),
+            issuer: issuer.to_owned(),
+        })
+    }
 }
 
 pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {

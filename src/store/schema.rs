@@ -127,6 +127,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         acr_values -> Nullable<Text>,
+        response_mode -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,7 @@ mod outage;
 mod passkeys;
 mod policies;
 mod portal;
+mod response_mode;
 mod scale_out;
 mod smtp;
 mod ssrf;

@@ -107,14 +107,12 @@ pub async fn post_consent(
             .db
             .write(move |c| store::codes::delete_request(c, &tenant_id, &id))
             .await?;
-        return Err(AuthorizeError::Redirect {
-            redirect_uri: crate::domain::RedirectUri::parse(&auth_request.redirect_uri)
-                .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
-            code: ErrorCode::AccessDenied,
-            state: auth_request.state.clone(),
-            issuer: ctx.issuer.clone(),
-            detail: "user denied consent".into(),
-        });
+        return Err(AuthorizeError::to_client(
+            &super::resume::return_to(&ctx, &auth_request)?,
+            ErrorCode::AccessDenied,
+            "user denied consent",
+            &ctx.tenant.display_name,
+        ));
     }
     let (tenant_id, user_id, client_id, scope) = (
         ctx.tenant.id.clone(),

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 
 use super::{AuthorizeError, AuthorizeResult};
-use crate::domain::{Acr, ClientType, CodeChallenge, GrantType, RedirectUri, ScopeSet};
+use crate::domain::{
+    Acr, ClientType, CodeChallenge, GrantType, RedirectUri, ResponseMode, ReturnTo, ScopeSet,
+};
 use crate::oidc::error::ErrorCode;
 use crate::pages::PageError;
 use crate::state::AppState;
@@ -58,9 +60,9 @@ impl fmt::Display for Prompt {
 
 pub struct ValidRequest {
     pub client: Arc<Client>,
-    pub redirect_uri: RedirectUri,
+    /// The redirect URI, response mode, `state` and issuer of the answer.
+    pub back: ReturnTo,
     pub scope: ScopeSet,
-    pub state: Option<String>,
     pub nonce: Option<String>,
     pub challenge: Option<CodeChallenge>,
     pub prompt: Prompt,
@@ -122,17 +124,23 @@ pub async fn validate(
     let client = check_client(state, ctx, &params).await?;
     check_outbound(state, ctx, &client).await?;
     let redirect_uri = check_redirect_uri(ctx, &client, &params)?;
-    let checked = check_request_object(&params)
+    let mut back = ReturnTo {
+        redirect_uri,
+        mode: ResponseMode::Query,
+        state: params.get("state"),
+        issuer: ctx.issuer.clone(),
+    };
+    let checked = check_response_mode(&params, &back.redirect_uri)
+        .map(|mode| back.mode = mode)
+        .and_then(|()| check_request_object(&params))
         .and_then(|()| check_response_type(&params))
-        .and_then(|()| check_response_mode(&params))
         .and_then(|()| check_grant(&client))
         .and_then(|()| check_the_rest(&params, &client));
     match checked {
         Ok(rest) => Ok(ValidRequest {
             client,
-            redirect_uri,
+            back,
             scope: rest.scope,
-            state: params.get("state"),
             nonce: params.get("nonce"),
             challenge: rest.challenge,
             prompt: rest.prompt,
@@ -140,13 +148,12 @@ pub async fn validate(
             login_hint: params.get("login_hint"),
             acr: rest.acr,
         }),
-        Err((code, detail)) => Err(AuthorizeError::Redirect {
-            redirect_uri,
+        Err((code, detail)) => Err(AuthorizeError::to_client(
+            &back,
             code,
-            state: params.get("state"),
-            issuer: ctx.issuer.clone(),
             detail,
-        }),
+            &ctx.tenant.display_name,
+        )),
     }
 }
 
@@ -232,14 +239,12 @@ fn check_response_type(params: &Params) -> Check<()> {
     }
 }
 
-/// `response_mode=query` or none (OAuth 2.0 Multiple Response Types §2.1).
-fn check_response_mode(params: &Params) -> Check<()> {
-    match params.get("response_mode") {
-        Some(mode) if mode != "query" => {
-            Err((ErrorCode::InvalidRequest, format!("response_mode {mode}")))
-        }
-        _ => Ok(()),
-    }
+/// `response_mode` (OAuth 2.0 Multiple Response Types §2.1): `query`, the
+/// default, or `form_post`. Checked first, so that every later error goes
+/// back in the mode asked for; its own error goes back in the query.
+fn check_response_mode(params: &Params, redirect_uri: &RedirectUri) -> Check<ResponseMode> {
+    ResponseMode::requested(params.get("response_mode").as_deref(), redirect_uri)
+        .map_err(|e| (ErrorCode::InvalidRequest, e))
 }
 
 /// The client is registered for the code flow.

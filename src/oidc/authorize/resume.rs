@@ -8,7 +8,7 @@ use super::request::Prompt;
 use super::{AuthorizeError, AuthorizeResult};
 use crate::browser::session;
 use crate::crypto::{random_token, token_hash};
-use crate::domain::{Acr, Amr, RedirectUri, ScopeSet};
+use crate::domain::{Acr, Amr, ReturnTo, ScopeSet};
 use crate::login::mfa;
 use crate::login::request::{RequestRef, load_request};
 use crate::oidc::error::ErrorCode;
@@ -43,7 +43,7 @@ struct Pending<'a> {
     state: &'a AppState,
     ctx: &'a TenantContext,
     ar: &'a AuthRequest,
-    redirect_uri: RedirectUri,
+    back: ReturnTo,
     prompt: Prompt,
 }
 
@@ -64,8 +64,7 @@ pub async fn resume(
         state,
         ctx,
         ar,
-        redirect_uri: RedirectUri::parse(&ar.redirect_uri)
-            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
+        back: return_to(ctx, ar)?,
         prompt: Prompt::parse(ar.prompt.as_deref().unwrap_or_default()).unwrap_or_default(),
     };
     let (session, user) = match pending.sign_in(req).await? {
@@ -82,16 +81,16 @@ pub async fn resume(
     pending.issue_code(client, &session, &user).await
 }
 
+/// Where and how the answer to a saved request goes back to its client.
+pub(super) fn return_to(ctx: &TenantContext, ar: &AuthRequest) -> Result<ReturnTo, PageError> {
+    ar.return_to(&ctx.issuer)
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e))
+}
+
 impl Pending<'_> {
     /// An error for the client, at its redirect URI (RFC 6749 §4.1.2.1).
     fn fail(&self, code: ErrorCode, detail: &str) -> AuthorizeError {
-        AuthorizeError::Redirect {
-            redirect_uri: self.redirect_uri.clone(),
-            code,
-            state: self.ar.state.clone(),
-            issuer: self.ctx.issuer.clone(),
-            detail: detail.to_owned(),
-        }
+        AuthorizeError::to_client(&self.back, code, detail, &self.ctx.tenant.display_name)
     }
 
     /// The signed-in user, if their session is fresh enough for `prompt`
@@ -316,14 +315,7 @@ impl Pending<'_> {
         if !issued {
             return Err(PageError::expired_request(&ctx.tenant.display_name).into());
         }
-        let mut params = vec![("code", code.as_str())];
-        if let Some(s) = &ar.state {
-            params.push(("state", s));
-        }
-        params.push(("iss", &ctx.issuer));
-        Ok(see_other(
-            &self.redirect_uri.with_query(&params),
-            Vec::new(),
-        ))
+        let answer = self.back.code(&code);
+        Ok(super::response::deliver(&answer, &ctx.tenant.display_name))
     }
 }

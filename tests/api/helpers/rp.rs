@@ -3,12 +3,51 @@
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 use portico::compare::journey::drive_across;
 
 use super::{Landing, PASSWORD, TestApp, TestClient, query_param};
+
+/// A relying party as the `openidconnect` crate builds it from discovery.
+pub type Rp = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// The HTTP client a relying party uses (no redirects followed).
+pub fn rp_http() -> openidconnect::reqwest::Client {
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `client` of `slug` as a relying party, from the tenant's discovery
+/// document (returned too); the JWKS is fetched once, here.
+pub async fn discover(
+    app: &TestApp,
+    slug: &str,
+    client: &TestClient,
+    http: &openidconnect::reqwest::Client,
+) -> (Rp, CoreProviderMetadata) {
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(app.issuer(slug)).unwrap(), http)
+            .await
+            .expect("discovery validates");
+    let rp = CoreClient::from_provider_metadata(
+        metadata.clone(),
+        ClientId::new(client.client_id.clone()),
+        client.secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(RedirectUrl::new(client.redirect_uri.clone()).unwrap());
+    (rp, metadata)
+}
 
 /// A sign-in to `slug`'s app `client` through the `openidconnect` crate as the
 /// relying party (code + PKCE + nonce, ID token verified), the browser typing
@@ -20,20 +59,8 @@ pub async fn rp_sign_in(
     email: &str,
     bases: &[&str],
 ) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
-    let http = openidconnect::reqwest::ClientBuilder::new()
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(app.issuer(slug)).unwrap(), &http)
-            .await
-            .unwrap();
-    let rp = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(client.client_id.clone()),
-        client.secret.clone().map(ClientSecret::new),
-    )
-    .set_redirect_uri(RedirectUrl::new(client.redirect_uri.clone()).unwrap());
+    let http = rp_http();
+    let (rp, _) = discover(app, slug, client, &http).await;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, _, nonce) = rp
         .authorize_url(
