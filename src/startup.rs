@@ -42,6 +42,7 @@ impl Application {
     /// Binds `settings.bind`; an empty `public_url` becomes `http://{bound address}`
     /// (tests bind port 0 and learn the port here).
     pub fn build_with_db(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
+        settings.check_key_rotation()?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -86,6 +87,10 @@ impl Application {
                 }
             }
         });
+        tokio::spawn(crate::tokens::rotation::record_on_time(
+            state.db.clone(),
+            state.settings.key_rotation.check_every,
+        ));
         Ok(Application {
             port,
             server,
@@ -365,6 +370,8 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/apps/{client_id}").route(web::patch().to(api::mfa::patch_app)))
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
+                .service(get("/keys", api::keys::get_keys))
+                .service(post("/keys/rotation", api::keys::post_rotation))
                 .service(
                     resource("/cross-tenant-access")
                         .route(web::get().to(api::policy::get_cross_tenant))

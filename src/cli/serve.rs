@@ -44,6 +44,8 @@ pub(super) struct ServeArgs {
     /// Seconds a stopping server (SIGTERM) waits for requests in flight.
     #[arg(long, env = "PORTICO_SHUTDOWN_GRACE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     shutdown_grace: u64,
+    #[command(flatten)]
+    key_timing: super::keys::KeyTiming,
 }
 
 pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -60,6 +62,7 @@ pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     settings.invitation_lifetime = chrono::TimeDelta::days(args.invitation_days.into());
     settings.request_body_timeout = std::time::Duration::from_secs(args.request_body_timeout);
     settings.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace);
+    args.key_timing.apply(&mut settings)?;
     let db = Db::connect(db_url)?;
     if args.demo {
         println!("{}", demo::seed(&db, &settings.public_url)?);

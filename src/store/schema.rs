@@ -93,6 +93,7 @@ diesel::table! {
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
         publish_until -> Nullable<Timestamp>,
+        activates_at -> Timestamp,
     }
 }
 

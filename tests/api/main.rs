@@ -25,6 +25,7 @@ mod passkeys;
 mod policies;
 mod portal;
 mod response_mode;
+mod rotation;
 mod scale_out;
 mod smtp;
 mod ssrf;

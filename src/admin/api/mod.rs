@@ -5,6 +5,7 @@
 mod caller;
 pub mod groups;
 pub mod invitations;
+pub mod keys;
 pub mod mfa;
 pub mod policy;
 pub mod providers;
