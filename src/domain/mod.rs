@@ -5,6 +5,7 @@
 
 mod audit;
 mod authn;
+mod claims_request;
 mod client;
 pub mod cross_tenant;
 pub mod egress;
@@ -28,6 +29,7 @@ mod user;
 
 pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
+pub use claims_request::{ClaimsRequest, RequestedClaims, UserClaim};
 pub use client::{ClientType, GrantType, Permission};
 pub use email::{Email, domain_list};
 pub use flow::FlowPurpose;

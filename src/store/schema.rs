@@ -129,6 +129,7 @@ diesel::table! {
         expires_at -> Timestamp,
         acr_values -> Nullable<Text>,
         response_mode -> Nullable<Text>,
+        claims -> Nullable<Text>,
     }
 }
 
@@ -141,6 +142,7 @@ diesel::table! {
         session_id -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        claims -> Nullable<Text>,
     }
 }
 

@@ -5,6 +5,7 @@ mod admin_api;
 mod anonymous;
 mod authorize_errors;
 mod browser;
+mod claims_parameter;
 mod cli;
 mod code_flow;
 mod compare;

@@ -163,6 +163,7 @@ async fn authorize(
         login_hint: valid.login_hint,
         acr_values: valid.acr.map(|a| a.as_str().to_owned()),
         response_mode: Some(valid.back.mode.to_string()),
+        claims: valid.claims.to_stored(),
         created_at: created,
         expires_at: created + state.settings.lifetimes.auth_request,
     };

@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 
 use super::{AuthorizeError, AuthorizeResult};
 use crate::domain::{
-    Acr, ClientType, CodeChallenge, GrantType, RedirectUri, ResponseMode, ReturnTo, ScopeSet,
+    Acr, ClaimsRequest, ClientType, CodeChallenge, GrantType, RedirectUri, RequestedClaims,
+    ResponseMode, ReturnTo, ScopeSet,
 };
 use crate::oidc::error::ErrorCode;
 use crate::pages::PageError;
@@ -70,6 +71,8 @@ pub struct ValidRequest {
     pub login_hint: Option<String>,
     /// What `acr_values` or an essential `acr` claim require.
     pub acr: Option<Acr>,
+    /// The user claims asked for by name (`claims`).
+    pub claims: RequestedClaims,
 }
 
 fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
@@ -147,6 +150,7 @@ pub async fn validate(
             max_age: rest.max_age,
             login_hint: params.get("login_hint"),
             acr: rest.acr,
+            claims: rest.claims,
         }),
         Err((code, detail)) => Err(AuthorizeError::to_client(
             &back,
@@ -265,6 +269,7 @@ struct Rest {
     prompt: Prompt,
     max_age: Option<i64>,
     acr: Option<Acr>,
+    claims: RequestedClaims,
 }
 
 fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
@@ -273,18 +278,24 @@ fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
     let prompt = check_prompt(params)?;
     let max_age = check_max_age(params)?;
     check_lengths(params)?;
-    let acr = super::acr::requested(
-        params.get("acr_values").as_deref(),
-        params.get("claims").as_deref(),
-    )
-    .map_err(|e| (ErrorCode::InvalidRequest, e))?;
+    let claims = check_claims(params)?;
+    let acr = super::acr::requested(params.get("acr_values").as_deref(), claims.as_ref());
     Ok(Rest {
         scope,
         challenge,
         prompt,
         max_age,
         acr,
+        claims: claims.map(|c| c.released).unwrap_or_default(),
     })
+}
+
+/// The `claims` parameter (OIDC Core §5.5): well-formed and bounded.
+fn check_claims(params: &Params) -> Check<Option<ClaimsRequest>> {
+    params
+        .get("claims")
+        .map(|text| ClaimsRequest::parse(&text).map_err(|e| (ErrorCode::InvalidRequest, e)))
+        .transpose()
 }
 
 fn check_scope(params: &Params) -> Check<ScopeSet> {

@@ -8,7 +8,7 @@ use super::request::Prompt;
 use super::{AuthorizeError, AuthorizeResult};
 use crate::browser::session;
 use crate::crypto::{random_token, token_hash};
-use crate::domain::{Acr, Amr, ReturnTo, ScopeSet};
+use crate::domain::{Acr, Amr, RequestedClaims, ReturnTo, ScopeSet};
 use crate::login::mfa;
 use crate::login::request::{RequestRef, load_request};
 use crate::oidc::error::ErrorCode;
@@ -85,6 +85,13 @@ pub async fn resume(
 pub(super) fn return_to(ctx: &TenantContext, ar: &AuthRequest) -> Result<ReturnTo, PageError> {
     ar.return_to(&ctx.issuer)
         .map_err(|e| PageError::server(&ctx.tenant.display_name, e))
+}
+
+/// What consent to `ar` covers: its scope and the scopes of the claims it
+/// asked for by name.
+pub(super) fn consented_scope(ar: &AuthRequest) -> Result<ScopeSet, String> {
+    let claims = RequestedClaims::from_stored(ar.claims.as_deref());
+    Ok(ScopeSet::parse(&ar.scope)?.with(claims.scopes()))
 }
 
 impl Pending<'_> {
@@ -202,11 +209,12 @@ impl Pending<'_> {
     }
 
     /// Consent (OIDC Core §3.1.2.4), unless the tenant marked the app
-    /// first-party or the user already granted every requested scope.
+    /// first-party or the user already granted every requested scope and
+    /// the scopes of every claim asked for by name (§5.5).
     async fn consent(&self, client: &Client, user: &User) -> AuthorizeResult<Step<()>> {
         let (ctx, ar) = (self.ctx, self.ar);
-        let requested = ScopeSet::parse(&ar.scope)
-            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+        let requested =
+            consented_scope(ar).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
         if client.first_party {
             return Ok(Step::Next(()));
         }
@@ -293,8 +301,12 @@ impl Pending<'_> {
             expires_at: now + state.settings.lifetimes.code,
             used_at: None,
         };
-        let (tenant_id, request_id, session_id) =
-            (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());
+        let (tenant_id, request_id, session_id, claims) = (
+            ctx.tenant.id.clone(),
+            ar.id.clone(),
+            session.id.clone(),
+            ar.claims.clone(),
+        );
         let issued = state
             .db
             .write(move |c| {
@@ -307,6 +319,7 @@ impl Pending<'_> {
                     &row.client_id,
                     &row.user_id,
                     Some(&session_id),
+                    claims.as_deref(),
                 )?;
                 codes::save_code(c, &AuthCode { grant_id, ..row })?;
                 Ok::<_, StoreError>(true)

@@ -6,7 +6,9 @@ use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
 use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
-use crate::domain::{CodeChallenge, GrantType, Scope, ScopeSet, TenantId, verify_pkce};
+use crate::domain::{
+    CodeChallenge, GrantType, RequestedClaims, Scope, ScopeSet, TenantId, verify_pkce,
+};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, RefreshToken};
@@ -50,6 +52,7 @@ pub async fn exchange(
         nonce: issued.code.nonce.as_deref(),
         session_id: None,
         audience,
+        claims: &issued.claims,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -75,6 +78,8 @@ struct Issued {
     user: User,
     scope: ScopeSet,
     refresh: Option<String>,
+    /// The claims the request asked for by name (kept with the grant).
+    claims: RequestedClaims,
 }
 
 impl Redemption {
@@ -90,11 +95,13 @@ impl Redemption {
         };
         let scope = ScopeSet::parse(&code.scope).map_err(StoreError::Corrupt)?;
         let refresh = self.refresh_token(c, &code, &user, &scope)?;
+        let claims = codes::grant_claims(c, &self.tenant_id, &code.grant_id)?;
         Ok(Issued {
             code,
             user,
             scope,
             refresh,
+            claims,
         })
     }
 

@@ -5,7 +5,7 @@ use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
 use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
-use crate::domain::ScopeSet;
+use crate::domain::{RequestedClaims, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, RefreshToken};
@@ -46,6 +46,7 @@ pub async fn exchange(
         nonce: None,
         session_id: None,
         audience,
+        claims: &rotated.claims,
     };
     issue::user_tokens(state, ctx, client, &grant, Some(rotated.token))
 }
@@ -70,6 +71,8 @@ struct Rotated {
     user: User,
     scope: ScopeSet,
     token: String,
+    /// The claims the grant's request asked for by name.
+    claims: RequestedClaims,
 }
 
 impl Rotation {
@@ -90,11 +93,13 @@ impl Rotation {
             self.lifetime,
         );
         codes::save_refresh(c, &row)?;
+        let claims = codes::grant_claims(c, &self.tenant.id, &old.grant_id)?;
         Ok(Rotated {
             old,
             user,
             scope,
             token,
+            claims,
         })
     }
 

@@ -1,10 +1,13 @@
 //! Signing in as a certified relying party library would: the
 //! `openidconnect` crate drives code + PKCE + nonce and verifies the ID token.
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
+};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
 };
 use portico::compare::journey::drive_across;
 
@@ -49,6 +52,44 @@ pub async fn discover(
     (rp, metadata)
 }
 
+/// An authorization request of `rp` (code + PKCE + nonce) for `openid` and
+/// `scopes`, with `extra` parameters: (url, state, nonce, PKCE verifier).
+pub fn code_request(
+    rp: &Rp,
+    scopes: &[&str],
+    extra: &[(&str, &str)],
+) -> (url::Url, CsrfToken, Nonce, PkceCodeVerifier) {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = rp.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
+    for scope in scopes {
+        request = request.add_scope(Scope::new((*scope).to_owned()));
+    }
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
+    }
+    let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
+    (url, state, nonce, verifier)
+}
+
+/// Redeems `code` as `rp` with its PKCE verifier.
+pub async fn redeem_code(
+    rp: &Rp,
+    http: &openidconnect::reqwest::Client,
+    code: String,
+    verifier: PkceCodeVerifier,
+) -> CoreTokenResponse {
+    rp.exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(http)
+        .await
+        .expect("code exchange")
+}
+
 /// A sign-in to `slug`'s app `client` through the `openidconnect` crate as the
 /// relying party (code + PKCE + nonce, ID token verified), the browser typing
 /// `email` and the test password wherever asked on any server in `bases`.
@@ -58,32 +99,16 @@ pub async fn rp_sign_in(
     client: &TestClient,
     email: &str,
     bases: &[&str],
-) -> Result<openidconnect::core::CoreTokenResponse, Landing> {
+) -> Result<CoreTokenResponse, Landing> {
     let http = rp_http();
     let (rp, _) = discover(app, slug, client, &http).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".into()))
-        .add_scope(Scope::new("offline_access".into()))
-        .set_pkce_challenge(challenge)
-        .url();
+    let (url, _, nonce, verifier) = code_request(&rp, &["email", "offline_access"], &[]);
     match drive_across(bases, &app.browser(), url.as_str(), email, PASSWORD).await {
         Landing::Away(back) => {
             let Some(code) = query_param(&back, "code") else {
                 return Err(Landing::Away(back));
             };
-            let tokens = rp
-                .exchange_code(AuthorizationCode::new(code))
-                .unwrap()
-                .set_pkce_verifier(verifier)
-                .request_async(&http)
-                .await
-                .expect("code exchange");
+            let tokens = redeem_code(&rp, &http, code, verifier).await;
             tokens
                 .id_token()
                 .unwrap()

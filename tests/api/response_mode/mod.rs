@@ -4,26 +4,17 @@
 //! that ends a request (straight from /authorize, after consent, prompt=none
 //! errors, a denied consent); `query` explicit; other modes refused.
 
-use openidconnect::core::CoreAuthenticationFlow;
-use openidconnect::{AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, Scope, TokenResponse};
+use openidconnect::TokenResponse;
 use portico::domain::GrantType;
 
-use crate::helpers::rp::{discover, rp_http};
-use crate::helpers::{
-    PASSWORD, TestApp, TestClient, authorize_url, hidden, query_param, redeem, spawn_app,
-};
+use crate::helpers::rp::{code_request, discover, redeem_code, rp_http};
+use crate::helpers::{TestApp, TestClient, authorize_url, hidden, query_param, redeem, spawn_app};
 
-/// A tenant with a member, and a browser signed in there through `client`
-/// (a query-mode request, consent given for `openid`).
+/// A browser signed in at Contoso through `client` (a query-mode request,
+/// consent given for `openid`).
 async fn signed_in(app: &TestApp, client: &TestClient) -> reqwest::Client {
-    app.member("contoso", "ann@contoso.example");
-    let browser = app.browser();
-    let (url, _) = authorize_url(app, "contoso", client, "openid", &[]);
-    let back = app
-        .sign_in(&browser, &url, "ann@contoso.example", PASSWORD)
-        .await;
-    assert!(query_param(&back, "code").is_some(), "{back}");
-    browser
+    app.signed_in_member("contoso", client, "ann@contoso.example")
+        .await
 }
 
 /// The fields of a form_post page, after checking what makes it one: a form
@@ -75,27 +66,12 @@ async fn a_relying_party_receives_its_code_by_form_post_and_redeems_it() {
         .map(|m| m.as_ref().to_owned())
         .collect();
     assert_eq!(modes, ["query", "form_post"]);
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".into()))
-        .add_extra_param("response_mode", "form_post")
-        .set_pkce_challenge(challenge)
-        .url();
+    let form_post = [("response_mode", "form_post")];
+    let (url, csrf, nonce, verifier) = code_request(&rp, &["email"], &form_post);
     let page = posted_form(browser.get(url.as_str()).send().await.unwrap()).await;
     assert_eq!(hidden(&page, "state"), *csrf.secret());
     assert_eq!(hidden(&page, "iss"), app.issuer("contoso"));
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(hidden(&page, "code")))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .expect("code exchange");
+    let tokens = redeem_code(&rp, &http, hidden(&page, "code"), verifier).await;
     let claims = tokens
         .id_token()
         .unwrap()
@@ -146,16 +122,9 @@ async fn consent_given_or_denied_answers_in_the_requested_mode() {
         let consent = app.follow(&browser, &url).await;
         assert!(consent.contains("/consent?req="), "{consent}");
         let page = app.text(&browser, &consent).await;
-        let response = browser
-            .post(format!("{}/consent", app.issuer("contoso")))
-            .form(&[
-                ("csrf_token", hidden(&page, "csrf_token").as_str()),
-                ("req", hidden(&page, "req").as_str()),
-                ("decision", decision),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let response = app
+            .decide_consent(&browser, "contoso", &page, decision)
+            .await;
         let posted = posted_form(response).await;
         let value = hidden(&posted, field);
         if decision == "deny" {
