@@ -30,7 +30,10 @@ fn bench(c: &mut Criterion) {
     for alg in [SigningAlg::Rs256, SigningAlg::Es256] {
         let generated = keys::generate(alg).expect("key");
         let der = generated.private_pkcs8.clone();
-        let row = generated.into_row(&portico::domain::TenantId::from("bench".to_owned()));
+        let row = generated.into_row(
+            &portico::domain::TenantId::from("bench".to_owned()),
+            portico::store::now(),
+        );
         let key = SigningKey::from_row(&row).expect("signing key");
         c.bench_function(&format!("portico_sign_{}", alg.as_str()), |b| {
             b.iter(|| key.sign("at+jwt", &claims).expect("sign"))

@@ -35,6 +35,46 @@ impl Default for Lifetimes {
     }
 }
 
+/// Signing key rotation: how long the next key is published before it signs
+/// (longer than any JWKS a relying party or replica may hold: the JWKS
+/// `max-age` plus the tenant cache), and how often due switches and removals
+/// are recorded.
+#[derive(Clone, Debug)]
+pub struct KeyRotation {
+    pub prepublish: chrono::TimeDelta,
+    pub check_every: Duration,
+}
+
+impl Default for KeyRotation {
+    fn default() -> Self {
+        KeyRotation {
+            prepublish: chrono::TimeDelta::hours(1),
+            check_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The JWKS `Cache-Control: max-age` unless configured.
+pub const JWKS_MAX_AGE: Duration = Duration::from_secs(60);
+/// How long tenant contexts and clients are cached unless configured.
+pub const CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// The shortest pre-publication that no cached JWKS can outlive: a replica
+/// may serve a JWKS loaded `cache_ttl` ago, and a relying party may keep it
+/// for `jwks_max_age` more.
+pub fn min_prepublish(jwks_max_age: Duration, cache_ttl: Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(jwks_max_age + cache_ttl).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// How long a key that stopped signing stays published: until every token
+/// it signed has expired (the longest ID or access token lifetime; refresh
+/// tokens are opaque and unsigned), counted from the switch, plus the cache
+/// TTL during which a replica that has not yet reloaded may still sign with it.
+pub fn key_retention(lifetimes: &Lifetimes, cache_ttl: Duration) -> chrono::TimeDelta {
+    let longest = lifetimes.access_token.max(lifetimes.id_token);
+    longest + chrono::TimeDelta::from_std(cache_ttl).unwrap_or_default()
+}
+
 /// Password-guessing limits (per account, per recognised device and per
 /// client IP, per minute) and the bound on concurrent password-hash work.
 #[derive(Clone, Debug)]
@@ -99,6 +139,9 @@ pub struct Settings {
     pub device_flow: DeviceFlow,
     /// How long tenant contexts (keys, JWKS) and clients are cached.
     pub cache_ttl: Duration,
+    /// The JWKS `Cache-Control: max-age`.
+    pub jwks_max_age: Duration,
+    pub key_rotation: KeyRotation,
     /// `smtp://host:port`; `None` writes outgoing mail to the log.
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -169,7 +212,9 @@ impl Settings {
             lifetimes: Lifetimes::default(),
             throttling: Throttling::default(),
             device_flow: DeviceFlow::default(),
-            cache_ttl: Duration::from_secs(2),
+            cache_ttl: CACHE_TTL,
+            jwks_max_age: JWKS_MAX_AGE,
+            key_rotation: KeyRotation::default(),
             smtp_url: None,
             mail_from: "Portico <no-reply@portico.invalid>".into(),
             mail_poll: Duration::from_secs(2),
@@ -187,6 +232,23 @@ impl Settings {
             access_expiry_poll: Duration::from_secs(30),
             dpop: DpopSettings::default(),
         })
+    }
+
+    /// Refuses a key pre-publication shorter than a cached JWKS may live.
+    pub fn check_key_rotation(&self) -> anyhow::Result<()> {
+        let least = min_prepublish(self.jwks_max_age, self.cache_ttl);
+        anyhow::ensure!(
+            self.key_rotation.prepublish >= least,
+            "the key pre-publication period ({} s) must be at least the JWKS max-age plus the cache TTL ({} s)",
+            self.key_rotation.prepublish.num_seconds(),
+            least.num_seconds()
+        );
+        Ok(())
+    }
+
+    /// How long a key that stopped signing stays in the JWKS.
+    pub fn key_retention(&self) -> chrono::TimeDelta {
+        key_retention(&self.lifetimes, self.cache_ttl)
     }
 
     pub fn secure_cookies(&self) -> bool {

@@ -9,6 +9,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::domain::AuthorizationResponse;
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -16,6 +18,7 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     ways: &'a [Way],
+    back: Option<&'a AuthorizationResponse>,
 }
 
 /// A link an error page offers: where to go from a dead end.
@@ -65,11 +68,13 @@ pub struct PageError {
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
-    /// Where the person may go next, the main way first: back to the
-    /// application (carrying an OAuth error), signing in, ... A page of a
+    /// Where the person may go next, the main way first (after [`Self::back`]): signing in, ... A page of a
     /// tenant's that names none gets the tenant's start page
     /// ([`offer_tenant_home`]), any other the server's start page.
     pub ways: Vec<Way>,
+    /// The way back to the application (an OAuth error response in the
+    /// request's response mode: a link, or a form to post), if any.
+    pub back: Option<Box<AuthorizationResponse>>,
 }
 
 impl PageError {
@@ -86,6 +91,7 @@ impl PageError {
             message: message.to_owned(),
             detail: String::new(),
             ways: Vec::new(),
+            back: None,
         }
     }
 
@@ -94,13 +100,10 @@ impl PageError {
         self
     }
 
-    /// A link back to the application, offered first.
-    pub fn back(mut self, url: impl Into<String>) -> PageError {
-        let back = Way {
-            label: "Return to the application".into(),
-            href: url.into(),
-        };
-        self.ways.insert(0, back);
+    /// The way back to the application, offered first: an OAuth error
+    /// response in the request's response mode (a link, or a form to post).
+    pub fn back(mut self, response: AuthorizationResponse) -> PageError {
+        self.back = Some(Box::new(response));
         self
     }
 
@@ -182,6 +185,7 @@ impl PageError {
                 title: self.title,
                 message: &self.message,
                 ways: &self.ways,
+                back: self.back.as_deref(),
             },
             Vec::new(),
         );

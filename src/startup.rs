@@ -53,6 +53,7 @@ impl Application {
         db: Db,
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
+        settings.check_key_rotation()?;
         let port = listener.local_addr()?.port();
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}", listener.local_addr()?);
@@ -97,6 +98,10 @@ impl Application {
                 }
             }
         });
+        tokio::spawn(crate::tokens::rotation::record_on_time(
+            state.db.clone(),
+            state.settings.key_rotation.check_every,
+        ));
         Ok(Application {
             port,
             server,
@@ -410,6 +415,8 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
+                .service(get("/keys", api::keys::get_keys))
+                .service(post("/keys/rotation", api::keys::post_rotation))
                 .service(
                     resource("/apps/{client_id}/backchannel-logout")
                         .route(web::put().to(api::logout::put_backchannel)),

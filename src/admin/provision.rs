@@ -5,10 +5,12 @@ use crate::domain::{
     AuditAction, ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantSlug,
 };
 use crate::store::apps::{Client, NewApp};
+use crate::store::keys::KeyRow;
 use crate::store::tenants::Tenant;
 use crate::store::users::{NewMember, User};
 use crate::store::{self, Db, StoreError};
 use crate::tokens::keys::{self, SigningAlg};
+use crate::tokens::rotation::{self, RotationError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
@@ -20,6 +22,8 @@ pub enum ProvisionError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(#[from] anyhow::Error),
+    #[error(transparent)]
+    Rotation(RotationError),
 }
 
 pub type ProvisionResult<T> = Result<T, ProvisionError>;
@@ -61,12 +65,7 @@ pub fn create_tenant(
             store::tenants::set_signing_alg(c, &tenant.id, alg.as_str())?;
             tenant.signing_alg = alg.as_str().to_owned();
         }
-        store::keys::rotate(
-            c,
-            &tenant.id,
-            &key.into_row(&tenant.id),
-            chrono::TimeDelta::zero(),
-        )?;
+        store::keys::insert(c, &key.into_row(&tenant.id, store::now()))?;
         for domain in &domains {
             store::tenants::add_domain(c, &tenant.id, domain)?;
         }
@@ -246,28 +245,30 @@ fn create_app_with_secret(
     Ok((client, secret))
 }
 
-/// Makes a new key active; the old one stays published for `keep_published`.
+/// Rotates the tenant's signing key as `plan` says (see
+/// [`rotation::rotate`]); returns the new key.
 pub fn rotate_key(
     db: &Db,
     slug: &str,
-    keep_published: chrono::TimeDelta,
-) -> ProvisionResult<String> {
+    plan: &rotation::Plan,
+    actor: &str,
+) -> ProvisionResult<KeyRow> {
     let tenant = tenant(db, slug)?;
     let alg = SigningAlg::parse(&tenant.signing_alg).unwrap_or(SigningAlg::Rs256);
-    let row = keys::generate(alg)?.into_row(&tenant.id);
-    let kid = row.kid.clone();
-    db.write_blocking(|c| -> ProvisionResult<()> {
-        store::keys::rotate(c, &tenant.id, &row, keep_published)?;
-        Ok(store::audit::record(
-            c,
-            &tenant.id,
-            "cli",
-            AuditAction::KeysRotated,
-            Some(&row.kid),
-            None,
-        )?)
-    })?;
-    Ok(kid)
+    // Generated before the transaction: RSA key generation takes a while.
+    let key = keys::generate(alg)?;
+    db.write_blocking(|c| rotation::rotate(c, &tenant.id, key, plan, actor))
+        .map_err(|e| match e {
+            RotationError::Store(s) => ProvisionError::Store(s),
+            refused => ProvisionError::Rotation(refused),
+        })
+}
+
+/// The tenant's published keys with their states now.
+pub fn key_statuses(db: &Db, slug: &str) -> ProvisionResult<Vec<rotation::KeyStatus>> {
+    let tenant = tenant(db, slug)?;
+    let rows = db.read_blocking(|c| store::keys::published(c, &tenant.id))?;
+    Ok(rotation::statuses(&rows, store::now()))
 }
 
 /// Registers an app with a caller-chosen secret (the demo's fixed one).

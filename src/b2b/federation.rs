@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 
 use super::home::{self, HomeError, HomeIdentity, Purpose, Upstream};
 use crate::domain::ErrorCode;
-use crate::domain::{AuditAction, AuthMode, RedirectUri};
+use crate::domain::{AuditAction, AuthMode};
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
 use crate::store::codes::AuthRequest;
@@ -19,19 +19,11 @@ use crate::store::{self, StoreError};
 use crate::tokens::TenantContext;
 
 fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageError {
-    let back = RedirectUri::parse(&ar.redirect_uri).ok().map(|uri| {
-        let mut params = vec![
-            ("error", ErrorCode::TemporarilyUnavailable.as_str()),
-            (
-                "error_description",
-                "The organization's sign-in service is unavailable.",
-            ),
-        ];
-        if let Some(state) = &ar.state {
-            params.push(("state", state));
-        }
-        params.push(("iss", &ctx.issuer));
-        uri.with_query(&params)
+    let back = ar.return_to(&ctx.issuer).ok().map(|back| {
+        back.error_described(
+            ErrorCode::TemporarilyUnavailable,
+            "The organization's sign-in service is unavailable.",
+        )
     });
     let name = &ctx.tenant.display_name;
     let (title, message) = match e {
@@ -52,7 +44,7 @@ fn unavailable(ctx: &TenantContext, ar: &AuthRequest, e: &HomeError) -> PageErro
     let page = PageError::new(StatusCode::SERVICE_UNAVAILABLE, name, title, &message)
         .detail(e.to_string());
     match back {
-        Some(url) => page.back(url),
+        Some(response) => page.back(response),
         None => page,
     }
 }

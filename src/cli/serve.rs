@@ -56,6 +56,8 @@ pub(super) struct ServeArgs {
     /// Seconds a DPoP proof stays acceptable after its `iat`.
     #[arg(long, env = "PORTICO_DPOP_PROOF_MAX_AGE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=300))]
     dpop_proof_max_age: u64,
+    #[command(flatten)]
+    key_timing: super::keys::KeyTiming,
 }
 
 pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
@@ -81,6 +83,7 @@ pub(super) fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         nonce_at_token_endpoint: args.dpop_nonce,
         proof_max_age: std::time::Duration::from_secs(args.dpop_proof_max_age),
     };
+    args.key_timing.apply(&mut settings)?;
     let db = Db::connect(db_url)?;
     if args.demo {
         println!("{}", demo::seed(&db, &settings.public_url)?);

@@ -21,7 +21,12 @@ text_enum! {
         AppCreated = "app.created",
         AppAssigned = "app.assigned",
         AppAssignmentRequired = "app.assignment_required",
+        /// A new key signing at once, without pre-publication (forced).
         KeysRotated = "keys.rotated",
+        KeyPublished = "keys.next_published",
+        KeyPromoted = "keys.promoted",
+        KeyRetired = "keys.retired",
+        KeyRemoved = "keys.removed",
         InvitationCreated = "invitation.created",
         InvitationResent = "invitation.resent",
         InvitationRevoked = "invitation.revoked",

@@ -25,6 +25,13 @@ impl RedirectUri {
         &self.0
     }
 
+    /// The origin (`scheme://host:port`) of an http(s) redirect URI, the
+    /// only kind a browser can post a form to.
+    pub fn http_origin(&self) -> Option<String> {
+        let url = url::Url::parse(&self.0).ok()?;
+        matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+    }
+
     /// The URI with `params` appended to its query, encoded properly.
     pub fn with_query(&self, params: &[(&str, &str)]) -> String {
         match url::Url::parse(&self.0) {

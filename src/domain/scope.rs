@@ -57,6 +57,13 @@ impl ScopeSet {
     pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
         self.0.iter().copied()
     }
+
+    /// This set and `more`.
+    pub fn with(&self, more: impl IntoIterator<Item = Scope>) -> ScopeSet {
+        let mut union = self.0.clone();
+        union.extend(more);
+        ScopeSet(union)
+    }
 }
 
 impl fmt::Display for ScopeSet {

@@ -29,7 +29,7 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
     let alg = alg.as_str();
     let extra = serde_json::json!({
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": GrantType::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [alg],

@@ -1,5 +1,7 @@
-//! The tenant's JSON Web Key Set (RFC 7517 §5): the active key and retired
-//! keys whose tokens may still be live.
+//! The tenant's JSON Web Key Set (RFC 7517 §5): the next key (published
+//! before it signs), the current key, and retired keys whose tokens may
+//! still be live. Its max-age is the one the pre-publication is checked
+//! against (`Settings::check_key_rotation`).
 
 use actix_web::{HttpResponse, web};
 
@@ -13,6 +15,9 @@ pub async fn get_jwks(
     let ctx = super::tenant(&state, &path).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwk-set+json")
-        .insert_header(("Cache-Control", "public, max-age=60"))
+        .insert_header((
+            "Cache-Control",
+            format!("public, max-age={}", state.settings.jwks_max_age.as_secs()),
+        ))
         .body(ctx.jwks.clone()))
 }

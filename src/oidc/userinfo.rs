@@ -74,11 +74,15 @@ async fn userinfo(
         });
     }
     let (tenant_id, sub) = (ctx.tenant.id.clone(), claims.sub.clone());
-    let user = state
+    let gid = claims.gid.clone().unwrap_or_default();
+    let (user, by_name) = state
         .db
-        .read(move |c| store::users::find(c, &tenant_id, &sub))
-        .await?
-        .ok_or_else(|| invalid("user gone".into()))?;
+        .read(move |c| {
+            let user = store::users::find(c, &tenant_id, &sub)?;
+            Ok::<_, store::StoreError>((user, store::codes::grant_claims(c, &tenant_id, &gid)?))
+        })
+        .await?;
+    let user = user.ok_or_else(|| invalid("user gone".into()))?;
     let mut body = serde_json::json!({
         "sub": user.id,
         "tid": ctx.tenant.id,
@@ -87,7 +91,7 @@ async fn userinfo(
     });
     if let (Some(obj), Ok(serde_json::Value::Object(profile))) = (
         body.as_object_mut(),
-        serde_json::to_value(profile_claims(&user, &scope)),
+        serde_json::to_value(profile_claims(&user, &scope, by_name.for_userinfo())),
     ) {
         obj.extend(profile);
     }

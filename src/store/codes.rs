@@ -2,7 +2,7 @@
 //! tokens, revoked access tokens and consents. Codes and refresh tokens are
 //! stored only as hashes.
 
-use crate::domain::TenantId;
+use crate::domain::{RedirectUri, RequestedClaims, ResponseMode, ReturnTo, TenantId};
 use diesel::prelude::*;
 
 use super::schema::{
@@ -31,6 +31,27 @@ pub struct AuthRequest {
     pub acr_values: Option<String>,
     /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
     pub dpop_jkt: Option<String>,
+    /// `query` or `form_post` (`ResponseMode` text); `None` in rows saved
+    /// before response modes were stored, which meant `query`.
+    pub response_mode: Option<String>,
+    /// The user claims asked for by name (`RequestedClaims` JSON), if any.
+    pub claims: Option<String>,
+}
+
+impl AuthRequest {
+    /// Where and how the answer to this request goes back to its client.
+    pub fn return_to(&self, issuer: &str) -> Result<ReturnTo, String> {
+        let mode = match self.response_mode.as_deref() {
+            None => ResponseMode::Query,
+            Some(text) => text.parse().map_err(|e| format!("{e}"))?,
+        };
+        Ok(ReturnTo {
+            redirect_uri: RedirectUri::parse(&self.redirect_uri)?,
+            mode,
+            state: self.state.clone(),
+            issuer: issuer.to_owned(),
+        })
+    }
 }
 
 pub fn save_request(conn: &mut DbConn, req: &AuthRequest) -> StoreResult<()> {
@@ -71,6 +92,7 @@ pub fn create_grant(
     client_id: &str,
     user_id: &str,
     session_id: Option<&str>,
+    claims: Option<&str>,
 ) -> StoreResult<String> {
     let id = new_id();
     diesel::insert_into(grants::table)
@@ -81,9 +103,25 @@ pub fn create_grant(
             grants::user_id.eq(user_id),
             grants::session_id.eq(session_id),
             grants::created_at.eq(now()),
+            grants::claims.eq(claims),
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// The user claims the grant's request asked for by name (`claims`).
+pub fn grant_claims(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    grant_id: &str,
+) -> StoreResult<RequestedClaims> {
+    let stored: Option<Option<String>> = grants::table
+        .filter(grants::tenant_id.eq(tenant_id.as_str()))
+        .filter(grants::id.eq(grant_id))
+        .select(grants::claims)
+        .first(conn)
+        .optional()?;
+    Ok(RequestedClaims::from_stored(stored.flatten().as_deref()))
 }
 
 /// Revokes a grant: its refresh tokens and access tokens stop working.

@@ -97,6 +97,7 @@ diesel::table! {
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
         publish_until -> Nullable<Timestamp>,
+        activates_at -> Timestamp,
     }
 }
 
@@ -132,6 +133,8 @@ diesel::table! {
         expires_at -> Timestamp,
         acr_values -> Nullable<Text>,
         dpop_jkt -> Nullable<Text>,
+        response_mode -> Nullable<Text>,
+        claims -> Nullable<Text>,
     }
 }
 
@@ -144,6 +147,7 @@ diesel::table! {
         session_id -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        claims -> Nullable<Text>,
     }
 }
 

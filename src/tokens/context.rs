@@ -1,6 +1,9 @@
-//! The per-tenant context every request needs (tenant row, issuer, active
+//! The per-tenant context every request needs (tenant row, issuer, current
 //! signing key, published verification keys, JWKS), cached for a short TTL so
 //! a key rotated through any replica is picked up by all without a restart.
+//! A context knows when its keys change next (a switch, a removal) and is
+//! rebuilt from its own rows at that moment, database or not, so every
+//! replica switches at the stored time.
 
 use crate::domain::TenantId;
 use std::collections::HashMap;
@@ -12,6 +15,7 @@ use jsonwebtoken::jwk::Jwk;
 use parking_lot::RwLock;
 
 use super::keys::{self, SigningAlg, SigningKey};
+use super::rotation;
 use crate::domain::TenantSlug;
 use crate::store::apps::Client;
 use crate::store::tenants::Tenant;
@@ -32,6 +36,10 @@ pub struct TenantContext {
     pub jwks: String,
     /// The discovery document, serialised once.
     pub discovery: String,
+    /// The tenant's published keys, to rebuild from at `changes_at`.
+    rows: Vec<store::keys::KeyRow>,
+    /// When a key starts signing or leaves the JWKS next.
+    changes_at: Option<chrono::NaiveDateTime>,
     loaded: Instant,
 }
 
@@ -149,10 +157,29 @@ impl TenantDirectory {
         if let Some(ctx) = &cached
             && ctx.loaded.elapsed() < self.ttl
         {
-            return Ok(Some(ctx.clone()));
+            return self.as_of_now(ctx.clone()).map(Some);
         }
         let fresh = self.reload(slug).await;
-        self.or_stale(fresh, cached.map(|c| (c.loaded, c)), "tenant")
+        match self.or_stale(fresh, cached.map(|c| (c.loaded, c)), "tenant")? {
+            Some(ctx) => self.as_of_now(ctx).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `ctx`, or when one of its keys has switched or expired since it was
+    /// built, `ctx` rebuilt from its own rows for this moment (no database:
+    /// the times are in the rows), keeping when it was loaded.
+    fn as_of_now(&self, ctx: Arc<TenantContext>) -> StoreResult<Arc<TenantContext>> {
+        if ctx.changes_at.is_none_or(|at| at > store::now()) {
+            return Ok(ctx);
+        }
+        let mut rebuilt = self.build(ctx.tenant.clone(), ctx.rows.clone())?;
+        rebuilt.loaded = ctx.loaded;
+        let rebuilt = Arc::new(rebuilt);
+        self.tenants
+            .write()
+            .insert(ctx.tenant.slug.clone(), rebuilt.clone());
+        Ok(rebuilt)
     }
 
     /// Reloads from the database, bypassing the cache (e.g. on an unknown kid).
@@ -175,10 +202,10 @@ impl TenantDirectory {
             self.tenants.write().remove(slug.as_str());
             return Ok(None);
         };
-        if !key_rows.iter().any(|k| k.active) {
+        if rotation::signing_at(&key_rows, store::now()).is_none() {
             key_rows = self.create_first_key(&tenant).await?;
         }
-        let ctx = Arc::new(self.build(tenant, &key_rows)?);
+        let ctx = Arc::new(self.build(tenant, key_rows)?);
         self.tenants
             .write()
             .insert(slug.as_str().to_owned(), ctx.clone());
@@ -189,32 +216,37 @@ impl TenantDirectory {
         let alg = SigningAlg::parse(&tenant.signing_alg).unwrap_or(SigningAlg::Rs256);
         let row = keys::generate(alg)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            .into_row(&tenant.id);
+            .into_row(&tenant.id, store::now());
         let tenant_id = tenant.id.clone();
         self.db
             .write(move |c| {
                 // Another replica may have won the race; keep whichever is there.
-                if !store::keys::published(c, &tenant_id)?
-                    .iter()
-                    .any(|k| k.active)
-                {
-                    store::keys::rotate(c, &tenant_id, &row, chrono::TimeDelta::zero())?;
+                let rows = store::keys::published(c, &tenant_id)?;
+                if rotation::signing_at(&rows, store::now()).is_none() {
+                    store::keys::insert(c, &row)?;
                 }
                 store::keys::published(c, &tenant_id)
             })
             .await
     }
 
-    fn build(&self, tenant: Tenant, rows: &[store::keys::KeyRow]) -> StoreResult<TenantContext> {
+    /// The context as of now: the key that signs now, every key still
+    /// published (the next one too, so tokens it signs on a replica whose
+    /// clock runs ahead still verify).
+    fn build(
+        &self,
+        tenant: Tenant,
+        mut rows: Vec<store::keys::KeyRow>,
+    ) -> StoreResult<TenantContext> {
         let corrupt = |e: String| StoreError::Corrupt(e);
-        let active = rows
-            .iter()
-            .find(|k| k.active)
-            .ok_or_else(|| corrupt("no active signing key".into()))?;
-        let signing = SigningKey::from_row(active).map_err(|e| corrupt(e.to_string()))?;
+        let at = store::now();
+        rows.retain(|k| k.publish_until.is_none_or(|until| until > at));
+        let current = rotation::signing_at(&rows, at)
+            .ok_or_else(|| corrupt("no current signing key".into()))?;
+        let signing = SigningKey::from_row(current).map_err(|e| corrupt(e.to_string()))?;
         let mut jwks = Vec::with_capacity(rows.len());
         let mut verification = Vec::with_capacity(rows.len());
-        for row in rows {
+        for row in &rows {
             let public: serde_json::Value =
                 serde_json::from_str(&row.public_jwk).map_err(|e| corrupt(e.to_string()))?;
             let jwk: Jwk =
@@ -234,6 +266,8 @@ impl TenantDirectory {
             signing,
             verification,
             jwks: serde_json::json!({ "keys": jwks }).to_string(),
+            changes_at: rotation::next_change(&rows, at),
+            rows,
             loaded: Instant::now(),
         })
     }

@@ -102,17 +102,21 @@ pub fn generate(alg: SigningAlg) -> anyhow::Result<GeneratedKey> {
 }
 
 impl GeneratedKey {
-    pub fn into_row(self, tenant_id: &TenantId) -> KeyRow {
+    /// The stored key, signing from `activates_at` (recorded active when
+    /// that moment has already come).
+    pub fn into_row(self, tenant_id: &TenantId, activates_at: chrono::NaiveDateTime) -> KeyRow {
+        let now = crate::store::now();
         KeyRow {
             kid: self.kid,
             tenant_id: tenant_id.to_string(),
             alg: self.alg.as_str().to_owned(),
             private_key: STANDARD.encode(&self.private_pkcs8),
             public_jwk: self.public_jwk.to_string(),
-            active: true,
-            created_at: crate::store::now(),
+            active: activates_at <= now,
+            created_at: now,
             retired_at: None,
             publish_until: None,
+            activates_at,
         }
     }
 }
@@ -201,7 +205,7 @@ mod tests {
                 jwk.thumbprint(ThumbprintHash::SHA256).unwrap(),
                 generated.kid
             );
-            let row = generated.into_row(&TenantId::from("t1".to_owned()));
+            let row = generated.into_row(&TenantId::from("t1".to_owned()), crate::store::now());
             let key = SigningKey::from_row(&row).unwrap();
             let token = key
                 .sign(

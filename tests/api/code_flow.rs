@@ -8,14 +8,8 @@ use openidconnect::{
     PkceCodeChallenge, RedirectUrl, RefreshToken, Scope, TokenResponse,
 };
 
+use crate::helpers::rp::rp_http;
 use crate::helpers::{PASSWORD, jwt_payload, query_param, spawn_app};
-
-fn rp_http() -> openidconnect::reqwest::Client {
-    openidconnect::reqwest::ClientBuilder::new()
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_certified_rp_library_signs_in_refreshes_and_reads_userinfo() {

@@ -95,13 +95,15 @@ pub fn fake_home(audience: &str, email: &str) -> Arc<FakeHome> {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let home = Arc::new(FakeHome {
         base,
-        published: SigningKey::from_row(
-            &good.into_row(&portico::domain::TenantId::from("fake".to_owned())),
-        )
+        published: SigningKey::from_row(&good.into_row(
+            &portico::domain::TenantId::from("fake".to_owned()),
+            portico::store::now(),
+        ))
         .unwrap(),
-        unpublished: SigningKey::from_row(
-            &bad.into_row(&portico::domain::TenantId::from("fake".to_owned())),
-        )
+        unpublished: SigningKey::from_row(&bad.into_row(
+            &portico::domain::TenantId::from("fake".to_owned()),
+            portico::store::now(),
+        ))
         .unwrap(),
         jwks,
         forgery: Mutex::new(Forgery::None),

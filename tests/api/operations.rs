@@ -114,9 +114,16 @@ async fn a_rotated_key_signs_new_tokens_and_the_old_one_stays_published() {
         .kid
         .unwrap();
 
-    let new_kid =
-        portico::admin::provision::rotate_key(&app.db, "contoso", chrono::TimeDelta::minutes(15))
-            .unwrap();
+    // Forced, at once: the scheduled rotation has its own tests (rotation/).
+    let plan = portico::tokens::rotation::Plan {
+        switch: portico::tokens::rotation::Switch::Now,
+        prepublish: chrono::TimeDelta::zero(),
+        forced: true,
+        retention: chrono::TimeDelta::minutes(15),
+    };
+    let new_kid = portico::admin::provision::rotate_key(&app.db, "contoso", &plan, "test")
+        .unwrap()
+        .kid;
     assert_ne!(new_kid, old_kid);
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     let new_token = app.client_token("contoso", &client).await["access_token"]

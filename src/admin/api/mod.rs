@@ -7,6 +7,7 @@ mod caller;
 pub mod groups;
 pub mod invitations;
 pub mod logout;
+pub mod keys;
 pub mod mfa;
 pub mod policy;
 pub mod providers;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{AuthorizeError, resume};
 use crate::browser::{csrf, session};
 use crate::domain::ErrorCode;
-use crate::domain::{Scope, ScopeSet};
+use crate::domain::Scope;
 use crate::login::request::load_request;
 use crate::oidc::device::approval::{self, Denial};
 use crate::pages::tenant_page;
@@ -73,8 +73,9 @@ pub async fn get_consent(
         .read(move |c| store::users::find(c, &tenant_id, &user_id))
         .await?
         .ok_or_else(|| PageError::expired_request(&ctx.tenant.display_name))?;
-    let scope = ScopeSet::parse(&auth_request.scope).unwrap_or_default();
     let device = approval::for_request(&state, &ctx, &auth_request).await?;
+    // The claims asked for by name show as the scopes that carry them.
+    let scope = super::resume::consented_scope(&auth_request).unwrap_or_default();
     let (token, cookie) = csrf::token(&req, &base, state.settings.secure_cookies());
     let page = ConsentPage {
         tenant_name: &ctx.tenant.display_name,
@@ -124,20 +125,20 @@ pub async fn post_consent(
             .db
             .write(move |c| store::codes::delete_request(c, &tenant_id, &id))
             .await?;
-        return Err(AuthorizeError::Redirect {
-            redirect_uri: crate::domain::RedirectUri::parse(&auth_request.redirect_uri)
-                .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
-            code: ErrorCode::AccessDenied,
-            state: auth_request.state.clone(),
-            issuer: ctx.issuer.clone(),
-            detail: "user denied consent".into(),
-        });
+        return Err(AuthorizeError::to_client(
+            &super::resume::return_to(&ctx, &auth_request)?,
+            ErrorCode::AccessDenied,
+            "user denied consent",
+            &ctx.tenant.display_name,
+        ));
     }
-    let (tenant_id, user_id, client_id, scope) = (
+    let scope = super::resume::consented_scope(&auth_request)
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?
+        .to_string();
+    let (tenant_id, user_id, client_id) = (
         ctx.tenant.id.clone(),
         sess.user_id.clone(),
         client.client_id.clone(),
-        auth_request.scope.clone(),
     );
     state
         .db

@@ -1,10 +1,12 @@
 //! The authorization endpoint (RFC 6749 §4.1.1; OIDC Core §3.1.2). Until the
 //! client and redirect URI are verified, errors are rendered as a page; after,
-//! they go back to the client with `error`, `state` and `iss` (RFC 9207).
+//! they go back to the client with `error`, `state` and `iss` (RFC 9207), in
+//! the request's response mode (`response.rs`).
 
 mod acr;
 pub mod consent;
 mod request;
+mod response;
 pub mod resume;
 
 pub use resume::{get_continue, resume};
@@ -13,24 +15,41 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ErrorCode;
-use crate::domain::RedirectUri;
-use crate::pages::{PageError, see_other};
+use crate::domain::{ResponseMode, ReturnTo};
+use crate::pages::PageError;
 use crate::state::AppState;
 use crate::store::codes::AuthRequest;
 use crate::store::{self, now};
 
-/// An /authorize failure: a page before the redirect URI is trusted, a
-/// redirect to the client after.
+/// An /authorize failure: a page before the redirect URI is trusted, an
+/// error response to the client after.
 #[derive(Debug)]
 pub enum AuthorizeError {
     Page(Box<PageError>),
     Redirect {
-        redirect_uri: RedirectUri,
+        back: Box<ReturnTo>,
         code: ErrorCode,
-        state: Option<String>,
-        issuer: String,
         detail: String,
+        /// The tenant's name, for the page that posts a `form_post` error.
+        tenant_name: String,
     },
+}
+
+impl AuthorizeError {
+    /// An error response for the client, `detail` for the logs only.
+    pub fn to_client(
+        back: &ReturnTo,
+        code: ErrorCode,
+        detail: impl Into<String>,
+        tenant_name: &str,
+    ) -> AuthorizeError {
+        AuthorizeError::Redirect {
+            back: Box::new(back.clone()),
+            code,
+            detail: detail.into(),
+            tenant_name: tenant_name.to_owned(),
+        }
+    }
 }
 
 impl From<PageError> for AuthorizeError {
@@ -60,7 +79,10 @@ impl actix_web::ResponseError for AuthorizeError {
     fn status_code(&self) -> StatusCode {
         match self {
             AuthorizeError::Page(p) => p.status,
-            AuthorizeError::Redirect { .. } => StatusCode::SEE_OTHER,
+            AuthorizeError::Redirect { back, .. } => match back.mode {
+                ResponseMode::Query => StatusCode::SEE_OTHER,
+                ResponseMode::FormPost => StatusCode::OK,
+            },
         }
     }
 
@@ -68,22 +90,13 @@ impl actix_web::ResponseError for AuthorizeError {
         match self {
             AuthorizeError::Page(p) => p.error_response(),
             AuthorizeError::Redirect {
-                redirect_uri,
+                back,
                 code,
-                state,
-                issuer,
                 detail,
+                tenant_name,
             } => {
                 tracing::info!(error = code.as_str(), detail = %detail, "authorization error");
-                let mut params = vec![
-                    ("error", code.as_str()),
-                    ("error_description", code.description()),
-                ];
-                if let Some(state) = state {
-                    params.push(("state", state));
-                }
-                params.push(("iss", issuer));
-                see_other(&redirect_uri.with_query(&params), Vec::new())
+                response::deliver(&back.error(*code), tenant_name)
             }
         }
     }
@@ -128,22 +141,21 @@ async fn authorize(
         .throttle
         .allow_anonymous(req.peer_addr().map(|a| a.ip()))
     {
-        return Err(AuthorizeError::Redirect {
-            redirect_uri: valid.redirect_uri,
-            code: ErrorCode::TemporarilyUnavailable,
-            state: valid.state,
-            issuer: ctx.issuer.clone(),
-            detail: "too many authorization requests from this IP".into(),
-        });
+        return Err(AuthorizeError::to_client(
+            &valid.back,
+            ErrorCode::TemporarilyUnavailable,
+            "too many authorization requests from this IP",
+            &ctx.tenant.display_name,
+        ));
     }
     let created = now();
     let auth_request = AuthRequest {
         id: crate::crypto::random_token(),
         tenant_id: ctx.tenant.id.to_string(),
         client_id: valid.client.client_id.clone(),
-        redirect_uri: valid.redirect_uri.as_str().to_owned(),
+        redirect_uri: valid.back.redirect_uri.as_str().to_owned(),
         scope: valid.scope.to_string(),
-        state: valid.state,
+        state: valid.back.state.clone(),
         nonce: valid.nonce,
         code_challenge: valid.challenge.map(|c| c.as_str().to_owned()),
         prompt: Some(valid.prompt.to_string()).filter(|p| !p.is_empty()),
@@ -151,6 +163,8 @@ async fn authorize(
         login_hint: valid.login_hint,
         acr_values: valid.acr.map(|a| a.as_str().to_owned()),
         dpop_jkt: valid.dpop_jkt,
+        response_mode: Some(valid.back.mode.to_string()),
+        claims: valid.claims.to_stored(),
         created_at: created,
         expires_at: created + state.settings.lifetimes.auth_request,
     };

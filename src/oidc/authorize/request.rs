@@ -9,7 +9,10 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 
 use super::{AuthorizeError, AuthorizeResult};
-use crate::domain::{Acr, ClientType, CodeChallenge, GrantType, RedirectUri, ScopeSet};
+use crate::domain::{
+    Acr, ClaimsRequest, ClientType, CodeChallenge, GrantType, RedirectUri, RequestedClaims,
+    ResponseMode, ReturnTo, ScopeSet,
+};
 use crate::oidc::error::ErrorCode;
 use crate::pages::PageError;
 use crate::state::AppState;
@@ -58,9 +61,9 @@ impl fmt::Display for Prompt {
 
 pub struct ValidRequest {
     pub client: Arc<Client>,
-    pub redirect_uri: RedirectUri,
+    /// The redirect URI, response mode, `state` and issuer of the answer.
+    pub back: ReturnTo,
     pub scope: ScopeSet,
-    pub state: Option<String>,
     pub nonce: Option<String>,
     pub challenge: Option<CodeChallenge>,
     pub prompt: Prompt,
@@ -70,6 +73,8 @@ pub struct ValidRequest {
     pub acr: Option<Acr>,
     /// RFC 9449 §10: the DPoP key the code is to be bound to.
     pub dpop_jkt: Option<String>,
+    /// The user claims asked for by name (`claims`).
+    pub claims: RequestedClaims,
 }
 
 fn page(ctx: &TenantContext, message: &str, detail: &str) -> AuthorizeError {
@@ -124,17 +129,23 @@ pub async fn validate(
     let client = check_client(state, ctx, &params).await?;
     check_outbound(state, ctx, &client).await?;
     let redirect_uri = check_redirect_uri(ctx, &client, &params)?;
-    let checked = check_request_object(&params)
+    let mut back = ReturnTo {
+        redirect_uri,
+        mode: ResponseMode::Query,
+        state: params.get("state"),
+        issuer: ctx.issuer.clone(),
+    };
+    let checked = check_response_mode(&params, &back.redirect_uri)
+        .map(|mode| back.mode = mode)
+        .and_then(|()| check_request_object(&params))
         .and_then(|()| check_response_type(&params))
-        .and_then(|()| check_response_mode(&params))
         .and_then(|()| check_grant(&client))
         .and_then(|()| check_the_rest(&params, &client));
     match checked {
         Ok(rest) => Ok(ValidRequest {
             client,
-            redirect_uri,
+            back,
             scope: rest.scope,
-            state: params.get("state"),
             nonce: params.get("nonce"),
             challenge: rest.challenge,
             prompt: rest.prompt,
@@ -142,14 +153,14 @@ pub async fn validate(
             login_hint: params.get("login_hint"),
             acr: rest.acr,
             dpop_jkt: rest.dpop_jkt,
+            claims: rest.claims,
         }),
-        Err((code, detail)) => Err(AuthorizeError::Redirect {
-            redirect_uri,
+        Err((code, detail)) => Err(AuthorizeError::to_client(
+            &back,
             code,
-            state: params.get("state"),
-            issuer: ctx.issuer.clone(),
             detail,
-        }),
+            &ctx.tenant.display_name,
+        )),
     }
 }
 
@@ -235,14 +246,12 @@ fn check_response_type(params: &Params) -> Check<()> {
     }
 }
 
-/// `response_mode=query` or none (OAuth 2.0 Multiple Response Types §2.1).
-fn check_response_mode(params: &Params) -> Check<()> {
-    match params.get("response_mode") {
-        Some(mode) if mode != "query" => {
-            Err((ErrorCode::InvalidRequest, format!("response_mode {mode}")))
-        }
-        _ => Ok(()),
-    }
+/// `response_mode` (OAuth 2.0 Multiple Response Types §2.1): `query`, the
+/// default, or `form_post`. Checked first, so that every later error goes
+/// back in the mode asked for; its own error goes back in the query.
+fn check_response_mode(params: &Params, redirect_uri: &RedirectUri) -> Check<ResponseMode> {
+    ResponseMode::requested(params.get("response_mode").as_deref(), redirect_uri)
+        .map_err(|e| (ErrorCode::InvalidRequest, e))
 }
 
 /// The client is registered for the code flow.
@@ -264,6 +273,7 @@ struct Rest {
     max_age: Option<i64>,
     acr: Option<Acr>,
     dpop_jkt: Option<String>,
+    claims: RequestedClaims,
 }
 
 fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
@@ -272,11 +282,8 @@ fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
     let prompt = check_prompt(params)?;
     let max_age = check_max_age(params)?;
     check_lengths(params)?;
-    let acr = super::acr::requested(
-        params.get("acr_values").as_deref(),
-        params.get("claims").as_deref(),
-    )
-    .map_err(|e| (ErrorCode::InvalidRequest, e))?;
+    let claims = check_claims(params)?;
+    let acr = super::acr::requested(params.get("acr_values").as_deref(), claims.as_ref());
     Ok(Rest {
         scope,
         challenge,
@@ -284,7 +291,16 @@ fn check_the_rest(params: &Params, client: &Client) -> Check<Rest> {
         max_age,
         acr,
         dpop_jkt: check_dpop_jkt(params)?,
+        claims: claims.map(|c| c.released).unwrap_or_default(),
     })
+}
+
+/// The `claims` parameter (OIDC Core §5.5): well-formed and bounded.
+fn check_claims(params: &Params) -> Check<Option<ClaimsRequest>> {
+    params
+        .get("claims")
+        .map(|text| ClaimsRequest::parse(&text).map_err(|e| (ErrorCode::InvalidRequest, e)))
+        .transpose()
 }
 
 /// `dpop_jkt` (RFC 9449 §10): a base64url SHA-256 thumbprint (RFC 7638).

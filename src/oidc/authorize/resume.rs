@@ -10,7 +10,7 @@ use super::request::Prompt;
 use super::{AuthorizeError, AuthorizeResult};
 use crate::browser::session;
 use crate::crypto::{random_token, token_hash};
-use crate::domain::{Acr, Amr, RedirectUri, ScopeSet};
+use crate::domain::{Acr, Amr, RequestedClaims, ReturnTo, ScopeSet};
 use crate::login::mfa;
 use crate::login::request::{RequestRef, load_request};
 use crate::oidc::device::approval::{self, Denial};
@@ -54,7 +54,7 @@ struct Pending<'a> {
 /// Where a request ends: a code at the client's redirect URI, or the
 /// person's decision on a device code (RFC 8628 §3.3).
 enum Ending {
-    Redirect(RedirectUri),
+    Redirect(ReturnTo),
     Device(Box<DeviceCode>),
 }
 
@@ -73,10 +73,7 @@ pub async fn resume(
 ) -> AuthorizeResult<HttpResponse> {
     let ending = match approval::for_request(state, ctx, ar).await? {
         Some(device) => Ending::Device(Box::new(device)),
-        None => Ending::Redirect(
-            RedirectUri::parse(&ar.redirect_uri)
-                .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?,
-        ),
+        None => Ending::Redirect(return_to(ctx, ar)?),
     };
     let pending = Pending {
         state,
@@ -99,23 +96,32 @@ pub async fn resume(
         return Ok(response);
     }
     match &pending.ending {
-        Ending::Redirect(redirect_uri) => {
-            pending
-                .issue_code(redirect_uri, client, &session, &user)
-                .await
-        }
+        Ending::Redirect(back) => pending.issue_code(back, client, &session, &user).await,
         Ending::Device(device) => {
             Ok(approval::approve(state, ctx, (ar, device), client, (&session, &user)).await?)
         }
     }
 }
 
+/// Where and how the answer to a saved request goes back to its client.
+pub(super) fn return_to(ctx: &TenantContext, ar: &AuthRequest) -> Result<ReturnTo, PageError> {
+    ar.return_to(&ctx.issuer)
+        .map_err(|e| PageError::server(&ctx.tenant.display_name, e))
+}
+
+/// What consent to `ar` covers: its scope and the scopes of the claims it
+/// asked for by name.
+pub(super) fn consented_scope(ar: &AuthRequest) -> Result<ScopeSet, String> {
+    let claims = RequestedClaims::from_stored(ar.claims.as_deref());
+    Ok(ScopeSet::parse(&ar.scope)?.with(claims.scopes()))
+}
+
 impl Pending<'_> {
     /// An error for the client, at its redirect URI (RFC 6749 §4.1.2.1);
     /// a device request has none, so the person sees it as a page.
     fn fail(&self, code: ErrorCode, detail: &str) -> AuthorizeError {
-        let redirect_uri = match &self.ending {
-            Ending::Redirect(uri) => uri.clone(),
+        let back = match &self.ending {
+            Ending::Redirect(back) => back,
             Ending::Device(_) => {
                 let status = match code {
                     ErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
@@ -126,13 +132,7 @@ impl Pending<'_> {
                 return page.detail(detail.to_owned()).into();
             }
         };
-        AuthorizeError::Redirect {
-            redirect_uri,
-            code,
-            state: self.ar.state.clone(),
-            issuer: self.ctx.issuer.clone(),
-            detail: detail.to_owned(),
-        }
+        AuthorizeError::to_client(back, code, detail, &self.ctx.tenant.display_name)
     }
 
     /// The signed-in user, if their session is fresh enough for `prompt`
@@ -244,13 +244,14 @@ impl Pending<'_> {
     }
 
     /// Consent (OIDC Core §3.1.2.4), unless the tenant marked the app
-    /// first-party or the user already granted every requested scope. A
-    /// device request always asks: the person confirms the app and the
-    /// device's code (RFC 8628 §5.4).
+    /// first-party or the user already granted every requested scope and
+    /// the scopes of every claim asked for by name (§5.5). A device
+    /// request always asks: the person confirms the app and the device's
+    /// code (RFC 8628 §5.4).
     async fn consent(&self, client: &Client, user: &User) -> AuthorizeResult<Step<()>> {
         let (ctx, ar) = (self.ctx, self.ar);
-        let requested = ScopeSet::parse(&ar.scope)
-            .map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
+        let requested =
+            consented_scope(ar).map_err(|e| PageError::server(&ctx.tenant.display_name, e))?;
         if client.first_party && matches!(self.ending, Ending::Redirect(_)) {
             return Ok(Step::Next(()));
         }
@@ -321,7 +322,7 @@ impl Pending<'_> {
     /// hash, tied to a grant; the request is used up with it.
     async fn issue_code(
         &self,
-        redirect_uri: &RedirectUri,
+        back: &ReturnTo,
         client: &Client,
         session: &Session,
         user: &User,
@@ -346,8 +347,12 @@ impl Pending<'_> {
             used_at: None,
             dpop_jkt: ar.dpop_jkt.clone(),
         };
-        let (tenant_id, request_id, session_id) =
-            (ctx.tenant.id.clone(), ar.id.clone(), session.id.clone());
+        let (tenant_id, request_id, session_id, claims) = (
+            ctx.tenant.id.clone(),
+            ar.id.clone(),
+            session.id.clone(),
+            ar.claims.clone(),
+        );
         let issued = state
             .db
             .write(move |c| {
@@ -360,6 +365,7 @@ impl Pending<'_> {
                     &row.client_id,
                     &row.user_id,
                     Some(&session_id),
+                    claims.as_deref(),
                 )?;
                 codes::save_code(c, &AuthCode { grant_id, ..row })?;
                 Ok::<_, StoreError>(true)
@@ -368,11 +374,7 @@ impl Pending<'_> {
         if !issued {
             return Err(PageError::expired_request(&ctx.tenant.display_name).into());
         }
-        let mut params = vec![("code", code.as_str())];
-        if let Some(s) = &ar.state {
-            params.push(("state", s));
-        }
-        params.push(("iss", &ctx.issuer));
-        Ok(see_other(&redirect_uri.with_query(&params), Vec::new()))
+        let answer = back.code(&code);
+        Ok(super::response::deliver(&answer, &ctx.tenant.display_name))
     }
 }

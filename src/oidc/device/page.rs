@@ -158,6 +158,9 @@ async fn start(
         // The device binds its tokens with its own proof at the token
         // endpoint; the browser has no key to name.
         dpop_jkt: None,
+        // No redirect URI, so no response mode; no `claims` (RFC 8628 §3.1).
+        response_mode: None,
+        claims: None,
     };
     let (saved, tenant_id) = (ar.clone(), ctx.tenant.id.clone());
     let (hash, earlier) = (device.device_code_hash.clone(), device.request_id.clone());

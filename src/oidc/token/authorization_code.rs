@@ -6,7 +6,9 @@ use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
 use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
-use crate::domain::{CodeChallenge, GrantType, Scope, ScopeSet, TenantId, verify_pkce};
+use crate::domain::{
+    CodeChallenge, GrantType, RequestedClaims, Scope, ScopeSet, TenantId, verify_pkce,
+};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, AuthCode, RefreshToken};
@@ -54,6 +56,7 @@ pub async fn exchange(
         session_id: issued.session_id.as_deref(),
         audience,
         dpop_jkt,
+        claims: &issued.claims,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -85,6 +88,8 @@ struct Issued {
     refresh: Option<String>,
     /// The session the code was issued in: the ID token's `sid`.
     session_id: Option<String>,
+    /// The claims the request asked for by name (kept with the grant).
+    claims: RequestedClaims,
 }
 
 impl Redemption {
@@ -102,12 +107,14 @@ impl Redemption {
         let scope = ScopeSet::parse(&code.scope).map_err(StoreError::Corrupt)?;
         let refresh = self.refresh_token(c, &code, &user, &scope)?;
         let session_id = codes::grant_session(c, &self.tenant_id, &code.grant_id)?;
+        let claims = codes::grant_claims(c, &self.tenant_id, &code.grant_id)?;
         Ok(Issued {
             code,
             user,
             scope,
             refresh,
             session_id,
+            claims,
         })
     }
 

@@ -8,7 +8,7 @@
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
 use super::issue::{self, TokenResponse, UserGrant};
 use crate::crypto::token_hash;
-use crate::domain::{DeviceStatus, GrantType, Scope, ScopeSet, TenantId};
+use crate::domain::{DeviceStatus, GrantType, RequestedClaims, Scope, ScopeSet, TenantId};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, RefreshToken};
@@ -56,6 +56,7 @@ pub async fn exchange(
         session_id: issued.session_id.as_deref(),
         audience,
         dpop_jkt,
+        claims: &issued.claims,
     };
     issue::user_tokens(state, ctx, client, &grant, issued.refresh)
 }
@@ -83,6 +84,9 @@ struct Issued {
     refresh: Option<String>,
     /// The browser session the code was approved in: the ID token's `sid`.
     session_id: Option<String>,
+    /// The claims kept with the grant (none from a device request; read as
+    /// the other grants read them).
+    claims: RequestedClaims,
 }
 
 /// A committed refusal: the error code the device hears, the detail for logs.
@@ -193,7 +197,9 @@ impl Poll {
             None => None,
         };
         let session_id = codes::grant_session(c, &self.tenant_id, &grant_id)?;
+        let claims = codes::grant_claims(c, &self.tenant_id, &grant_id)?;
         Ok(Ok(Issued {
+            claims,
             user,
             scope,
             session_id,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::domain::{Amr, Scope, ScopeSet};
+use crate::domain::{Amr, RequestedClaims, Scope, ScopeSet, UserClaim};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::users::User;
@@ -44,21 +44,34 @@ pub struct UserGrant<'a> {
     pub audience: &'a str,
     /// The thumbprint of the DPoP key the access token is bound to.
     pub dpop_jkt: Option<&'a str>,
+    /// The user claims the request asked for by name (OIDC Core §5.5).
+    pub claims: &'a RequestedClaims,
 }
 
 fn sign_error(e: anyhow::Error) -> OAuthError {
     OAuthError::new(ErrorCode::ServerError, format!("signing failed: {e}"))
 }
 
-pub fn profile_claims(user: &User, scope: &ScopeSet) -> ProfileClaims {
+/// The profile and email claims released by `scope` (OIDC Core §5.4) and
+/// those asked for by name (§5.5), which consent covered as their scopes.
+pub fn profile_claims(
+    user: &User,
+    scope: &ScopeSet,
+    by_name: impl IntoIterator<Item = UserClaim>,
+) -> ProfileClaims {
     let mut claims = ProfileClaims::default();
-    if scope.contains(Scope::Profile) {
-        claims.name = Some(user.display_name.clone());
-        claims.preferred_username = Some(user.email.clone());
-    }
-    if scope.contains(Scope::Email) {
-        claims.email = Some(user.email.clone());
-        claims.email_verified = Some(true);
+    let by_scope = scope.iter().flat_map(|s| match s {
+        Scope::Profile => &[UserClaim::Name, UserClaim::PreferredUsername][..],
+        Scope::Email => &[UserClaim::Email, UserClaim::EmailVerified][..],
+        Scope::OpenId | Scope::OfflineAccess => &[][..],
+    });
+    for claim in by_scope.copied().chain(by_name) {
+        match claim {
+            UserClaim::Name => claims.name = Some(user.display_name.clone()),
+            UserClaim::PreferredUsername => claims.preferred_username = Some(user.email.clone()),
+            UserClaim::Email => claims.email = Some(user.email.clone()),
+            UserClaim::EmailVerified => claims.email_verified = Some(true),
+        }
     }
     claims
 }
@@ -128,7 +141,7 @@ pub fn user_tokens(
             at_hash: Some(URL_SAFE_NO_PAD.encode(&digest[..16])),
             user_type: grant.user.user_type_claim().to_owned(),
             idp: identity_provider(ctx, grant.user),
-            profile: profile_claims(grant.user, grant.scope),
+            profile: profile_claims(grant.user, grant.scope, grant.claims.for_id_token()),
         };
         Some(ctx.signing.sign("JWT", &claims).map_err(sign_error)?)
     } else {

@@ -6,7 +6,7 @@ use super::super::error::OAuthResult;
 use super::issue::{self, TokenResponse, UserGrant};
 use super::refusal::{Stop, invalid_grant, refuse, settle};
 use crate::crypto::token_hash;
-use crate::domain::ScopeSet;
+use crate::domain::{RequestedClaims, ScopeSet};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::codes::{self, RefreshToken};
@@ -51,6 +51,7 @@ pub async fn exchange(
         session_id: rotated.session_id.as_deref(),
         audience,
         dpop_jkt,
+        claims: &rotated.claims,
     };
     issue::user_tokens(state, ctx, client, &grant, Some(rotated.token))
 }
@@ -81,6 +82,8 @@ struct Rotated {
     token: String,
     /// The session the grant was issued in: ID tokens keep its `sid`.
     session_id: Option<String>,
+    /// The claims the grant's request asked for by name.
+    claims: RequestedClaims,
 }
 
 impl Rotation {
@@ -103,12 +106,14 @@ impl Rotation {
         row.dpop_jkt = self.refresh_jkt.clone();
         codes::save_refresh(c, &row)?;
         let session_id = codes::grant_session(c, &self.tenant.id, &old.grant_id)?;
+        let claims = codes::grant_claims(c, &self.tenant.id, &old.grant_id)?;
         Ok(Rotated {
             old,
             user,
             scope,
             token,
             session_id,
+            claims,
         })
     }
 

@@ -376,7 +376,7 @@ fn admissible_guest(
 /// A new grant for the exchanged token, audited; returns its id.
 fn grant_exchange(c: &mut DbConn, a: &Admission, guest: &User) -> Result<String, StoreError> {
     let tenant_id = &a.tenant.id;
-    let grant_id = store::codes::create_grant(c, tenant_id, &a.client_id, &guest.id, None)?;
+    let grant_id = store::codes::create_grant(c, tenant_id, &a.client_id, &guest.id, None, None)?;
     store::audit::record(
         c,
         tenant_id,

@@ -7,15 +7,26 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_portico");
 /// The key every replica (and the CLI) shares; never a file in the source tree.
 pub const SECRET_KEY: &str = "c2NhbGUtb3V0LXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc";
 
-/// Runs a `portico` CLI command against `db`; returns its stdout.
-pub fn cli(db: &str, args: &[&str]) -> String {
-    let output = Command::new(BIN)
+fn run(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
         .args(args)
         .args(["--database-url", db])
         .env("PORTICO_SECRET_KEY", SECRET_KEY)
         .stdin(Stdio::null())
         .output()
-        .expect("portico CLI runs");
+        .expect("portico CLI runs")
+}
+
+/// Runs a `portico` CLI command expected to fail; returns its stderr.
+pub fn cli_refuses(db: &str, args: &[&str]) -> String {
+    let output = run(db, args);
+    assert!(!output.status.success(), "portico {args:?} succeeded");
+    String::from_utf8(output.stderr).expect("UTF-8 errors")
+}
+
+/// Runs a `portico` CLI command against `db`; returns its stdout.
+pub fn cli(db: &str, args: &[&str]) -> String {
+    let output = run(db, args);
     assert!(
         output.status.success(),
         "portico {args:?} failed: {}",

@@ -230,6 +230,42 @@ impl TestApp {
         location
     }
 
+    /// A browser signed in as `email` (a new member of `slug`) through a
+    /// query-mode request of `client` for `openid`, consent given if asked.
+    pub async fn signed_in_member(
+        &self,
+        slug: &str,
+        client: &TestClient,
+        email: &str,
+    ) -> reqwest::Client {
+        self.member(slug, email);
+        let browser = self.browser();
+        let (url, _) = authorize_url(self, slug, client, "openid", &[]);
+        let back = self.sign_in(&browser, &url, email, PASSWORD).await;
+        assert!(query_param(&back, "code").is_some(), "{back}");
+        browser
+    }
+
+    /// Answers the consent page `page` of `slug` with `decision` (allow, deny).
+    pub async fn decide_consent(
+        &self,
+        browser: &reqwest::Client,
+        slug: &str,
+        page: &str,
+        decision: &str,
+    ) -> reqwest::Response {
+        browser
+            .post(format!("{}/consent", self.issuer(slug)))
+            .form(&[
+                ("csrf_token", hidden(page, "csrf_token").as_str()),
+                ("req", hidden(page, "req").as_str()),
+                ("decision", decision),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// GETs `url` and returns the Location of the redirect it answers with,
     /// following redirects that stay on this server's `/authorize/continue`.
     pub async fn follow(&self, browser: &reqwest::Client, url: &str) -> String {

@@ -183,9 +183,10 @@ fn fake_idp() -> Arc<FakeIdp> {
         jwks_uri: Mutex::new(format!("{base}/jwks")),
         token_endpoint: Mutex::new(format!("{base}/token")),
         base,
-        key: SigningKey::from_row(
-            &generated.into_row(&portico::domain::TenantId::from("fake".to_owned())),
-        )
+        key: SigningKey::from_row(&generated.into_row(
+            &portico::domain::TenantId::from("fake".to_owned()),
+            portico::store::now(),
+        ))
         .unwrap(),
         jwks,
         nonce: Mutex::new(String::new()),

@@ -1,0 +1,109 @@
+//! `/api/v1/keys`: the tenant's signing keys with their states and dates,
+//! and `/api/v1/keys/rotation`: publishing the next key and scheduling the
+//! switch (`tokens/rotation.rs`), as `portico keys` does.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{ApiResult, PoliciesAdmin, Problem, json};
+use crate::admin::provision::{self, ProvisionError};
+use crate::state::AppState;
+use crate::store::now;
+use crate::tokens::rotation::{self, Plan, RotationError, Switch};
+
+pub async fn get_keys(
+    caller: PoliciesAdmin,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let tenant_id = caller.ctx.tenant.id.clone();
+    let rows = state
+        .db
+        .read(move |c| crate::store::keys::published(c, &tenant_id))
+        .await?;
+    let keys = rotation::statuses(&rows, now());
+    Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
+}
+
+/// A rotation request: by default the switch comes after the configured
+/// pre-publication; `at` names a later moment; `now` (with `force`) skips
+/// pre-publication.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationRequest {
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    now: bool,
+    #[serde(default)]
+    force: bool,
+}
+
+pub async fn post_rotation(
+    body: web::Json<RotationRequest>,
+    caller: ApiResult<PoliciesAdmin>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller?;
+    let request = body.into_inner();
+    if request.now && !request.force {
+        return Err(Problem::bad_request(
+            "now skips pre-publication, so relying parties that cached the JWKS would meet an unknown kid; send force too if that is intended",
+        ));
+    }
+    if request.now && request.at.is_some() {
+        return Err(Problem::bad_request("give at or now, not both"));
+    }
+    let settings = &state.settings;
+    let prepublish = settings.key_rotation.prepublish;
+    let plan = Plan {
+        switch: match (request.at, request.now) {
+            (_, true) => Switch::Now,
+            (Some(at), false) => Switch::At(at.naive_utc()),
+            (None, false) => Switch::AfterPrepublication,
+        },
+        prepublish,
+        forced: request.force,
+        retention: settings.key_retention(),
+    };
+    let (db, slug, actor) = (
+        state.db.clone(),
+        caller.ctx.tenant.slug.clone(),
+        caller.actor(),
+    );
+    let key = web::block(move || provision::rotate_key(&db, &slug, &plan, &actor))
+        .await
+        .map_err(|e| server_error(e.to_string()))?
+        .map_err(refused)?;
+    // This replica publishes the new key at once; the others within their
+    // cache TTL, which the pre-publication outlasts.
+    state.tenants.reload(&caller.ctx.tenant.slug).await?;
+    Ok(json(
+        StatusCode::CREATED,
+        serde_json::json!({
+            "kid": key.kid,
+            "signs_from": key.activates_at,
+        }),
+    ))
+}
+
+fn server_error(detail: String) -> Problem {
+    tracing::error!(detail, "key rotation failed");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Server error",
+        "the key could not be rotated",
+    )
+}
+
+fn refused(e: ProvisionError) -> Problem {
+    match e {
+        ProvisionError::Store(s) => s.into(),
+        ProvisionError::Rotation(pending @ RotationError::Pending { .. }) => {
+            Problem::new(StatusCode::CONFLICT, "Conflict", pending.to_string())
+        }
+        ProvisionError::Rotation(other) => Problem::bad_request(other.to_string()),
+        other => server_error(other.to_string()),
+    }
+}
