@@ -363,7 +363,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::mfa::get_auth_policy))
                         .route(web::put().to(api::mfa::put_auth_policy)),
                 )
-                .service(resource("/apps/{client_id}").route(web::patch().to(api::mfa::patch_app)))
+                .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(
                     resource("/cross-tenant-access")

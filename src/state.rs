@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The WebAuthn relying party (`None` when the public URL has no domain name).
     pub webauthn: Option<Webauthn>,
+    /// Clients' keys fetched from their `jwks_uri` (`private_key_jwt`).
+    pub client_keys: crate::tokens::client_keys::ClientKeyCache,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             ),
             metrics,
             webauthn: relying_party(&settings.public_url),
+            client_keys: Default::default(),
             settings,
             db,
         }))

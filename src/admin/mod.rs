@@ -2,6 +2,7 @@
 //! used by the CLI and `--demo`, with the same rules on every path.
 
 pub mod api;
+pub mod client_auth;
 pub mod demo;
 pub mod guests;
 pub mod mfa;

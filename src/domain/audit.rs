@@ -46,6 +46,7 @@ text_enum! {
         FactorsReset = "mfa.reset",
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
+        AppClientAuthUpdated = "app.client_auth_updated",
     }
 }
 

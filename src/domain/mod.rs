@@ -6,6 +6,7 @@
 mod audit;
 mod authn;
 mod client;
+mod client_auth;
 pub mod cross_tenant;
 pub mod egress;
 mod email;
@@ -28,6 +29,7 @@ mod user;
 pub use audit::AuditAction;
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
 pub use client::{ClientType, GrantType, Permission};
+pub use client_auth::TokenAuthMethod;
 pub use email::{Email, domain_list};
 pub use flow::FlowPurpose;
 pub use guest_action::GuestAction;

@@ -60,6 +60,7 @@ pub fn sibling(
         first_party: false,
         assignment_required: false,
         require_mfa: false,
+        auth: store::apps::ClientAuth::default(),
     }))
 }
 
@@ -94,5 +95,6 @@ pub fn portal(
         first_party: true,
         assignment_required: false,
         require_mfa: false,
+        auth: store::apps::ClientAuth::default(),
     }))
 }

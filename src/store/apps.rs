@@ -4,7 +4,9 @@ use diesel::prelude::*;
 
 use super::schema::applications;
 use super::{DbConn, StoreError, StoreResult, new_id, now};
-use crate::domain::{ClientType, GrantType, Permission, RedirectUri, TenantId};
+use jsonwebtoken::jwk::JwkSet;
+
+use crate::domain::{ClientType, GrantType, Permission, RedirectUri, TenantId, TokenAuthMethod};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -23,6 +25,32 @@ pub struct AppRow {
     pub assignment_required: bool,
     pub created_at: chrono::NaiveDateTime,
     pub require_mfa: bool,
+    pub token_endpoint_auth_method: Option<String>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub secret_sealed: Option<String>,
+}
+
+/// How a client authenticates (issue 13): the method it registered and,
+/// for the JWT methods, its keys or its sealed secret.
+#[derive(Clone, Debug, Default)]
+pub struct ClientAuth {
+    /// `None` for apps registered before methods were recorded: a secret
+    /// by either method when confidential, none when public.
+    pub method: Option<TokenAuthMethod>,
+    /// The client's keys, registered inline.
+    pub jwks: Option<std::sync::Arc<JwkSet>>,
+    /// Where the client publishes its keys.
+    pub jwks_uri: Option<url::Url>,
+    /// The client secret sealed with the server key ([`secret_context`]),
+    /// kept only for `client_secret_jwt`.
+    pub secret_sealed: Option<String>,
+}
+
+/// The associated data a client secret is sealed under: the secret opens
+/// only for this client of this tenant.
+pub fn secret_context(tenant_id: &str, client_id: &str) -> String {
+    format!("client-secret:{tenant_id}:{client_id}")
 }
 
 /// A client as the protocol code sees it: lists parsed, types checked.
@@ -42,6 +70,8 @@ pub struct Client {
     pub assignment_required: bool,
     /// Signing in to this app takes a second factor (issue 12).
     pub require_mfa: bool,
+    /// How it authenticates at the token, introspection and revocation endpoints.
+    pub auth: ClientAuth,
 }
 
 impl Client {
@@ -83,6 +113,24 @@ impl TryFrom<AppRow> for Client {
             first_party: row.first_party,
             assignment_required: row.assignment_required,
             require_mfa: row.require_mfa,
+            auth: ClientAuth {
+                method: row
+                    .token_endpoint_auth_method
+                    .map(TokenAuthMethod::try_from)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                jwks: row
+                    .jwks
+                    .map(|j| serde_json::from_str(&j).map(std::sync::Arc::new))
+                    .transpose()
+                    .map_err(corrupt)?,
+                jwks_uri: row
+                    .jwks_uri
+                    .map(|u| url::Url::parse(&u))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                secret_sealed: row.secret_sealed,
+            },
         })
     }
 }
@@ -123,6 +171,10 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         assignment_required: false,
         created_at: now(),
         require_mfa: false,
+        token_endpoint_auth_method: None,
+        jwks: None,
+        jwks_uri: None,
+        secret_sealed: None,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -202,4 +254,44 @@ pub fn requires_mfa(conn: &mut DbConn, tenant_id: &TenantId, client_id: &str) ->
         .first::<bool>(conn)
         .optional()?
         .unwrap_or(false))
+}
+
+/// A client's authentication as registered: every field is replaced.
+pub struct AuthRegistration {
+    pub method: TokenAuthMethod,
+    /// The JSON Web Key Set, already checked.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// A new secret's hash and sealed form (`client_secret_jwt`); without
+    /// one the secret's hash stays and no sealed secret is kept.
+    pub new_secret: Option<(String, String)>,
+}
+
+/// Records how app `client_id` authenticates; false when there is no such app.
+pub fn set_auth(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    auth: AuthRegistration,
+) -> StoreResult<bool> {
+    let target = applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::client_id.eq(client_id));
+    let changed = diesel::update(target)
+        .set((
+            applications::token_endpoint_auth_method.eq(auth.method.as_str()),
+            applications::jwks.eq(auth.jwks),
+            applications::jwks_uri.eq(auth.jwks_uri),
+            applications::secret_sealed.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    if let Some((hash, sealed)) = auth.new_secret {
+        diesel::update(target)
+            .set((
+                applications::secret_hash.eq(Some(hash)),
+                applications::secret_sealed.eq(Some(sealed)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed == 1)
 }

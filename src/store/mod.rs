@@ -5,6 +5,7 @@ pub mod apps;
 pub mod attempts;
 pub mod audit;
 pub mod auth_policy;
+pub mod client_assertions;
 pub mod codes;
 pub mod cross_tenant;
 pub mod factors;

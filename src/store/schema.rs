@@ -79,6 +79,19 @@ diesel::table! {
         assignment_required -> Bool,
         created_at -> Timestamp,
         require_mfa -> Bool,
+        token_endpoint_auth_method -> Nullable<Text>,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
+        secret_sealed -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    client_assertion_jtis (tenant_id, client_id, jti_hash) {
+        tenant_id -> Text,
+        client_id -> Text,
+        jti_hash -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -412,6 +425,7 @@ diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    client_assertion_jtis,
     tenants,
     tenant_domains,
     users,

@@ -1,11 +1,12 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! passcodes, passkey ceremonies, refresh tokens, sessions, revoked-token entries, unpublished keys).
+//! passcodes, passkey ceremonies, refresh tokens, client assertion ids, sessions, revoked-token entries, unpublished keys).
 
 use diesel::prelude::*;
 
 use super::schema::{
-    auth_codes, auth_requests, email_passcodes, home_flows, passkey_ceremonies, refresh_tokens,
-    revoked_access_tokens, sessions, sign_in_attempts, signing_keys,
+    auth_codes, auth_requests, client_assertion_jtis, email_passcodes, home_flows,
+    passkey_ceremonies, refresh_tokens, revoked_access_tokens, sessions, sign_in_attempts,
+    signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -32,6 +33,10 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
     n += diesel::delete(
         sign_in_attempts::table
             .filter(sign_in_attempts::window_start.lt(at - chrono::TimeDelta::hours(1))),
+    )
+    .execute(conn)?;
+    n += diesel::delete(
+        client_assertion_jtis::table.filter(client_assertion_jtis::expires_at.lt(at)),
     )
     .execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;

@@ -6,6 +6,7 @@ mod anonymous;
 mod authorize_errors;
 mod browser;
 mod cli;
+mod client_auth;
 mod code_flow;
 mod compare;
 mod cross_tenant;

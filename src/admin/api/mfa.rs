@@ -1,7 +1,7 @@
 //! `/api/v1/authentication-policy` (who must use a second factor; read and
-//! replaced as a whole, like the collaboration policy), `PATCH
-//! /api/v1/apps/{client_id}` (`require_mfa`) and `POST
-//! /api/v1/users/{id}/reset-mfa`. Every change is audited.
+//! replaced as a whole, like the collaboration policy) and `POST
+//! /api/v1/users/{id}/reset-mfa` (`require_mfa` of an app: `apps.rs`).
+//! Every change is audited.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -44,39 +44,6 @@ pub async fn put_auth_policy(
         .write(move |c| mfa::save_policy(c, &tenant_id, required, &actor))
         .await?;
     Ok(json(StatusCode::OK, mfa::policy_json(required)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppPatch {
-    require_mfa: bool,
-}
-
-pub async fn patch_app(
-    body: web::Json<AppPatch>,
-    caller: ApiResult<PoliciesAdmin>,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let caller = caller?;
-    let (_, client_id) = path.into_inner();
-    let required = body.require_mfa;
-    let (tenant_id, actor, id) = (
-        caller.ctx.tenant.id.clone(),
-        caller.actor(),
-        client_id.clone(),
-    );
-    let found = state
-        .db
-        .write(move |c| mfa::set_app_requires_mfa(c, &tenant_id, &id, required, &actor))
-        .await?;
-    if !found {
-        return Err(Problem::not_found("app"));
-    }
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "client_id": client_id, "require_mfa": required }),
-    ))
 }
 
 pub async fn post_reset_mfa(

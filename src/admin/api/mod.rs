@@ -2,6 +2,7 @@
 //! tokens of the same tenant (RFC 6750), role- or permission-checked, errors as
 //! RFC 9457 problem+json. Reference: docs/admin-api.md.
 
+pub mod apps;
 mod caller;
 pub mod groups;
 pub mod invitations;
