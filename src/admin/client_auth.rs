@@ -1,6 +1,7 @@
 //! Registering how an app authenticates (issue 13): its
 //! `token_endpoint_auth_method` and, for `private_key_jwt`, its keys inline
-//! (`jwks`) or by reference (`jwks_uri`). The same on the API and the CLI;
+//! (`jwks`) or by reference (`jwks_uri`); and whether it must push its
+//! authorization requests (RFC 9126 §6). The same on the API and the CLI;
 //! audited.
 //!
 //! `client_secret_jwt` needs the secret itself to check an HMAC, not only
@@ -137,4 +138,28 @@ pub fn register(
         Some(&detail),
     )?;
     Ok(secret)
+}
+
+/// Whether app `client_id` must push its authorization requests to `/par`;
+/// false when there is no such app.
+pub fn set_require_par(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    required: bool,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    if !store::apps::set_require_par(conn, tenant_id, client_id, required)? {
+        return Ok(false);
+    }
+    let detail = serde_json::json!({ "require_pushed_authorization_requests": required });
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        AuditAction::AppRequireParUpdated,
+        Some(client_id),
+        Some(&detail.to_string()),
+    )?;
+    Ok(true)
 }

@@ -35,8 +35,22 @@ pub(super) enum AppCommand {
         permissions: Vec<Permission>,
         #[command(flatten)]
         auth: AuthArgs,
+        /// Authorization requests must be pushed first (RFC 9126).
+        #[arg(long)]
+        require_par: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Whether an app must push its authorization requests to /par first
+    /// (RFC 9126 §6); plain /authorize requests from it then fail.
+    Par {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        client_id: String,
+        /// Lift the requirement.
+        #[arg(long)]
+        off: bool,
     },
     /// Set how an app authenticates at the token, introspection and
     /// revocation endpoints.
@@ -138,6 +152,7 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
             grants,
             permissions,
             auth,
+            require_par,
             json,
         } => {
             let spec = provision::AppSpec {
@@ -158,7 +173,19 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
             let secret = auth
                 .apply(global, &db, &tenant, &client.client_id)?
                 .or(secret);
+            if require_par {
+                set_require_par(&db, &tenant, &client.client_id, true)?;
+            }
             print_created(&tenant, &client, secret, json);
+        }
+        AppCommand::Par {
+            tenant,
+            client_id,
+            off,
+        } => {
+            set_require_par(&db, &tenant, &client_id, !off)?;
+            let now = if off { "need not" } else { "must" };
+            println!("{client_id} {now} push its authorization requests");
         }
         AppCommand::Auth {
             tenant,
@@ -185,6 +212,15 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn set_require_par(db: &Db, tenant: &str, client_id: &str, required: bool) -> anyhow::Result<()> {
+    let tenant = provision::tenant(db, tenant)?;
+    let found = db.write_blocking(|c| {
+        client_auth::set_require_par(c, &tenant.id, client_id, required, "cli")
+    })?;
+    anyhow::ensure!(found, "no app {client_id}");
     Ok(())
 }
 

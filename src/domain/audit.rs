@@ -47,6 +47,7 @@ text_enum! {
         AuthPolicyUpdated = "auth_policy.updated",
         AppRequireMfaUpdated = "app.require_mfa_updated",
         AppClientAuthUpdated = "app.client_auth_updated",
+        AppRequireParUpdated = "app.require_par_updated",
     }
 }
 

@@ -61,6 +61,7 @@ pub fn sibling(
         assignment_required: false,
         require_mfa: false,
         auth: store::apps::ClientAuth::default(),
+        require_pushed_authorization_requests: false,
     }))
 }
 
@@ -96,5 +97,6 @@ pub fn portal(
         assignment_required: false,
         require_mfa: false,
         auth: store::apps::ClientAuth::default(),
+        require_pushed_authorization_requests: false,
     }))
 }

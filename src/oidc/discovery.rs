@@ -71,7 +71,10 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
         "acr_values_supported": Acr::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
+        // `request_uri` is accepted only as issued by the PAR endpoint
+        // (RFC 9126 §4); request objects by reference are not fetched.
         "request_uri_parameter_supported": false,
+        "require_pushed_authorization_requests": false,
         "authorization_response_iss_parameter_supported": true,
     });
     if let serde_json::Value::Object(extra) = extra {

@@ -29,6 +29,7 @@ pub struct AppRow {
     pub jwks: Option<String>,
     pub jwks_uri: Option<String>,
     pub secret_sealed: Option<String>,
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// How a client authenticates (issue 13): the method it registered and,
@@ -72,6 +73,8 @@ pub struct Client {
     pub require_mfa: bool,
     /// How it authenticates at the token, introspection and revocation endpoints.
     pub auth: ClientAuth,
+    /// Authorization requests must come through the PAR endpoint (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
 }
 
 impl Client {
@@ -131,6 +134,7 @@ impl TryFrom<AppRow> for Client {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 secret_sealed: row.secret_sealed,
             },
+            require_pushed_authorization_requests: row.require_pushed_authorization_requests,
         })
     }
 }
@@ -175,6 +179,7 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         jwks: None,
         jwks_uri: None,
         secret_sealed: None,
+        require_pushed_authorization_requests: false,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -274,9 +279,7 @@ pub fn set_auth(
     client_id: &str,
     auth: AuthRegistration,
 ) -> StoreResult<bool> {
-    let target = applications::table
-        .filter(applications::tenant_id.eq(tenant_id.as_str()))
-        .filter(applications::client_id.eq(client_id));
+    let target = one_app(tenant_id, client_id);
     let changed = diesel::update(target)
         .set((
             applications::token_endpoint_auth_method.eq(auth.method.as_str()),
@@ -294,4 +297,30 @@ pub fn set_auth(
             .execute(conn)?;
     }
     Ok(changed == 1)
+}
+
+/// Whether app `client_id` must push its authorization requests; false
+/// when there is no such app.
+pub fn set_require_par(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    required: bool,
+) -> StoreResult<bool> {
+    let changed = diesel::update(one_app(tenant_id, client_id))
+        .set(applications::require_pushed_authorization_requests.eq(required))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+type OneApp<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<applications::table, diesel::dsl::Eq<applications::tenant_id, &'a str>>,
+    diesel::dsl::Eq<applications::client_id, &'a str>,
+>;
+
+/// The row of app `client_id` of this tenant.
+fn one_app<'a>(tenant_id: &'a TenantId, client_id: &'a str) -> OneApp<'a> {
+    applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::client_id.eq(client_id))
 }

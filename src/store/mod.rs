@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod passcodes;
 pub mod passkeys;
 pub mod policies;
+pub mod pushed_requests;
 pub mod schema;
 pub mod sessions;
 pub mod sweep;

@@ -83,6 +83,17 @@ diesel::table! {
         jwks -> Nullable<Text>,
         jwks_uri -> Nullable<Text>,
         secret_sealed -> Nullable<Text>,
+        require_pushed_authorization_requests -> Bool,
+    }
+}
+
+diesel::table! {
+    pushed_requests (uri_hash) {
+        uri_hash -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        params -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -426,6 +437,7 @@ diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     client_assertion_jtis,
+    pushed_requests,
     tenants,
     tenant_domains,
     users,

@@ -1,12 +1,12 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! passcodes, passkey ceremonies, refresh tokens, client assertion ids, sessions, revoked-token entries, unpublished keys).
+//! passcodes, passkey ceremonies, refresh tokens, client assertion ids, pushed requests, sessions, revoked-token entries, unpublished keys).
 
 use diesel::prelude::*;
 
 use super::schema::{
     auth_codes, auth_requests, client_assertion_jtis, email_passcodes, home_flows,
-    passkey_ceremonies, refresh_tokens, revoked_access_tokens, sessions, sign_in_attempts,
-    signing_keys,
+    passkey_ceremonies, pushed_requests, refresh_tokens, revoked_access_tokens, sessions,
+    sign_in_attempts, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -39,6 +39,8 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
         client_assertion_jtis::table.filter(client_assertion_jtis::expires_at.lt(at)),
     )
     .execute(conn)?;
+    n += diesel::delete(pushed_requests::table.filter(pushed_requests::expires_at.lt(at)))
+        .execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.lt(at)),

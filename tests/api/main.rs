@@ -22,6 +22,7 @@ mod mfa;
 mod mfa_claims;
 mod operations;
 mod outage;
+mod par;
 mod passkeys;
 mod policies;
 mod portal;

@@ -1,8 +1,9 @@
 //! `PATCH /api/v1/apps/{client_id}`: an app's settings that administrators
-//! change after registration: `require_mfa` (issue 12) and how the app
+//! change after registration: `require_mfa` (issue 12), how the app
 //! authenticates (issue 13: `token_endpoint_auth_method`, `jwks`,
-//! `jwks_uri`). Each change is audited; a `client_secret_jwt` registration
-//! answers the new secret once.
+//! `jwks_uri`) and `require_pushed_authorization_requests` (RFC 9126 §6).
+//! Each change is audited; a `client_secret_jwt` registration answers the
+//! new secret once.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -22,6 +23,7 @@ pub struct AppPatch {
     /// A JSON Web Key Set, as an object.
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
+    require_pushed_authorization_requests: Option<bool>,
 }
 
 impl From<ClientAuthError> for Problem {
@@ -62,8 +64,8 @@ pub async fn patch_app(
     let caller = caller?;
     let (_, client_id) = path.into_inner();
     let auth = body.auth()?;
-    let require_mfa = body.require_mfa;
-    if auth.is_none() && require_mfa.is_none() {
+    let (require_mfa, require_par) = (body.require_mfa, body.require_pushed_authorization_requests);
+    if auth.is_none() && require_mfa.is_none() && require_par.is_none() {
         return Err(Problem::bad_request("nothing to change"));
     }
     let mut answer = serde_json::json!({ "client_id": client_id });
@@ -78,6 +80,11 @@ pub async fn patch_app(
         .write_as(move |c| -> Result<Option<String>, ClientAuthError> {
             if let Some(required) = require_mfa
                 && !mfa::set_app_requires_mfa(c, &tenant_id, &id, required, &actor)?
+            {
+                return Err(ClientAuthError::NoApp);
+            }
+            if let Some(required) = require_par
+                && !client_auth::set_require_par(c, &tenant_id, &id, required, &actor)?
             {
                 return Err(ClientAuthError::NoApp);
             }
@@ -97,6 +104,9 @@ pub async fn patch_app(
         .await?;
     if let Some(required) = require_mfa {
         answer["require_mfa"] = required.into();
+    }
+    if let Some(required) = require_par {
+        answer["require_pushed_authorization_requests"] = required.into();
     }
     if let Some(method) = body.token_endpoint_auth_method {
         answer["token_endpoint_auth_method"] = method.as_str().into();

@@ -4,6 +4,7 @@
 
 mod acr;
 pub mod consent;
+pub mod pushed;
 mod request;
 pub mod resume;
 
@@ -121,7 +122,17 @@ async fn authorize(
         .get(slug)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let valid = request::validate(state, &ctx, params).await?;
+    let resolved = pushed::resolve(state, &ctx, params).await?;
+    let valid = request::validate(state, &ctx, &resolved.params).await?;
+    if valid.client.require_pushed_authorization_requests && !resolved.pushed {
+        return Err(AuthorizeError::Redirect {
+            redirect_uri: valid.redirect_uri,
+            code: ErrorCode::InvalidRequest,
+            state: valid.state,
+            issuer: ctx.issuer.clone(),
+            detail: "this app must push its authorization requests (RFC 9126 §6)".into(),
+        });
+    }
     // Each request is stored until it completes or expires, whoever sent it:
     // bounded per IP (the size of each by `request::validate`).
     if !state

@@ -9,7 +9,7 @@ use reqwest::Method;
 
 use super::{ClientKey, app_with_client, claims, token_with};
 use crate::helpers::api::{admin_token, call};
-use crate::helpers::cli::{SECRET_KEY, cli};
+use crate::helpers::cli::{SECRET_KEY, cli, cli_json, stored_app};
 use crate::helpers::fresh_database;
 
 #[tokio::test]
@@ -65,52 +65,27 @@ fn an_app_registers_its_keys_on_the_cli() {
     let key = ClientKey::new(SigningAlg::Es256);
     let jwks_file = dir.path().join("jwks.json");
     std::fs::write(&jwks_file, key.jwks().to_string()).unwrap();
-    let created: serde_json::Value = serde_json::from_str(&cli(
+    let created = cli_json(
         &db,
-        &[
-            "app",
-            "create",
-            "--tenant",
-            "contoso",
-            "--name",
-            "Batch",
-            "--grant",
-            "client_credentials",
-            "--token-endpoint-auth-method",
-            "private_key_jwt",
-            "--jwks-file",
-            jwks_file.to_str().unwrap(),
-            "--json",
-        ],
-    ))
-    .unwrap();
+        &format!(
+            "app create --tenant contoso --name Batch --grant client_credentials \
+             --token-endpoint-auth-method private_key_jwt --jwks-file {} --json",
+            jwks_file.display()
+        ),
+    );
     let client_id = created["client_id"].as_str().unwrap().to_owned();
-    let stored = || {
-        let db = store::Db::connect(&db).unwrap();
-        let tenant = portico::admin::provision::tenant(&db, "contoso").unwrap();
-        db.read_blocking(|c| store::apps::find(c, &tenant.id, &client_id))
-            .unwrap()
-            .unwrap()
-    };
+    let stored = || stored_app(&db, "contoso", &client_id);
     let app = stored();
     assert_eq!(app.auth.method, Some(TokenAuthMethod::PrivateKeyJwt));
     assert_eq!(app.auth.jwks.as_ref().map(|j| j.keys.len()), Some(1));
 
-    let switched: serde_json::Value = serde_json::from_str(&cli(
+    let switched = cli_json(
         &db,
-        &[
-            "app",
-            "auth",
-            "--tenant",
-            "contoso",
-            "--client-id",
-            &client_id,
-            "--token-endpoint-auth-method",
-            "client_secret_jwt",
-            "--json",
-        ],
-    ))
-    .unwrap();
+        &format!(
+            "app auth --tenant contoso --client-id {client_id} \
+             --token-endpoint-auth-method client_secret_jwt --json"
+        ),
+    );
     let secret = switched["client_secret"].as_str().unwrap();
     let app = stored();
     assert_eq!(app.auth.method, Some(TokenAuthMethod::ClientSecretJwt));
