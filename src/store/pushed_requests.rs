@@ -40,6 +40,23 @@ pub fn save(
     Ok(true)
 }
 
+/// Whether `client_id` has a request pushed under `uri_hash` (a read, so
+/// that made-up `request_uri`s cost no write).
+pub fn exists(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    uri_hash: &str,
+) -> StoreResult<bool> {
+    let found: i64 = pushed_requests::table
+        .filter(pushed_requests::uri_hash.eq(uri_hash))
+        .filter(pushed_requests::tenant_id.eq(tenant_id.as_str()))
+        .filter(pushed_requests::client_id.eq(client_id))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
 /// Takes (deletes) the request `client_id` pushed under `uri_hash`: its
 /// parameters if it was there, unexpired, and this call deleted it (two
 /// uses at once: one wins). Another client's request is left alone.

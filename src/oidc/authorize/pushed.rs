@@ -45,13 +45,15 @@ pub async fn resolve(
     ctx: &TenantContext,
     raw: &[u8],
 ) -> AuthorizeResult<Resolved> {
-    let mut request_uri = None;
-    let mut client_id = None;
+    let (mut request_uri, mut client_id) = (None, None);
     for (k, v) in url::form_urlencoded::parse(raw) {
-        match k.as_ref() {
-            "request_uri" => request_uri = Some(v.into_owned()),
-            "client_id" => client_id = Some(v.into_owned()),
-            _ => {}
+        let slot = match k.as_ref() {
+            "request_uri" => &mut request_uri,
+            "client_id" => &mut client_id,
+            _ => continue,
+        };
+        if slot.replace(v.into_owned()).is_some() {
+            return Err(refused(ctx, &format!("parameter {k} repeated")));
         }
     }
     let Some(request_uri) = request_uri.filter(|u| !u.is_empty()) else {
@@ -66,17 +68,26 @@ pub async fn resolve(
     if !request_uri.starts_with(URI_PREFIX) {
         return Err(refused(ctx, "request_uri not issued by the PAR endpoint"));
     }
+    let gone = || {
+        refused(
+            ctx,
+            "request_uri unknown, expired, used or another client's",
+        )
+    };
     let (tenant_id, hash) = (ctx.tenant.id.clone(), token_hash(&request_uri));
+    let key = (tenant_id.clone(), client_id.clone(), hash.clone());
+    let known = state
+        .db
+        .read(move |c| store::pushed_requests::exists(c, &key.0, &key.1, &key.2))
+        .await?;
+    if !known {
+        return Err(gone());
+    }
     let params = state
         .db
         .write(move |c| store::pushed_requests::take(c, &tenant_id, &client_id, &hash))
         .await?
-        .ok_or_else(|| {
-            refused(
-                ctx,
-                "request_uri unknown, expired, used or another client's",
-            )
-        })?;
+        .ok_or_else(gone)?;
     Ok(Resolved {
         params: params.into_bytes(),
         pushed: true,

@@ -114,8 +114,11 @@ async fn another_clients_request_uri_is_refused_and_left_alone() {
     let (uri, _) = pushed(&app, &client).await;
     let stolen = authorize_with(&app, &other.client_id, &uri);
     assert_eq!(first_answer(&app, &stolen).await, (400, String::new()));
-    // The owner can still use it.
+    // Naming both clients is no way around it.
     let own = authorize_with(&app, &client.client_id, &uri);
+    let both = format!("{own}&client_id={}", other.client_id);
+    assert_eq!(first_answer(&app, &both).await, (400, String::new()));
+    // The owner can still use it.
     let (status, location) = first_answer(&app, &own).await;
     assert_eq!(status, 303);
     assert!(location.contains("/login?"), "{location}");
