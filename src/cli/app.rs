@@ -176,7 +176,8 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
             if require_par {
                 set_require_par(&db, &tenant, &client.client_id, true)?;
             }
-            print_created(&tenant, &client, secret, json);
+            let sealed = auth.token_endpoint_auth_method == Some(TokenAuthMethod::ClientSecretJwt);
+            print_created(&tenant, &client, secret, json, sealed);
         }
         AppCommand::Par {
             tenant,
@@ -192,24 +193,33 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
             client_id,
             auth,
             json,
-        } => {
-            if auth.token_endpoint_auth_method.is_none() {
-                anyhow::bail!("--token-endpoint-auth-method is required");
-            }
-            let secret = auth.apply(global, &db, &tenant, &client_id)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"client_id": client_id, "client_secret": secret})
-                );
-            } else {
-                println!("Updated how {client_id} authenticates in {tenant}");
-                if let Some(s) = secret {
-                    println!(
-                        "client_secret: {s}\n(shown once; a new secret, the old one no longer works)"
-                    );
-                }
-            }
+        } => set_auth(global, &db, &tenant, &client_id, &auth, json)?,
+    }
+    Ok(())
+}
+
+/// `portico app auth`: a new method; prints a new secret if one was issued.
+fn set_auth(
+    global: &Global,
+    db: &Db,
+    tenant: &str,
+    client_id: &str,
+    auth: &AuthArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    if auth.token_endpoint_auth_method.is_none() {
+        anyhow::bail!("--token-endpoint-auth-method is required");
+    }
+    let secret = auth.apply(global, db, tenant, client_id)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"client_id": client_id, "client_secret": secret})
+        );
+    } else {
+        println!("Updated how {client_id} authenticates in {tenant}");
+        if let Some(s) = secret {
+            println!("client_secret: {s}\n(shown once; a new secret, the old one no longer works)");
         }
     }
     Ok(())
@@ -229,6 +239,7 @@ fn print_created(
     client: &crate::store::apps::Client,
     secret: Option<String>,
     json: bool,
+    sealed: bool,
 ) {
     if json {
         println!(
@@ -239,7 +250,10 @@ fn print_created(
         println!("Created app {} in {tenant}", client.name);
         println!("client_id:     {}", client.client_id);
         match secret {
-            Some(s) => println!("client_secret: {s}\n(shown once)"),
+            Some(s) if sealed => println!(
+                "client_secret: {s}\n(shown once; stored hashed, and sealed with the server key for client_secret_jwt)"
+            ),
+            Some(s) => println!("client_secret: {s}\n(shown once; only its hash is stored)"),
             None => println!("public client: no secret; use PKCE"),
         }
     }
