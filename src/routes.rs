@@ -9,6 +9,7 @@ pub const TOKEN: &str = "/token";
 pub const USERINFO: &str = "/userinfo";
 pub const REVOKE: &str = "/revoke";
 pub const INTROSPECT: &str = "/introspect";
+pub const PAR: &str = "/par";
 pub const LOGOUT: &str = "/logout";
 pub const LOGIN: &str = "/login";
 pub const LOGIN_PASSWORD: &str = "/login/password";
@@ -52,6 +53,7 @@ pub const ADVERTISED: &[(&str, &str)] = &[
     ("introspection_endpoint", INTROSPECT),
     ("end_session_endpoint", LOGOUT),
     ("device_authorization_endpoint", DEVICE_AUTHORIZATION),
+    ("pushed_authorization_request_endpoint", PAR),
 ];
 
 /// Where the admin portal's sign-in returns (its built-in client's one

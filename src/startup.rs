@@ -262,6 +262,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(post(&t(REVOKE), oidc::revoke::post_revoke))
         .service(post(&t(INTROSPECT), oidc::introspect::post_introspect))
+        .service(post(&t(PAR), oidc::par::post_par))
         .service(
             resource(&t(LOGOUT))
                 .route(web::get().to(oidc::end_session::get_logout))

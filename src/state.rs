@@ -23,6 +23,8 @@ pub struct AppState {
     pub webauthn: Option<Webauthn>,
     /// DPoP proof checking: the nonce key and the operator's settings.
     pub dpop: Dpop,
+    /// Clients' keys fetched from their `jwks_uri` (`private_key_jwt`).
+    pub client_keys: crate::tokens::client_keys::ClientKeyCache,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             metrics,
             webauthn: relying_party(&settings.public_url),
             dpop: dpop(&settings),
+            client_keys: Default::default(),
             settings,
             db,
         }))

@@ -2,8 +2,9 @@
 //! used by the CLI and `--demo`, with the same rules on every path.
 
 pub mod api;
-pub mod apps;
 pub mod app_switch;
+pub mod apps;
+pub mod client_auth;
 pub mod demo;
 pub mod demo_callback;
 pub mod guests;

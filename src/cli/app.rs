@@ -2,9 +2,12 @@
 
 use clap::{Args, Subcommand};
 
+use super::Global;
 use super::app_backchannel::{self, BackchannelArgs};
+use super::idp::PrivateNetworks;
+use crate::admin::client_auth::{self, ClientAuthSpec};
 use crate::admin::provision;
-use crate::domain::{GrantType, HomeUrl, Permission};
+use crate::domain::{GrantType, HomeUrl, Permission, TokenAuthMethod};
 use crate::store::Db;
 
 #[derive(Args)]
@@ -33,6 +36,9 @@ pub(super) struct CreateArgs {
     /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
     #[arg(long)]
     dpop_bound_access_tokens: bool,
+    /// Authorization requests must be pushed first (RFC 9126).
+    #[arg(long)]
+    require_par: bool,
     /// A grant the app may use (repeatable; default: authorization_code and refresh_token).
     #[arg(long = "grant", value_enum)]
     grants: Vec<GrantType>,
@@ -44,7 +50,11 @@ pub(super) struct CreateArgs {
     #[arg(long, value_parser = HomeUrl::parse)]
     home_url: Option<HomeUrl>,
     #[command(flatten)]
+    auth: AuthArgs,
+    #[command(flatten)]
     backchannel: BackchannelArgs,
+    #[command(flatten)]
+    private_networks: PrivateNetworks,
     /// Print client_id and client_secret as JSON.
     #[arg(long)]
     json: bool,
@@ -85,24 +95,151 @@ pub(super) enum AppCommand {
         client_id: String,
         #[command(flatten)]
         backchannel: BackchannelArgs,
+        #[command(flatten)]
+        private_networks: PrivateNetworks,
+    },
+    /// Whether an app must push its authorization requests to /par first
+    /// (RFC 9126 §6); plain /authorize requests from it then fail.
+    Par {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
+        #[arg(long)]
+        tenant: String,
+        /// The app's client id.
+        #[arg(long)]
+        client_id: String,
+        /// Lift the requirement.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Set how an app authenticates at the token, introspection and
+    /// revocation endpoints.
+    Auth {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
+        #[arg(long)]
+        tenant: String,
+        /// The app's client id.
+        #[arg(long)]
+        client_id: String,
+        #[command(flatten)]
+        auth: AuthArgs,
+        #[command(flatten)]
+        private_networks: PrivateNetworks,
+        /// Print client_id and any new client_secret as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
-pub(super) fn run(db_url: &str, command: AppCommand) -> anyhow::Result<()> {
+/// How the app authenticates (RFC 7591 names).
+#[derive(Args)]
+pub(super) struct AuthArgs {
+    /// client_secret_basic, client_secret_post, client_secret_jwt
+    /// (issues a new secret), private_key_jwt (with --jwks-file or
+    /// --jwks-uri) or none (public apps).
+    #[arg(long)]
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
+    /// A file holding the app's JSON Web Key Set (private_key_jwt).
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+    /// Where the app publishes its JSON Web Key Set (private_key_jwt).
+    #[arg(long)]
+    jwks_uri: Option<String>,
+}
+
+impl AuthArgs {
+    fn spec(&self) -> anyhow::Result<Option<ClientAuthSpec>> {
+        let Some(method) = self.token_endpoint_auth_method else {
+            if self.jwks_file.is_some() || self.jwks_uri.is_some() {
+                anyhow::bail!("--jwks-file and --jwks-uri go with --token-endpoint-auth-method");
+            }
+            return Ok(None);
+        };
+        let jwks = self
+            .jwks_file
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+            })
+            .transpose()?;
+        Ok(Some(ClientAuthSpec {
+            method,
+            jwks,
+            jwks_uri: self.jwks_uri.clone(),
+        }))
+    }
+
+    /// Records the method; answers a new secret if one was issued.
+    fn apply(
+        &self,
+        (global, private): (&Global, &PrivateNetworks),
+        db: &Db,
+        tenant: &str,
+        client_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let Some(spec) = self.spec()? else {
+            return Ok(None);
+        };
+        let sealer = match spec.method {
+            TokenAuthMethod::ClientSecretJwt => Some(global.sealer()?),
+            _ => None,
+        };
+        let tenant = provision::tenant(db, tenant)?;
+        let policy = private.policy();
+        Ok(db.write_blocking(|c| {
+            client_auth::register(
+                c,
+                sealer.as_ref(),
+                &policy,
+                &tenant.id,
+                client_id,
+                spec,
+                "cli",
+            )
+        })?)
+    }
+}
+
+pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&global.database_url)?;
     match command {
+        AppCommand::Create(args) => create(global, &db, args)?,
         AppCommand::Update {
             tenant,
             client_id,
             home_url,
             clear_home_url: _,
-        } => update(db_url, &tenant, &client_id, home_url.as_ref()),
+        } => update(&db, &tenant, &client_id, home_url.as_ref())?,
         AppCommand::Backchannel {
             tenant,
             client_id,
             backchannel,
-        } => app_backchannel::run(db_url, &tenant, &client_id, &backchannel),
-        AppCommand::Create(args) => create(db_url, args),
+            private_networks,
+        } => {
+            let args = (&backchannel, &private_networks);
+            app_backchannel::run(&global.database_url, &tenant, &client_id, args)?
+        }
+        AppCommand::Par {
+            tenant,
+            client_id,
+            off,
+        } => {
+            set_require_par(&db, &tenant, &client_id, !off)?;
+            let now = if off { "need not" } else { "must" };
+            println!("{client_id} {now} push its authorization requests");
+        }
+        AppCommand::Auth {
+            tenant,
+            client_id,
+            auth,
+            private_networks,
+            json,
+        } => {
+            let how = (global, &private_networks);
+            set_auth(how, &db, (&tenant, &client_id), &auth, json)?
+        }
     }
+    Ok(())
 }
 
 /// Sets or clears the app's home page, audited as the CLI.
@@ -121,13 +258,12 @@ fn set_home_url(
 }
 
 fn update(
-    db_url: &str,
+    db: &Db,
     tenant: &str,
     client_id: &str,
     home_url: Option<&HomeUrl>,
 ) -> anyhow::Result<()> {
-    let db = Db::connect(db_url)?;
-    set_home_url(&db, tenant, client_id, home_url)?;
+    set_home_url(db, tenant, client_id, home_url)?;
     match home_url {
         Some(url) => println!("App {client_id} in {tenant}: home page {url}"),
         None => println!("App {client_id} in {tenant}: no home page"),
@@ -135,7 +271,7 @@ fn update(
     Ok(())
 }
 
-fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
+fn create(global: &Global, db: &Db, args: CreateArgs) -> anyhow::Result<()> {
     let CreateArgs {
         tenant,
         name,
@@ -145,14 +281,18 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
         first_party,
         assignment_required,
         dpop_bound_access_tokens,
+        require_par,
         grants,
         permissions,
         home_url,
+        auth,
         backchannel,
+        private_networks,
         json,
     } = args;
-    let backchannel = backchannel.registration()?;
-    let db = Db::connect(db_url)?;
+    // Both are checked before anything is stored.
+    let backchannel = backchannel.registration(&private_networks)?;
+    auth.spec()?;
     let spec = provision::AppSpec {
         client_id: None,
         name,
@@ -163,34 +303,88 @@ fn create(db_url: &str, args: CreateArgs) -> anyhow::Result<()> {
         grants,
         permissions,
     };
-    let (client, secret) = provision::create_app(&db, &tenant, &spec)?;
+    let (client, secret) = provision::create_app(db, &tenant, &spec)?;
     if assignment_required {
-        provision::require_assignment(&db, &tenant, &client.client_id)?;
+        provision::require_assignment(db, &tenant, &client.client_id)?;
     }
     if let Some(url) = &home_url {
-        set_home_url(&db, &tenant, &client.client_id, Some(url))?;
+        set_home_url(db, &tenant, &client.client_id, Some(url))?;
     }
     if backchannel.is_some() {
-        app_backchannel::save(&db, &tenant, &client.client_id, backchannel.as_ref())?;
+        app_backchannel::save(db, &tenant, &client.client_id, backchannel.as_ref())?;
     }
     if dpop_bound_access_tokens {
-        provision::require_dpop(&db, &tenant, &client.client_id)?;
+        provision::require_dpop(db, &tenant, &client.client_id)?;
     }
+    let how = (global, &private_networks);
+    let secret = auth.apply(how, db, &tenant, &client.client_id)?.or(secret);
+    if require_par {
+        set_require_par(db, &tenant, &client.client_id, true)?;
+    }
+    let sealed = auth.token_endpoint_auth_method == Some(TokenAuthMethod::ClientSecretJwt);
+    print_created(&tenant, &client, secret, json, sealed);
+    Ok(())
+}
+
+/// `portico app auth`: a new method; prints a new secret if one was issued.
+fn set_auth(
+    how: (&Global, &PrivateNetworks),
+    db: &Db,
+    (tenant, client_id): (&str, &str),
+    auth: &AuthArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    if auth.token_endpoint_auth_method.is_none() {
+        anyhow::bail!("--token-endpoint-auth-method is required");
+    }
+    let secret = auth.apply(how, db, tenant, client_id)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"client_id": client_id, "client_secret": secret})
+        );
+    } else {
+        println!("Updated how {client_id} authenticates in {tenant}");
+        if let Some(s) = secret {
+            println!("client_secret: {s}\n(shown once; a new secret, the old one no longer works)");
+        }
+    }
+    Ok(())
+}
+
+fn set_require_par(db: &Db, tenant: &str, client_id: &str, required: bool) -> anyhow::Result<()> {
+    let tenant = provision::tenant(db, tenant)?;
+    let found = db.write_blocking(|c| {
+        client_auth::set_require_par(c, &tenant.id, client_id, required, "cli")
+    })?;
+    anyhow::ensure!(found, "no app {client_id}");
+    Ok(())
+}
+
+fn print_created(
+    tenant: &str,
+    client: &crate::store::apps::Client,
+    secret: Option<String>,
+    json: bool,
+    sealed: bool,
+) {
     if json {
         println!(
             "{}",
             serde_json::json!({"client_id": client.client_id, "client_secret": secret})
         );
-    } else {
-        println!("Created app {} in {tenant}", client.name);
-        println!("client_id:     {}", client.client_id);
-        match secret {
-            Some(s) => println!("client_secret: {s}\n(shown once; only its hash is stored)"),
-            None if client.allows(GrantType::AuthorizationCode) => {
-                println!("public client: no secret; use PKCE")
-            }
-            None => println!("public client: no secret"),
-        }
+        return;
     }
-    Ok(())
+    println!("Created app {} in {tenant}", client.name);
+    println!("client_id:     {}", client.client_id);
+    match secret {
+        Some(s) if sealed => println!(
+            "client_secret: {s}\n(shown once; stored hashed, and sealed with the server key for client_secret_jwt)"
+        ),
+        Some(s) => println!("client_secret: {s}\n(shown once; only its hash is stored)"),
+        None if client.allows(GrantType::AuthorizationCode) => {
+            println!("public client: no secret; use PKCE")
+        }
+        None => println!("public client: no secret"),
+    }
 }

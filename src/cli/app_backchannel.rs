@@ -18,17 +18,18 @@ pub(super) struct BackchannelArgs {
     /// The app needs `sid` in its Logout Tokens (one token per session).
     #[arg(long = "backchannel-logout-session-required", requires = "uri")]
     session_required: bool,
-    #[command(flatten)]
-    private: PrivateNetworks,
 }
 
 impl BackchannelArgs {
     /// The registration asked for, checked (before anything is stored).
-    pub(super) fn registration(&self) -> anyhow::Result<Option<BackchannelLogout>> {
+    pub(super) fn registration(
+        &self,
+        private: &PrivateNetworks,
+    ) -> anyhow::Result<Option<BackchannelLogout>> {
         logout::registration(
             self.uri.as_deref(),
             self.session_required,
-            &self.private.policy(),
+            &private.policy(),
         )
         .map_err(anyhow::Error::msg)
     }
@@ -54,9 +55,9 @@ pub(super) fn run(
     db_url: &str,
     tenant: &str,
     client_id: &str,
-    args: &BackchannelArgs,
+    (args, private): (&BackchannelArgs, &PrivateNetworks),
 ) -> anyhow::Result<()> {
-    let registration = args.registration()?;
+    let registration = args.registration(private)?;
     let db = Db::connect(db_url)?;
     save(&db, tenant, client_id, registration.as_ref())?;
     println!("{}", logout::registration_json(registration.as_ref()));

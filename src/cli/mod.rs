@@ -154,7 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&global, args),
         Command::Tenant(command) => tenant::run(&db_url, command),
         Command::User(command) => user::run(&db_url, command),
-        Command::App(command) => app::run(&db_url, command),
+        Command::App(command) => app::run(&global, command),
         Command::Keys(command) => keys::run(&db_url, command),
         Command::Invite(args) => invite::run(&db_url, args),
         Command::Guest(command) => guest::run(&db_url, command),

@@ -57,6 +57,8 @@ text_enum! {
         AppBackchannelLogoutUpdated = "app.backchannel_logout_updated",
         SessionsRevoked = "user.sessions_revoked",
         AppDpopBoundUpdated = "app.dpop_bound_access_tokens_updated",
+        AppClientAuthUpdated = "app.client_auth_updated",
+        AppRequireParUpdated = "app.require_par_updated",
     }
 }
 

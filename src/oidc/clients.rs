@@ -62,6 +62,8 @@ pub fn sibling(
         require_mfa: false,
         backchannel_logout: None,
         dpop_bound_access_tokens: false,
+        auth: store::apps::ClientAuth::default(),
+        require_pushed_authorization_requests: false,
     }))
 }
 
@@ -103,5 +105,7 @@ pub fn portal(
         require_mfa: false,
         backchannel_logout: None,
         dpop_bound_access_tokens: false,
+        auth: store::apps::ClientAuth::default(),
+        require_pushed_authorization_requests: false,
     }))
 }

@@ -2,8 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 
+use super::client_auth::{PRIVATE_KEY_ALGS, SECRET_ALGS};
 use super::error::OAuthResult;
-use crate::domain::{Acr, GrantType, Scope};
+use crate::domain::{Acr, GrantType, Scope, TokenAuthMethod};
 use crate::routes;
 use crate::state::AppState;
 use crate::tokens::SigningAlg;
@@ -17,6 +18,26 @@ pub async fn get_discovery(
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(ctx.discovery.clone()))
+}
+
+/// Client authentication methods (`client_auth.rs`); `none` where public
+/// clients are served (token, revocation; introspection is for
+/// confidential clients only).
+fn auth_methods(public_too: bool) -> Vec<&'static str> {
+    TokenAuthMethod::ALL
+        .iter()
+        .filter(|m| public_too || **m != TokenAuthMethod::None)
+        .map(|m| m.as_str())
+        .collect()
+}
+
+/// The algorithms of client assertions (client_secret_jwt, private_key_jwt).
+fn assertion_algs() -> Vec<String> {
+    SECRET_ALGS
+        .iter()
+        .chain(PRIVATE_KEY_ALGS.iter())
+        .map(|a| format!("{a:?}"))
+        .collect()
 }
 
 /// The metadata document of the issuer, serialised once per tenant context.
@@ -39,15 +60,21 @@ pub fn document(issuer: &str, alg: SigningAlg) -> String {
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "tid",
             "user_type", "idp", "name", "preferred_username", "email", "email_verified"
         ],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": auth_methods(true),
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs(),
+        "introspection_endpoint_auth_methods_supported": auth_methods(false),
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs(),
+        "revocation_endpoint_auth_methods_supported": auth_methods(true),
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs(),
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent"],
         "acr_values_supported": Acr::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
+        // `request_uri` is accepted only as issued by the PAR endpoint
+        // (RFC 9126 §4); request objects by reference are not fetched.
         "request_uri_parameter_supported": false,
+        "require_pushed_authorization_requests": false,
         "authorization_response_iss_parameter_supported": true,
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,

@@ -23,8 +23,8 @@ use crate::tokens::access::{self, AccessError};
 #[derive(Debug, Default, Deserialize)]
 pub struct IntrospectionForm {
     token: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
+    #[serde(flatten)]
+    credentials: client_auth::ClientCredentials,
 }
 
 pub async fn post_introspect(
@@ -35,14 +35,8 @@ pub async fn post_introspect(
 ) -> OAuthResult<HttpResponse> {
     let ctx = super::tenant(&state, &path).await?;
     let form = form.into_inner();
-    let client = client_auth::authenticate_confidential(
-        &state,
-        &ctx,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client =
+        client_auth::authenticate_confidential(&state, &ctx, &req, &form.credentials).await?;
     let token = super::required_token(form.token)?;
     // `token_type_hint` is optional (§2.1); the token's shape tells the kind.
     let looks_like_jwt = token.matches('.').count() == 2;

@@ -10,6 +10,7 @@ pub mod end_session;
 pub mod error;
 pub mod introspect;
 pub mod jwks;
+pub mod par;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -17,8 +17,8 @@ use crate::tokens::verify::verify;
 pub struct RevocationForm {
     token: Option<String>,
     token_type_hint: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
+    #[serde(flatten)]
+    credentials: client_auth::ClientCredentials,
 }
 
 pub async fn post_revoke(
@@ -29,14 +29,7 @@ pub async fn post_revoke(
 ) -> OAuthResult<HttpResponse> {
     let ctx = super::tenant(&state, &path).await?;
     let form = form.into_inner();
-    let client = client_auth::authenticate(
-        &state,
-        &ctx,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client = client_auth::authenticate(&state, &ctx, &req, &form.credentials).await?;
     let token = super::required_token(form.token)?;
     check_hint(form.token_type_hint.as_deref())?;
     revoke(&state, &ctx, &client.client_id, &token).await?;

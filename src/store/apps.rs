@@ -4,8 +4,11 @@ use diesel::prelude::*;
 
 use super::schema::applications;
 use super::{DbConn, StoreError, StoreResult, new_id, now};
+use jsonwebtoken::jwk::JwkSet;
+
 use crate::domain::{
     BackchannelUri, ClientType, GrantType, HomeUrl, Permission, RedirectUri, TenantId,
+    TokenAuthMethod,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -28,6 +31,33 @@ pub struct AppRow {
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
     pub dpop_bound_access_tokens: bool,
+    pub token_endpoint_auth_method: Option<String>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub secret_sealed: Option<String>,
+    pub require_pushed_authorization_requests: bool,
+}
+
+/// How a client authenticates (issue 13): the method it registered and,
+/// for the JWT methods, its keys or its sealed secret.
+#[derive(Clone, Debug, Default)]
+pub struct ClientAuth {
+    /// `None` for apps registered before methods were recorded: a secret
+    /// by either method when confidential, none when public.
+    pub method: Option<TokenAuthMethod>,
+    /// The client's keys, registered inline.
+    pub jwks: Option<std::sync::Arc<JwkSet>>,
+    /// Where the client publishes its keys.
+    pub jwks_uri: Option<url::Url>,
+    /// The client secret sealed with the server key ([`secret_context`]),
+    /// kept only for `client_secret_jwt`.
+    pub secret_sealed: Option<String>,
+}
+
+/// The associated data a client secret is sealed under: the secret opens
+/// only for this client of this tenant.
+pub fn secret_context(tenant_id: &str, client_id: &str) -> String {
+    format!("client-secret:{tenant_id}:{client_id}")
 }
 
 /// A client as the protocol code sees it: lists parsed, types checked.
@@ -51,6 +81,10 @@ pub struct Client {
     pub backchannel_logout: Option<BackchannelLogout>,
     /// RFC 9449 §5.2: every token request must carry a DPoP proof.
     pub dpop_bound_access_tokens: bool,
+    /// How it authenticates at the token, introspection and revocation endpoints.
+    pub auth: ClientAuth,
+    /// Authorization requests must come through the PAR endpoint (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// An app's Back-Channel Logout registration (§2.2).
@@ -112,6 +146,25 @@ impl TryFrom<AppRow> for Client {
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
             dpop_bound_access_tokens: row.dpop_bound_access_tokens,
+            auth: ClientAuth {
+                method: row
+                    .token_endpoint_auth_method
+                    .map(TokenAuthMethod::try_from)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                jwks: row
+                    .jwks
+                    .map(|j| serde_json::from_str(&j).map(std::sync::Arc::new))
+                    .transpose()
+                    .map_err(corrupt)?,
+                jwks_uri: row
+                    .jwks_uri
+                    .map(|u| url::Url::parse(&u))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                secret_sealed: row.secret_sealed,
+            },
+            require_pushed_authorization_requests: row.require_pushed_authorization_requests,
         })
     }
 }
@@ -155,6 +208,11 @@ pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> Store
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         dpop_bound_access_tokens: false,
+        token_endpoint_auth_method: None,
+        jwks: None,
+        jwks_uri: None,
+        secret_sealed: None,
+        require_pushed_authorization_requests: false,
     };
     diesel::insert_into(applications::table)
         .values(&row)
@@ -347,4 +405,68 @@ pub fn backchannel_registrations(
             applications::backchannel_logout_session_required,
         ))
         .load(conn)?)
+}
+
+/// A client's authentication as registered: every field is replaced.
+pub struct AuthRegistration {
+    pub method: TokenAuthMethod,
+    /// The JSON Web Key Set, already checked.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// A new secret's hash and sealed form (`client_secret_jwt`); without
+    /// one the secret's hash stays and no sealed secret is kept.
+    pub new_secret: Option<(String, String)>,
+}
+
+/// Records how app `client_id` authenticates; false when there is no such app.
+pub fn set_auth(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    auth: AuthRegistration,
+) -> StoreResult<bool> {
+    let target = one_app(tenant_id, client_id);
+    let changed = diesel::update(target)
+        .set((
+            applications::token_endpoint_auth_method.eq(auth.method.as_str()),
+            applications::jwks.eq(auth.jwks),
+            applications::jwks_uri.eq(auth.jwks_uri),
+            applications::secret_sealed.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    if let Some((hash, sealed)) = auth.new_secret {
+        diesel::update(target)
+            .set((
+                applications::secret_hash.eq(Some(hash)),
+                applications::secret_sealed.eq(Some(sealed)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed == 1)
+}
+
+/// Whether app `client_id` must push its authorization requests; false
+/// when there is no such app.
+pub fn set_require_par(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    required: bool,
+) -> StoreResult<bool> {
+    let changed = diesel::update(one_app(tenant_id, client_id))
+        .set(applications::require_pushed_authorization_requests.eq(required))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+type OneApp<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<applications::table, diesel::dsl::Eq<applications::tenant_id, &'a str>>,
+    diesel::dsl::Eq<applications::client_id, &'a str>,
+>;
+
+/// The row of app `client_id` of this tenant.
+fn one_app<'a>(tenant_id: &'a TenantId, client_id: &'a str) -> OneApp<'a> {
+    applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::client_id.eq(client_id))
 }

@@ -83,6 +83,30 @@ diesel::table! {
         backchannel_logout_uri -> Nullable<Text>,
         backchannel_logout_session_required -> Bool,
         dpop_bound_access_tokens -> Bool,
+        token_endpoint_auth_method -> Nullable<Text>,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
+        secret_sealed -> Nullable<Text>,
+        require_pushed_authorization_requests -> Bool,
+    }
+}
+
+diesel::table! {
+    pushed_requests (uri_hash) {
+        uri_hash -> Text,
+        tenant_id -> Text,
+        client_id -> Text,
+        params -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_assertion_jtis (tenant_id, client_id, jti_hash) {
+        tenant_id -> Text,
+        client_id -> Text,
+        jti_hash -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -468,6 +492,8 @@ diesel::joinable!(group_members -> user_groups (group_id));
 diesel::joinable!(tenant_domains -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    client_assertion_jtis,
+    pushed_requests,
     tenants,
     tenant_domains,
     users,

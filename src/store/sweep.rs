@@ -1,12 +1,14 @@
 //! Housekeeping: deletes rows whose lifetime is over (requests, codes,
-//! passcodes, passkey ceremonies, device codes, DPoP proofs seen, refresh tokens, sessions,
-//! revoked-token entries, unpublished keys, logout tokens delivered or given up).
+//! passcodes, passkey ceremonies, device codes, DPoP proofs seen, client assertion ids,
+//! pushed requests, refresh tokens, sessions, revoked-token entries, unpublished keys,
+//! logout tokens delivered or given up).
 
 use diesel::prelude::*;
 
 use super::schema::{
-    auth_codes, auth_requests, dpop_proofs, email_passcodes, home_flows, passkey_ceremonies,
-    refresh_tokens, revoked_access_tokens, sessions, sign_in_attempts, signing_keys,
+    auth_codes, auth_requests, client_assertion_jtis, dpop_proofs, email_passcodes, home_flows,
+    passkey_ceremonies, pushed_requests, refresh_tokens, revoked_access_tokens, sessions,
+    sign_in_attempts, signing_keys,
 };
 use super::{DbConn, StoreResult, now};
 
@@ -37,6 +39,12 @@ pub fn expired(conn: &mut DbConn) -> StoreResult<usize> {
             .filter(sign_in_attempts::window_start.lt(at - chrono::TimeDelta::hours(1))),
     )
     .execute(conn)?;
+    n += diesel::delete(
+        client_assertion_jtis::table.filter(client_assertion_jtis::expires_at.lt(at)),
+    )
+    .execute(conn)?;
+    n += diesel::delete(pushed_requests::table.filter(pushed_requests::expires_at.lt(at)))
+        .execute(conn)?;
     n += diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(conn)?;
     n += diesel::delete(
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.lt(at)),

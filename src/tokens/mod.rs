@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod claims;
+pub mod client_keys;
 pub mod context;
 pub mod dpop;
 pub mod keys;

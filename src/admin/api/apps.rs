@@ -1,9 +1,13 @@
 //! `PATCH /api/v1/apps/{client_id}`: what an administrator changes on a
 //! registered app after registering it: whether signing in to it takes a
 //! second factor (`require_mfa`), whether its tokens must be DPoP-bound
-//! (`dpop_bound_access_tokens`, RFC 9449 §5.2), and its home page
-//! (`home_url`, where My apps links its name; `null` clears it). Only what is given changes, in
-//! one transaction; each change is audited.
+//! (`dpop_bound_access_tokens`, RFC 9449 §5.2), how it authenticates
+//! (`token_endpoint_auth_method`, `jwks`, `jwks_uri`; RFC 7523, OIDC Core
+//! §9), whether it must push its requests
+//! (`require_pushed_authorization_requests`, RFC 9126 §6), and its home page
+//! (`home_url`, where My apps links its name; `null` clears it). Only what is
+//! given changes, in one transaction; each change is audited. A
+//! `client_secret_jwt` registration answers the new secret once.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -11,48 +15,92 @@ use serde::Deserialize;
 
 use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::admin;
-use crate::domain::{HomeUrl, TenantId};
+use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
+use crate::crypto::Sealer;
+use crate::domain::egress::EgressPolicy;
+use crate::domain::{HomeUrl, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::apps::AppSwitch;
-use crate::store::{self, DbConn, StoreResult};
+use crate::store::{self, DbConn};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppPatch {
     require_mfa: Option<bool>,
     dpop_bound_access_tokens: Option<bool>,
+    require_pushed_authorization_requests: Option<bool>,
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
+    /// A JSON Web Key Set, as an object.
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
     /// A string sets the home page; `null` clears it.
     #[serde(default, deserialize_with = "crate::b2b::providers::present")]
     home_url: Option<Option<String>>,
 }
 
-/// A patch with its home page checked.
+/// A patch with its home page and authentication checked.
 struct Change {
     require_mfa: Option<bool>,
     dpop_bound_access_tokens: Option<bool>,
+    require_par: Option<bool>,
+    auth: Option<ClientAuthSpec>,
     home_url: Option<Option<HomeUrl>>,
+}
+
+impl From<ClientAuthError> for Problem {
+    fn from(e: ClientAuthError) -> Problem {
+        match e {
+            ClientAuthError::Invalid(why) => Problem::bad_request(why),
+            ClientAuthError::NoApp => Problem::not_found("app"),
+            ClientAuthError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl AppPatch {
     fn checked(self) -> Result<Change, Problem> {
-        if self.require_mfa.is_none()
-            && self.dpop_bound_access_tokens.is_none()
-            && self.home_url.is_none()
-        {
-            return Err(Problem::bad_request(
-                "give require_mfa, dpop_bound_access_tokens or home_url",
-            ));
-        }
+        let auth = match self.token_endpoint_auth_method {
+            Some(method) => Some(ClientAuthSpec {
+                method,
+                jwks: self.jwks.as_ref().map(|j| j.to_string()),
+                jwks_uri: self.jwks_uri.clone(),
+            }),
+            None if self.jwks.is_some() || self.jwks_uri.is_some() => {
+                return Err(Problem::bad_request(
+                    "jwks and jwks_uri go with token_endpoint_auth_method",
+                ));
+            }
+            None => None,
+        };
         let home_url = match self.home_url {
             Some(Some(url)) => Some(Some(HomeUrl::parse(&url).map_err(Problem::bad_request)?)),
             Some(None) => Some(None),
             None => None,
         };
-        Ok(Change {
+        let change = Change {
             require_mfa: self.require_mfa,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            require_par: self.require_pushed_authorization_requests,
+            auth,
             home_url,
-        })
+        };
+        if change.is_empty() {
+            return Err(Problem::bad_request(
+                "give require_mfa, dpop_bound_access_tokens, \
+                 require_pushed_authorization_requests, token_endpoint_auth_method or home_url",
+            ));
+        }
+        Ok(change)
+    }
+}
+
+impl Change {
+    fn is_empty(&self) -> bool {
+        self.require_mfa.is_none()
+            && self.dpop_bound_access_tokens.is_none()
+            && self.require_par.is_none()
+            && self.auth.is_none()
+            && self.home_url.is_none()
     }
 }
 
@@ -66,26 +114,29 @@ pub async fn patch_app(
     let change = body.into_inner().checked()?;
     let (_, client_id) = path.into_inner();
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
-    let answer = state
+    let (sealer, policy) = (state.settings.sealer.clone(), state.settings.egress.clone());
+    let view = state
         .db
-        .write(move |c| apply(c, &tenant_id, &client_id, &change, &actor))
+        .write_as(move |c| {
+            let keys = (sealer.as_ref(), &policy);
+            apply(c, keys, &tenant_id, &client_id, change, &actor)
+        })
         .await?;
-    match answer {
-        Some(view) => Ok(json(StatusCode::OK, view)),
-        None => Err(Problem::not_found("app")),
-    }
+    Ok(json(StatusCode::OK, view))
 }
 
-/// The changes, then the app as it now is; `None` when there is no such app.
+/// The changes, then the app as it now is (with a new `client_secret_jwt`
+/// secret, shown this once).
 fn apply(
     c: &mut DbConn,
+    (sealer, policy): (Option<&Sealer>, &EgressPolicy),
     tenant_id: &TenantId,
     client_id: &str,
-    change: &Change,
+    change: Change,
     actor: &str,
-) -> StoreResult<Option<serde_json::Value>> {
+) -> Result<serde_json::Value, ClientAuthError> {
     if store::apps::find(c, tenant_id, client_id)?.is_none() {
-        return Ok(None);
+        return Err(ClientAuthError::NoApp);
     }
     if let Some(required) = change.require_mfa {
         admin::mfa::set_app_requires_mfa(c, tenant_id, client_id, required, actor)?;
@@ -94,17 +145,28 @@ fn apply(
         let switch = AppSwitch::DpopBoundAccessTokens;
         admin::app_switch::set(c, tenant_id, client_id, switch, bound, actor)?;
     }
+    if let Some(required) = change.require_par {
+        client_auth::set_require_par(c, tenant_id, client_id, required, actor)?;
+    }
     if let Some(url) = &change.home_url {
         admin::apps::set_home_url(c, tenant_id, client_id, url.as_ref(), actor)?;
     }
-    let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
-    let Some(app) = store::apps::find(c, tenant_id, client_id)? else {
-        return Ok(None);
+    let secret = match change.auth {
+        Some(spec) => client_auth::register(c, sealer, policy, tenant_id, client_id, spec, actor)?,
+        None => None,
     };
-    Ok(Some(serde_json::json!({
+    let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
+    let app = store::apps::find(c, tenant_id, client_id)?.ok_or(ClientAuthError::NoApp)?;
+    let mut view = serde_json::json!({
         "client_id": client_id,
         "require_mfa": app.require_mfa,
         "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
+        "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
+        "token_endpoint_auth_method": app.auth.method.map(|m| m.as_str()),
         "home_url": home_url.as_ref().map(HomeUrl::as_str),
-    })))
+    });
+    if let Some(secret) = secret {
+        view["client_secret"] = secret.into();
+    }
+    Ok(view)
 }

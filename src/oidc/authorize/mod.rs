@@ -5,6 +5,7 @@
 
 mod acr;
 pub mod consent;
+pub mod pushed;
 mod request;
 mod response;
 pub mod resume;
@@ -134,7 +135,16 @@ async fn authorize(
         .get(slug)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let valid = request::validate(state, &ctx, params).await?;
+    let resolved = pushed::resolve(state, &ctx, params).await?;
+    let valid = request::validate(state, &ctx, &resolved.params).await?;
+    if valid.client.require_pushed_authorization_requests && !resolved.pushed {
+        return Err(AuthorizeError::to_client(
+            &valid.back,
+            ErrorCode::InvalidRequest,
+            "this app must push its authorization requests (RFC 9126 §6)",
+            &ctx.tenant.display_name,
+        ));
+    }
     // Each request is stored until it completes or expires, whoever sent it:
     // bounded per IP (the size of each by `request::validate`).
     if !state

@@ -81,7 +81,8 @@ pub async fn approve(
             // The device endpoint takes no `claims` parameter (RFC 8628 §3.1).
             let claims = None;
             let session = Some(session_id.as_str());
-            let grant_id = codes::create_grant(c, &tenant_id, &client_id, &user_id, session, claims)?;
+            let grant_id =
+                codes::create_grant(c, &tenant_id, &client_id, &user_id, session, claims)?;
             let approval = Approval {
                 user_id: &user_id,
                 grant_id: &grant_id,

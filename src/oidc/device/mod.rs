@@ -19,8 +19,8 @@ use crate::store::{StoreError, now};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DeviceAuthorizationForm {
-    client_id: Option<String>,
-    client_secret: Option<String>,
+    #[serde(flatten)]
+    credentials: client_auth::ClientCredentials,
     scope: Option<String>,
 }
 
@@ -45,15 +45,8 @@ pub async fn post_device_authorization(
     form: web::Form<DeviceAuthorizationForm>,
 ) -> OAuthResult<HttpResponse> {
     let ctx = super::tenant(&state, &path).await?;
-    let mut form = form.into_inner();
-    let client = client_auth::authenticate(
-        &state,
-        &ctx,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.take().as_deref(),
-    )
-    .await?;
+    let form = form.into_inner();
+    let client = client_auth::authenticate(&state, &ctx, &req, &form.credentials).await?;
     if !client.allows(GrantType::DeviceCode) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,

@@ -29,8 +29,8 @@ pub struct RawTokenRequest {
     code_verifier: Option<String>,
     refresh_token: Option<String>,
     scope: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
+    #[serde(flatten)]
+    credentials: client_auth::ClientCredentials,
     subject_token: Option<String>,
     subject_token_type: Option<String>,
     requested_token_type: Option<String>,
@@ -181,14 +181,8 @@ pub async fn post_token(
 ) -> OAuthResult<HttpResponse> {
     let ctx = super::tenant(&state, &path).await?;
     let mut raw = form.into_inner();
-    let client = client_auth::authenticate(
-        &state,
-        &ctx,
-        &req,
-        raw.client_id.as_deref(),
-        raw.client_secret.take().as_deref(),
-    )
-    .await?;
+    let credentials = std::mem::take(&mut raw.credentials);
+    let client = client_auth::authenticate(&state, &ctx, &req, &credentials).await?;
     let resource = raw.resource.take();
     let request = TokenRequest::parse(raw)?;
     let grant = request.grant_type();

@@ -205,7 +205,14 @@ fn the_cli_signs_a_user_out_everywhere_and_queues_their_apps_logout_tokens() {
             let hour = chrono::TimeDelta::hours(1);
             let s =
                 portico::store::sessions::create(c, &tenant.id, &user.id, "h", "pwd", hour, true)?;
-            portico::store::codes::create_grant(c, &tenant.id, client_id, &user.id, Some(&s.id), None)?;
+            portico::store::codes::create_grant(
+                c,
+                &tenant.id,
+                client_id,
+                &user.id,
+                Some(&s.id),
+                None,
+            )?;
             Ok::<_, portico::store::StoreError>(s)
         })
         .unwrap();

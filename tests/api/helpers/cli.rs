@@ -49,3 +49,19 @@ pub fn cli_failure(db: &str, args: &[&str]) -> String {
     assert!(!output.status.success(), "portico {args:?} succeeded");
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// App `client_id` of tenant `slug` as stored in the database at `db`.
+pub fn stored_app(db: &str, slug: &str, client_id: &str) -> portico::store::apps::Client {
+    let db = portico::store::Db::connect(db).unwrap();
+    let tenant = portico::admin::provision::tenant(&db, slug).unwrap();
+    db.read_blocking(|c| portico::store::apps::find(c, &tenant.id, client_id))
+        .unwrap()
+        .expect("the app")
+}
+
+/// Runs a command given as one line (arguments without spaces) that
+/// prints JSON, and parses what it printed.
+pub fn cli_json(db: &str, line: &str) -> serde_json::Value {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    serde_json::from_str(&cli(db, &args)).expect("JSON output")
+}

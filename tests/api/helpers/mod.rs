@@ -311,6 +311,19 @@ impl TestApp {
         }
     }
 
+    /// The tenant's discovery document.
+    pub async fn discovery(&self, slug: &str) -> serde_json::Value {
+        reqwest::get(format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer(slug)
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+    }
+
     /// A client_credentials token for a confidential client.
     pub async fn client_token(&self, slug: &str, client: &TestClient) -> serde_json::Value {
         reqwest::Client::new()

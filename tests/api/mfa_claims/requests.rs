@@ -46,15 +46,7 @@ async fn a_password_sign_in_says_pwd_and_single_factor_in_every_token() {
 #[tokio::test]
 async fn discovery_advertises_the_acr_classes_and_the_claims_parameter() {
     let app = contoso().await;
-    let doc: serde_json::Value = reqwest::get(format!(
-        "{}/.well-known/openid-configuration",
-        app.issuer("contoso")
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let doc = app.discovery("contoso").await;
     assert_eq!(
         doc["acr_values_supported"],
         serde_json::json!(["urn:portico:acr:sfa", "urn:portico:acr:mfa", "phr"])

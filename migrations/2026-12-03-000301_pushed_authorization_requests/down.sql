@@ -1,0 +1,2 @@
+DROP TABLE pushed_requests;
+ALTER TABLE applications DROP COLUMN require_pushed_authorization_requests;
