@@ -36,6 +36,7 @@ impl KeyTiming {
 pub(super) enum KeysCommand {
     /// List the tenant's published keys: next, current, retired, with dates.
     List {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
     },

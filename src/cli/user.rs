@@ -37,6 +37,7 @@ pub(super) enum UserCommand {
     /// Sign a user out everywhere: their sessions end, and apps with a
     /// back-channel logout URI receive Logout Tokens.
     RevokeSessions {
+        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
         #[arg(long)]
         tenant: String,
         /// The user's email or id.
