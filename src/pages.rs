@@ -68,13 +68,21 @@ pub struct PageError {
     pub message: String,
     /// Private detail for the logs only.
     pub detail: String,
-    /// Where the person may go next, the main way first (after [`Self::back`]): signing in, ... A page of a
-    /// tenant's that names none gets the tenant's start page
+    /// Where the person may go from here (boxed: errors travel in every
+    /// page handler's `Result`, so they stay small).
+    pub onward: Box<Onward>,
+}
+
+/// The ways on from an error page.
+#[derive(Clone, Debug, Default)]
+pub struct Onward {
+    /// The way back to the application (an OAuth error response in the
+    /// request's response mode: a link, or a form to post), offered first.
+    pub back: Option<AuthorizationResponse>,
+    /// Where else the person may go, the main way first: signing in, ... A
+    /// page of a tenant's that names none gets the tenant's start page
     /// ([`offer_tenant_home`]), any other the server's start page.
     pub ways: Vec<Way>,
-    /// The way back to the application (an OAuth error response in the
-    /// request's response mode: a link, or a form to post), if any.
-    pub back: Option<Box<AuthorizationResponse>>,
 }
 
 impl PageError {
@@ -90,8 +98,7 @@ impl PageError {
             title,
             message: message.to_owned(),
             detail: String::new(),
-            ways: Vec::new(),
-            back: None,
+            onward: Box::default(),
         }
     }
 
@@ -103,13 +110,13 @@ impl PageError {
     /// The way back to the application, offered first: an OAuth error
     /// response in the request's response mode (a link, or a form to post).
     pub fn back(mut self, response: AuthorizationResponse) -> PageError {
-        self.back = Some(Box::new(response));
+        self.onward.back = Some(response);
         self
     }
 
     /// Offers a link onwards (the first one is shown as the main action).
     pub fn way(mut self, label: impl Into<String>, href: impl Into<String>) -> PageError {
-        self.ways.push(Way {
+        self.onward.ways.push(Way {
             label: label.into(),
             href: href.into(),
         });
@@ -184,8 +191,8 @@ impl PageError {
                 tenant_name: &self.tenant_name,
                 title: self.title,
                 message: &self.message,
-                ways: &self.ways,
-                back: self.back.as_deref(),
+                ways: &self.onward.ways,
+                back: self.onward.back.as_ref(),
             },
             Vec::new(),
         );
@@ -256,7 +263,7 @@ pub async fn offer_tenant_home(
     let page = home.and_then(|home| {
         let error = response.response().error()?.as_error::<PageError>()?;
         let label = "Go to the organization's start page";
-        let on_site = error.ways.iter().any(|w| w.href.starts_with('/'));
+        let on_site = error.onward.ways.iter().any(|w| w.href.starts_with('/'));
         (!on_site).then(|| error.clone().way(label, home))
     });
     Ok(match page {
