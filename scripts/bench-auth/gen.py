@@ -66,7 +66,7 @@ def lines(kind: str, out: str, count: int, args: list[str]) -> None:
                 client_id, audience = args
                 assertion = sign(key, {"alg": "ES256", "kid": "bench-1", "typ": "JWT"},
                                  {"iss": client_id, "sub": client_id, "aud": audience,
-                                  "jti": str(uuid.uuid4()), "iat": now, "exp": now + 300})
+                                  "jti": str(uuid.uuid4()), "iat": now, "exp": now + 240})
                 body = ("grant_type=client_credentials&client_id=" + client_id +
                         "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3A"
                         "client-assertion-type%3Ajwt-bearer&client_assertion=" + assertion)

@@ -14,7 +14,10 @@ const ISSUER = `http://127.0.0.1:${PORT}`;
 const RESOURCE = 'https://rs.bench.test/api';
 const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
 const clientJwks = JSON.parse(readFileSync(process.env.CLIENT_JWKS, 'utf8'));
-const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read' };
+const common = {
+  grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read',
+  id_token_signed_response_alg: 'ES256', // the provider holds only an ES256 key
+};
 
 const provider = new Provider(ISSUER, {
   clients: [
