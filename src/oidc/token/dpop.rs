@@ -5,6 +5,7 @@
 use actix_web::HttpRequest;
 
 use super::super::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::domain::ClientType;
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::tokens::TenantContext;
@@ -27,6 +28,19 @@ pub async fn proof_key(
         }
         return Ok(None);
     };
+    // A public client is named, not authenticated: whoever knows its id can
+    // make the server record proofs, so those writes share the per-IP
+    // allowance of every other anonymous write.
+    if client.client_type == ClientType::Public
+        && !state
+            .throttle
+            .allow_anonymous(req.peer_addr().map(|a| a.ip()))
+    {
+        return Err(OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "too many DPoP proofs from this IP",
+        ));
+    }
     let url = dpop::request_url(&state.settings.public_url, req);
     let check = Check {
         tenant: &ctx.tenant.id,

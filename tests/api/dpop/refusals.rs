@@ -134,3 +134,46 @@ async fn a_symmetric_or_private_key_proof_is_refused() {
     let response = post_token(&app, &client, CLIENT_CREDENTIALS, Some(&proof)).await;
     assert_eq!(response.status(), 200);
 }
+
+/// A public client is only named, so the proofs strangers make the server
+/// record for it are bounded per IP like every other anonymous write.
+#[tokio::test]
+async fn proofs_for_a_public_client_are_bounded_per_ip() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.throttling.per_ip_per_minute = 1;
+        s.dpop.nonce_at_token_endpoint = false;
+    })
+    .await;
+    contoso(&app);
+    let client = app.app("contoso", true, false, vec![], vec![]);
+    let key = DpopKey::es256();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "made-up"),
+    ];
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let proof = key.proof(&claims("POST", &token_url(&app), None));
+        answers.push(error_of(post_token(&app, &client, &form, Some(&proof)).await).await);
+    }
+    assert_eq!(answers[0], (400, "invalid_grant".into()), "{answers:?}");
+    assert_eq!(
+        answers[3],
+        (503, "temporarily_unavailable".into()),
+        "{answers:?}"
+    );
+    let tenant = portico::admin::provision::tenant(&app.db, "contoso").unwrap();
+    let stored = app
+        .db
+        .read_blocking(move |c| {
+            use diesel::prelude::*;
+            use portico::store::schema::dpop_proofs;
+            dpop_proofs::table
+                .filter(dpop_proofs::tenant_id.eq(tenant.id.as_str()))
+                .count()
+                .get_result::<i64>(c)
+                .map_err(portico::store::StoreError::from)
+        })
+        .unwrap();
+    assert!(stored < 4, "{stored} proofs stored for 4 requests");
+}
