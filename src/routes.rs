@@ -98,11 +98,14 @@ pub const PORTAL_CLIENT_ID: &str = "portico-portal";
 /// A code flow with the portal client that returns to `signed_in` (one of
 /// its redirect URIs); the session it creates is what the portal and the
 /// account pages use (the code itself is never redeemed and expires).
-/// `max_age` 0 asks for a fresh sign-in (OIDC Core §3.1.2.1).
+/// `max_age` 0 asks for a fresh sign-in (OIDC Core §3.1.2.1). `after` names
+/// where to go once signed in; it rides in `state` after a dot, and the
+/// page that reads it back maps it to one of its own places (never a URL).
 pub fn portal_sign_in(
     ctx: &crate::tokens::TenantContext,
     signed_in: &str,
     max_age: Option<u32>,
+    after: Option<&str>,
 ) -> Result<url::Url, url::ParseError> {
     use base64::Engine;
     use sha2::Digest;
@@ -115,7 +118,13 @@ pub fn portal_sign_in(
         .append_pair("response_type", "code")
         .append_pair("scope", "openid")
         .append_pair("redirect_uri", &format!("{}{signed_in}", ctx.issuer))
-        .append_pair("state", &crate::crypto::random_token())
+        .append_pair(
+            "state",
+            &match after {
+                Some(place) => format!("{}.{place}", crate::crypto::random_token()),
+                None => crate::crypto::random_token(),
+            },
+        )
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
     if let Some(age) = max_age {

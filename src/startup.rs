@@ -336,7 +336,17 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(b2b::passcode::post_passcode)),
         )
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
-        .service(get(&t("/admin"), portal::dashboard::get_admin))
+        .service(get(&t("/admin"), portal::overview::get_overview))
+        .service(get(&t("/admin/users"), portal::users::get_users))
+        .service(get(
+            &t("/admin/invitations"),
+            portal::invitations::get_invitations,
+        ))
+        .service(get(&t("/admin/policies"), portal::policies::get_policies))
+        .service(get(
+            &t("/admin/identity-providers"),
+            portal::policies::get_providers,
+        ))
         .service(get(
             &t(crate::routes::ADMIN_SIGNED_IN),
             portal::auth::get_signed_in,

@@ -152,11 +152,19 @@ async fn a_member_cannot_invite_into_a_group_or_an_app_on_any_path() {
     // Portal: the member is offered no group or app, and a forged form fails.
     let browser = b.app.browser();
     let portal = format!("{}/admin", b.app.issuer("contoso"));
-    let Landing::Page(200, page) =
-        crate::helpers::drive(&b.app, &browser, &portal, "megan@contoso.example", PASSWORD).await
+    let invitations = format!("{portal}/invitations");
+    let Landing::Page(200, page) = crate::helpers::drive(
+        &b.app,
+        &browser,
+        &invitations,
+        "megan@contoso.example",
+        PASSWORD,
+    )
+    .await
     else {
         panic!("portal page expected")
     };
+    assert!(page.contains("Invite a guest"), "{page}");
     assert!(!page.contains("group:Finance"), "{page}");
     assert!(!page.contains(&format!("app:{}", finance_app.client_id)));
     let response = browser

@@ -3,16 +3,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::frame::Section;
 use crate::b2b::invitation::Inviter;
 use crate::browser::{csrf, session};
 use crate::domain::Role;
 use crate::pages::tenant_page;
 use crate::pages::{PageError, PageResult, see_other};
-use crate::routes;
 use crate::routes::ADMIN_SIGNED_IN;
 use crate::state::AppState;
 use crate::store;
 use crate::tokens::TenantContext;
+use serde::Deserialize;
 
 /// The signed-in person, with what the portal lets them do.
 pub(super) struct PortalUser {
@@ -26,13 +27,16 @@ pub(super) enum Access {
     SignIn(HttpResponse),
 }
 
+/// The person signed in to the console, or the sign-in that returns to
+/// `section`.
 pub(super) async fn portal_user(
     state: &AppState,
     ctx: &TenantContext,
     req: &HttpRequest,
+    section: Section,
 ) -> PageResult<Access> {
     let Some(sess) = session::current(state, ctx, req).await? else {
-        return Ok(Access::SignIn(sign_in_redirect(ctx)));
+        return Ok(Access::SignIn(sign_in_redirect(ctx, section)));
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
     let (user, roles) = state
@@ -49,7 +53,7 @@ pub(super) async fn portal_user(
         })
         .await?;
     let Some(user) = user.filter(|u| u.is_usable()) else {
-        return Ok(Access::SignIn(sign_in_redirect(ctx)));
+        return Ok(Access::SignIn(sign_in_redirect(ctx, section)));
     };
     let is_admin = roles.contains(&Role::Admin);
     Ok(Access::SignedIn(PortalUser {
@@ -64,9 +68,9 @@ pub(super) async fn portal_user(
     }))
 }
 
-/// An ordinary code flow for the portal client, back to `/admin`.
-fn sign_in_redirect(ctx: &TenantContext) -> HttpResponse {
-    match crate::routes::portal_sign_in(ctx, ADMIN_SIGNED_IN, None) {
+/// An ordinary code flow for the portal client, back to `section`.
+fn sign_in_redirect(ctx: &TenantContext, section: Section) -> HttpResponse {
+    match crate::routes::portal_sign_in(ctx, ADMIN_SIGNED_IN, None, Some(section.name())) {
         Ok(url) => see_other(url.as_str(), Vec::new()),
         Err(_) => {
             let error = PageError::server(&ctx.tenant.display_name, "issuer URL");
@@ -87,19 +91,32 @@ pub(super) async fn form_caller(
     if !csrf::verify(req, csrf_token) {
         return Err(PageError::csrf(&ctx.tenant.display_name));
     }
-    Ok(match portal_user(state, &ctx, req).await? {
-        Access::SignedIn(user) => Ok((ctx, user)),
-        Access::SignIn(redirect) => Err(redirect),
-    })
+    Ok(
+        match portal_user(state, &ctx, req, Section::Overview).await? {
+            Access::SignedIn(user) => Ok((ctx, user)),
+            Access::SignIn(redirect) => Err(redirect),
+        },
+    )
 }
 
+#[derive(Deserialize)]
+pub struct SignedInQuery {
+    state: Option<String>,
+}
+
+/// Back from signing in: to the section named after the dot in `state`
+/// (only a section's name is read there), else the overview.
 pub async fn get_signed_in(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<SignedInQuery>,
 ) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state.tenants, &path).await?;
-    Ok(see_other(
-        &format!("{}/admin", routes::tenant_path(&ctx.tenant.slug)),
-        Vec::new(),
-    ))
+    let section = query
+        .state
+        .as_deref()
+        .and_then(|s| s.rsplit_once('.'))
+        .and_then(|(_, name)| Section::named(name))
+        .unwrap_or(Section::Overview);
+    Ok(see_other(&section.url(&ctx), Vec::new()))
 }

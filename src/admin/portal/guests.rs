@@ -4,16 +4,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::auth::{PortalUser, form_caller};
-use super::dashboard::page;
-use super::{ActionForm, back_to_admin};
+use super::ActionForm;
+use super::frame::{Console, Section, back_to};
+use super::users::users_page;
 use crate::b2b::invitation::{self, InviteError};
 use crate::b2b::removal::{self, RemovalError};
 use crate::domain::GuestAction;
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
-use crate::tokens::TenantContext;
 
 fn no_such_guest(tenant_name: &str) -> PageError {
     PageError::new(
@@ -35,25 +34,20 @@ pub async fn post_guest_action(
     form: web::Form<ActionForm>,
 ) -> PageResult<HttpResponse> {
     let (slug, id, action) = path.into_inner();
-    let (ctx, user) = match form_caller(&state, &slug, &req, &form.csrf_token).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
-    if !user.is_admin {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            &ctx.tenant.display_name,
-            "Not allowed",
-            "Only administrators can block or remove guests.",
-        ));
-    }
+    // Administrators only: the users section is theirs.
+    let console =
+        match Console::open_form(&state, &slug, &req, Section::Users, &form.csrf_token).await? {
+            Ok(console) => console,
+            Err(sign_in) => return Ok(sign_in),
+        };
     if action == RESET {
-        return reset_redemption(&state, &ctx, &req, &user, id).await;
+        return reset_redemption(&state, console, id).await;
     }
+    let ctx = &console.ctx;
     let name = &ctx.tenant.display_name;
     // An unknown action names no page, like an unknown guest.
     let action: GuestAction = action.parse().map_err(|_| no_such_guest(name))?;
-    let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
+    let (tenant_id, actor) = (ctx.tenant.id.clone(), console.user.inviter.actor());
     let result = state
         .db
         .write_as(move |c| {
@@ -64,7 +58,7 @@ pub async fn post_guest_action(
         })
         .await;
     match result {
-        Ok(()) => Ok(back_to_admin(&ctx, action.done())),
+        Ok(()) => Ok(back_to(ctx, Section::Users, action.done())),
         Err(RemovalError::Store(StoreError::NotFound)) | Err(RemovalError::NoUser) => {
             Err(no_such_guest(name))
         }
@@ -75,16 +69,15 @@ pub async fn post_guest_action(
 /// Back to "pending acceptance" with a new link, shown on the page.
 async fn reset_redemption(
     state: &AppState,
-    ctx: &TenantContext,
-    req: &HttpRequest,
-    user: &PortalUser,
+    mut console: Console,
     id: String,
 ) -> PageResult<HttpResponse> {
+    let ctx = console.ctx.clone();
     let name = &ctx.tenant.display_name;
     let (tenant, issuer, inviter, lifetime) = (
         ctx.tenant.clone(),
         ctx.issuer.clone(),
-        user.inviter.clone(),
+        console.user.inviter.clone(),
         state.settings.invitation_lifetime,
     );
     let invited = state
@@ -100,15 +93,6 @@ async fn reset_redemption(
             InviteError::NotFound => no_such_guest(name),
             other => PageError::server(name, other.to_string()),
         })?;
-    let notice = "Redemption reset: the guest must accept again with the new link.";
-    page(
-        state,
-        ctx,
-        req,
-        user,
-        Some(notice),
-        Some(&invited.redeem_url),
-        StatusCode::OK,
-    )
-    .await
+    console.say("Redemption reset: the guest must accept again with the new link.");
+    users_page(state, &console, Some(&invited.redeem_url)).await
 }

@@ -1,19 +1,23 @@
-//! The portal's invitation forms: invite a guest, resend or revoke an
-//! invitation (DESIGN.md §4), through the same `b2b::invitation` rules as the
-//! API and the CLI.
+//! The console's invitations: the invite form, the invitations this person
+//! may see, resend and revoke (DESIGN.md §4), through the same
+//! `b2b::invitation` rules as the API and the CLI.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 use serde::Deserialize;
 
+use super::ActionForm;
 use super::auth::{PortalUser, form_caller};
-use super::dashboard::page;
-use super::{ActionForm, back_to_admin};
+use super::frame::{Console, Frame, Section, back_to};
+use super::overview::NoticeQuery;
 use crate::b2b::invitation::{self, InviteError, InviteRequest, Invited, Target};
 use crate::b2b::removal;
+use crate::domain::EffectiveStatus;
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
 use crate::store;
+use crate::store::invitations::Invitation;
 use crate::tokens::TenantContext;
 
 #[derive(Deserialize)]
@@ -41,21 +45,128 @@ impl InviteForm {
     }
 }
 
+struct InvitationRow {
+    id: String,
+    email: String,
+    status: &'static str,
+    pending: bool,
+    inviter: String,
+    expires: String,
+    manageable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/invitations.html")]
+struct InvitationsPage<'a> {
+    tenant_name: &'a str,
+    frame: &'a Frame,
+    may_invite: bool,
+    new_link: Option<&'a str>,
+    groups: Vec<String>,
+    apps: Vec<(String, String)>,
+    invitations: Vec<InvitationRow>,
+}
+
+pub async fn get_invitations(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<NoticeQuery>,
+) -> PageResult<HttpResponse> {
+    let notice = query.notice.as_deref();
+    match Console::open(&state, &path, &req, Section::Invitations, notice).await? {
+        Ok(console) => invitations_page(&state, &console, None, StatusCode::OK).await,
+        Err(sign_in) => Ok(sign_in),
+    }
+}
+
+async fn invitations_page(
+    state: &AppState,
+    console: &Console,
+    new_link: Option<&str>,
+    status: StatusCode,
+) -> PageResult<HttpResponse> {
+    let tenant_id = console.ctx.tenant.id.clone();
+    let (policy, groups, apps, invitations) = state
+        .db
+        .read(move |c| {
+            Ok((
+                store::policies::get(c, &tenant_id)?,
+                store::groups::list(c, &tenant_id)?,
+                store::apps::list(c, &tenant_id)?,
+                store::invitations::list(c, &tenant_id)?,
+            ))
+        })
+        .await?;
+    let user = &console.user;
+    // Only those who may grant a group or app are offered it as a target.
+    let may_grant = user.inviter.may_grant_access();
+    let page = InvitationsPage {
+        tenant_name: console.tenant_name(),
+        frame: &console.frame,
+        may_invite: policy.may_invite(&user.inviter),
+        new_link,
+        groups: match may_grant {
+            true => groups.into_iter().map(|g| g.name).collect(),
+            false => Vec::new(),
+        },
+        apps: match may_grant {
+            true => apps.into_iter().map(|a| (a.client_id, a.name)).collect(),
+            false => Vec::new(),
+        },
+        invitations: invitation_rows(user, &invitations),
+    };
+    Ok(console.render(status, &page))
+}
+
+/// The invitations this person may see: all for administrators, else their own.
+fn invitation_rows(user: &PortalUser, invitations: &[Invitation]) -> Vec<InvitationRow> {
+    let actor = user.inviter.actor();
+    invitations
+        .iter()
+        .filter(|i| user.is_admin || i.invited_by == actor)
+        .map(|i| {
+            let status = i.effective_status();
+            InvitationRow {
+                id: i.id.clone(),
+                email: i.email.clone(),
+                status: status_label(status),
+                pending: status == EffectiveStatus::Pending,
+                inviter: i.inviter_name.clone(),
+                expires: i.expires_at.format("%Y-%m-%d").to_string(),
+                manageable: user.is_admin || i.invited_by == actor,
+            }
+        })
+        .collect()
+}
+
+fn status_label(status: EffectiveStatus) -> &'static str {
+    match status {
+        EffectiveStatus::Pending => "Pending",
+        EffectiveStatus::Redeemed => "Accepted",
+        EffectiveStatus::Revoked => "Revoked",
+        EffectiveStatus::Expired => "Expired",
+    }
+}
+
 pub async fn post_invite(
     state: web::Data<AppState>,
     path: web::Path<String>,
     req: HttpRequest,
     form: web::Form<InviteForm>,
 ) -> PageResult<HttpResponse> {
-    let (ctx, user) = match form_caller(&state, &path, &req, &form.csrf_token).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
+    let section = Section::Invitations;
+    let mut console =
+        match Console::open_form(&state, &path, &req, section, &form.csrf_token).await? {
+            Ok(console) => console,
+            Err(sign_in) => return Ok(sign_in),
+        };
     let request = form.into_inner().request();
+    let ctx = console.ctx.clone();
     let (tenant, issuer, inviter, lifetime) = (
         ctx.tenant.clone(),
         ctx.issuer.clone(),
-        user.inviter.clone(),
+        console.user.inviter.clone(),
         state.settings.invitation_lifetime,
     );
     let result = state
@@ -63,16 +174,11 @@ pub async fn post_invite(
         .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
         .await;
     let (notice, link, status) = invite_outcome(&ctx.tenant.display_name, result)?;
-    page(
-        &state,
-        &ctx,
-        &req,
-        &user,
-        Some(&notice),
-        link.as_deref(),
-        status,
-    )
-    .await
+    match status {
+        StatusCode::OK => console.say(notice),
+        _ => console.refuse(notice),
+    }
+    invitations_page(&state, &console, link.as_deref(), status).await
 }
 
 /// What the dashboard says after an invitation: sent, with its link, or what
@@ -142,7 +248,7 @@ pub async fn post_invitation_action(
         }
         _ => return Err(not_found(&ctx)),
     };
-    Ok(back_to_admin(&ctx, notice))
+    Ok(back_to(&ctx, Section::Invitations, notice))
 }
 
 /// Whether this caller may act on the invitation: administrators on any,

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::auth::form_caller;
-use super::back_to_admin;
+use super::frame::{Section, back_to};
 use super::settings::{not_admin, save_form};
 use crate::admin::mfa;
 use crate::domain::MfaRequired;
@@ -90,5 +90,5 @@ pub async fn post_reset(
             "There is no user with that email address here.",
         ));
     }
-    Ok(back_to_admin(&ctx, "mfa_reset"))
+    Ok(back_to(&ctx, Section::Policies, "mfa_reset"))
 }

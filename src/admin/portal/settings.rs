@@ -8,9 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::auth::form_caller;
-use super::back_to_admin;
-use super::dashboard::page;
+use super::frame::{Console, Section, back_to};
+use super::policies::policies_page;
 use crate::b2b::cross_tenant::{Access, CrossTenantAccess, DirectionSettings};
 use crate::b2b::policy::{DomainMode, GuestVisibility, Policy, WhoCanInvite};
 use crate::domain::IdpRole;
@@ -298,35 +297,25 @@ pub(super) async fn save_form<T: Send + 'static>(
     (what, notice): (&str, &str),
     save: fn(&mut crate::store::DbConn, &TenantId, &T, &str) -> crate::store::StoreResult<()>,
 ) -> PageResult<HttpResponse> {
-    let (ctx, user) = match form_caller(state, slug, req, csrf_token).await? {
-        Ok(signed_in) => signed_in,
-        Err(redirect) => return Ok(redirect),
-    };
-    if !user.is_admin {
-        return Err(not_admin(&ctx));
-    }
+    let mut console =
+        match Console::open_form(state, slug, req, Section::Policies, csrf_token).await? {
+            Ok(console) => console,
+            Err(sign_in) => return Ok(sign_in),
+        };
     let value = match parsed {
         Ok(value) => value,
         Err(problem) => {
-            let message = format!("{what} not saved: {problem}.");
-            return page(
-                state,
-                &ctx,
-                req,
-                &user,
-                Some(&message),
-                None,
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            console.refuse(format!("{what} not saved: {problem}."));
+            return policies_page(state, &console, StatusCode::BAD_REQUEST).await;
         }
     };
-    let (tenant_id, actor) = (ctx.tenant.id.clone(), user.inviter.actor());
+    let ctx = &console.ctx;
+    let (tenant_id, actor) = (ctx.tenant.id.clone(), console.user.inviter.actor());
     state
         .db
         .write(move |c| save(c, &tenant_id, &value, &actor))
         .await?;
-    Ok(back_to_admin(&ctx, notice))
+    Ok(back_to(ctx, Section::Policies, notice))
 }
 
 pub async fn post_policy(

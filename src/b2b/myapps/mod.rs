@@ -120,7 +120,7 @@ fn not_signed_in(ctx: &TenantContext) -> PageError {
 
 /// A sign-in (the portal client's code flow) that returns to My apps.
 pub fn sign_in_url(ctx: &TenantContext) -> Option<String> {
-    routes::portal_sign_in(ctx, routes::MY_APPS_SIGNED_IN, None)
+    routes::portal_sign_in(ctx, routes::MY_APPS_SIGNED_IN, None, None)
         .ok()
         .map(String::from)
 }

@@ -47,7 +47,7 @@ pub struct ActionForm {
 
 /// The sign-in that returns here; `fresh` asks for the password again.
 fn sign_in(ctx: &TenantContext, fresh: bool) -> PageResult<String> {
-    portal_sign_in(ctx, routes::ACCOUNT_SIGNED_IN, fresh.then_some(0))
+    portal_sign_in(ctx, routes::ACCOUNT_SIGNED_IN, fresh.then_some(0), None)
         .map(String::from)
         .map_err(|e| PageError::server(&ctx.tenant.display_name, e.to_string()))
 }

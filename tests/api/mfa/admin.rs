@@ -205,7 +205,8 @@ async fn an_administrator_sets_the_policy_and_resets_factors_in_the_portal() {
         .unwrap();
     let browser = f.app.browser();
     let portal = format!("{}/admin", f.app.issuer("contoso"));
-    let admin_page = super::page(drive(&f.app, &browser, &portal, ADA, PASSWORD).await);
+    let policies = format!("{portal}/policies");
+    let admin_page = super::page(drive(&f.app, &browser, &policies, ADA, PASSWORD).await);
     assert!(admin_page.contains("Authentication policy"), "{admin_page}");
     let saved = post_form_to(
         &f.app,

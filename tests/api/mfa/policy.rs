@@ -106,7 +106,7 @@ async fn requiring_mfa_of_administrators_steps_up_their_open_portal_session() {
     let browser = f.app.browser();
     let portal = format!("{}/admin", f.app.issuer("contoso"));
     let before = page(drive(&f.app, &browser, &portal, ADA, PASSWORD).await);
-    assert!(before.contains("Guests of"), "{before}");
+    assert!(before.contains("<h1>Contoso"), "{before}");
     f.policy(MfaRequired::Admins);
     let response = browser.get(&portal).send().await.unwrap();
     let sign_in = super::location(&response);

@@ -140,7 +140,8 @@ async fn an_admin_sets_inbound_trust_in_the_portal() {
     let admin = b.administrator();
     let browser = b.app.browser();
     let portal = format!("{}/admin", b.app.issuer("contoso"));
-    let Landing::Page(200, page) = drive(&b.app, &browser, &portal, admin, PASSWORD).await else {
+    let policies = format!("{portal}/policies");
+    let Landing::Page(200, page) = drive(&b.app, &browser, &policies, admin, PASSWORD).await else {
         panic!("portal page expected")
     };
     assert!(page.contains("Inbound trust"), "{page}");
@@ -171,7 +172,7 @@ async fn an_admin_sets_inbound_trust_in_the_portal() {
     assert!(trust.partners["proseware"].mfa);
     assert!(!trust.partners["https://login.partner.example"].mfa);
     // The page shows what is saved.
-    let Landing::Page(200, page) = drive(&b.app, &browser, &portal, admin, PASSWORD).await else {
+    let Landing::Page(200, page) = drive(&b.app, &browser, &policies, admin, PASSWORD).await else {
         panic!("portal page expected")
     };
     assert!(

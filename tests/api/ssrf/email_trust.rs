@@ -130,7 +130,7 @@ async fn the_email_trust_flag_is_set_through_the_api_and_shown_in_the_portal() {
     let Landing::Page(200, page) = drive(
         &b.app,
         &browser,
-        &format!("{}/admin", b.app.issuer("contoso")),
+        &format!("{}/admin/identity-providers", b.app.issuer("contoso")),
         "admin@contoso.example",
         PASSWORD,
     )
