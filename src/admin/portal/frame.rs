@@ -240,3 +240,38 @@ pub fn not_allowed(ctx: &TenantContext) -> PageError {
     )
     .way("Go to the console's overview", Section::Overview.url(ctx))
 }
+
+/// A destructive action asks first: what will happen, and a form that posts
+/// the same action again with `confirm=yes`.
+pub struct Confirm {
+    /// The question, as a heading ("Block guest@example.org?").
+    pub question: String,
+    /// What doing it means ("Their sessions end at once.").
+    pub consequence: String,
+    /// The path the form posts to (under the tenant, from `frame.base`).
+    pub action: String,
+    /// The button's words ("Block").
+    pub button: &'static str,
+    /// Where "Cancel" leads (a section or detail page).
+    pub cancel: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct ConfirmPage<'a> {
+    tenant_name: &'a str,
+    frame: &'a Frame,
+    confirm: &'a Confirm,
+}
+
+impl Console {
+    /// The confirmation page of a destructive action (nothing was done yet).
+    pub fn confirm(&self, confirm: &Confirm) -> HttpResponse {
+        let page = ConfirmPage {
+            tenant_name: self.tenant_name(),
+            frame: &self.frame,
+            confirm,
+        };
+        self.render(StatusCode::OK, &page)
+    }
+}

@@ -15,8 +15,17 @@ pub mod users;
 
 use serde::Deserialize;
 
-/// A form that carries nothing but its CSRF token (the buttons on a row).
+/// A form that carries nothing but its CSRF token (the buttons on a row),
+/// and `confirm=yes` once a destructive action was confirmed.
 #[derive(Deserialize)]
 pub struct ActionForm {
     csrf_token: String,
+    confirm: Option<String>,
+}
+
+impl ActionForm {
+    /// Whether the person confirmed (the form of [`frame::Console::confirm`]).
+    pub fn confirmed(&self) -> bool {
+        self.confirm.as_deref() == Some("yes")
+    }
 }
