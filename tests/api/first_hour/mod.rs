@@ -3,6 +3,7 @@
 //! times with a zone.
 
 mod api_times;
+mod crawl;
 mod dead_ends;
 mod demo;
 mod home_url;
