@@ -73,13 +73,23 @@ pub fn when(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// An audit action in words: `group.member_removed` is "Group member removed".
+/// An audit action in words: `group.member_removed` is "Group member
+/// removed", `mfa.reset` "MFA reset".
 pub fn action_label(action: crate::domain::AuditAction) -> String {
-    let words = action.as_str().replace(['.', '_'], " ");
-    let mut chars = words.chars();
+    let words: Vec<String> = action
+        .as_str()
+        .split(['.', '_'])
+        .map(|word| match word {
+            "mfa" | "totp" | "idp" | "par" => word.to_uppercase(),
+            "dpop" => "DPoP".into(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let sentence = words.join(" ");
+    let mut chars = sentence.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
+        None => sentence,
     }
 }
 
@@ -113,6 +123,7 @@ mod tests {
             "Group member removed"
         );
         assert_eq!(action_label(AuditAction::UserBlocked), "User blocked");
+        assert_eq!(action_label(AuditAction::FactorsReset), "MFA reset");
         assert_eq!(methods_label("pwd otp mfa"), "password + one-time code");
     }
 

@@ -134,7 +134,7 @@ pub(super) async fn user_page(
         sessions: detail.sessions.iter().map(session).collect(),
         factors: detail.factors,
         recovery_codes_left: detail.recovery_codes_left,
-        events: events(&detail.trail, &detail.actors),
+        events: events(user, &detail.trail, &detail.actors),
         new_link,
     };
     Ok(console.render(StatusCode::OK, &page))
@@ -230,7 +230,14 @@ fn session(s: &store::sessions::Session) -> Session {
     }
 }
 
-fn events(trail: &[AuditEvent], actors: &HashMap<String, String>) -> Vec<Event> {
+/// The trail in words: people by email where known (the user's own id,
+/// as some events name them, too).
+fn events(user: &User, trail: &[AuditEvent], actors: &HashMap<String, String>) -> Vec<Event> {
+    let target = |t: Option<&str>| match t {
+        Some(id) if id == user.id => user.email.clone(),
+        Some(other) => other.to_owned(),
+        None => "-".into(),
+    };
     trail
         .iter()
         .map(|e| Event {
@@ -240,7 +247,7 @@ fn events(trail: &[AuditEvent], actors: &HashMap<String, String>) -> Vec<Event> 
                 .get(&e.actor)
                 .cloned()
                 .unwrap_or_else(|| e.actor.clone()),
-            target: e.target.clone().unwrap_or_else(|| "-".into()),
+            target: target(e.target.as_deref()),
         })
         .collect()
 }

@@ -103,6 +103,11 @@ async fn a_users_page_shows_their_groups_apps_sessions_factors_and_trail() {
         page.contains("User sessions revoked") && page.contains("No live sessions"),
         "{page}"
     );
+    let reset = "<td>MFA reset</td><td>owner@contoso.example</td><td>gio@proseware.example</td>";
+    assert!(
+        page.contains(reset),
+        "the trail names people, not ids: {page}"
+    );
 }
 
 #[tokio::test]
