@@ -337,7 +337,34 @@ fn mount(cfg: &mut web::ServiceConfig) {
         )
         .service(post(&t(PASSCODE_RESEND), b2b::passcode::post_resend))
         .service(get(&t("/admin"), portal::overview::get_overview))
-        .service(get(&t("/admin/users"), portal::users::get_users))
+        .service(
+            resource(&t("/admin/users"))
+                .route(web::get().to(portal::users::get_users))
+                .route(web::post().to(portal::users::post_user)),
+        )
+        .service(get(&t("/admin/users/{id}"), portal::user::get_user))
+        .service(post(
+            &t("/admin/users/{id}/{action}"),
+            portal::user_actions::post_user_action,
+        ))
+        .service(
+            resource(&t("/admin/groups"))
+                .route(web::get().to(portal::groups::get_groups))
+                .route(web::post().to(portal::groups::post_group)),
+        )
+        .service(get(&t("/admin/groups/{id}"), portal::group::get_group))
+        .service(post(
+            &t("/admin/groups/{id}/rename"),
+            portal::group::post_rename,
+        ))
+        .service(post(
+            &t("/admin/groups/{id}/members"),
+            portal::group::post_member,
+        ))
+        .service(post(
+            &t("/admin/groups/{id}/members/{user_id}/remove"),
+            portal::group::post_remove_member,
+        ))
         .service(get(
             &t("/admin/invitations"),
             portal::invitations::get_invitations,
@@ -365,10 +392,6 @@ fn mount(cfg: &mut web::ServiceConfig) {
         .service(post(
             &t("/admin/invitations/{id}/{action}"),
             portal::invitations::post_invitation_action,
-        ))
-        .service(post(
-            &t("/admin/guests/{id}/{action}"),
-            portal::guests::post_guest_action,
         ))
         .service(
             web::scope(&t("/api/v1"))
@@ -409,6 +432,11 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(api::groups::post_group)),
                 )
                 .service(post("/groups/{id}/members", api::groups::post_group_member))
+                .service(resource("/groups/{id}").route(web::patch().to(api::groups::patch_group)))
+                .service(
+                    resource("/groups/{id}/members/{user_id}")
+                        .route(web::delete().to(api::groups::delete_group_member)),
+                )
                 .service(post(
                     "/apps/{client_id}/assignments",
                     api::groups::post_assignment,

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod client_auth;
 pub mod demo;
 pub mod demo_callback;
+pub mod groups;
 pub mod guests;
 pub mod landing;
 pub mod logout;

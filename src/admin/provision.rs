@@ -2,13 +2,13 @@
 //! transaction and is audited.
 
 use crate::domain::{
-    AuditAction, ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantSlug,
+    AuditAction, ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantId, TenantSlug,
 };
 use crate::store::apps::{Client, NewApp};
 use crate::store::keys::KeyRow;
 use crate::store::tenants::Tenant;
 use crate::store::users::{NewMember, User};
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Db, DbConn, StoreError};
 use crate::tokens::keys::{self, SigningAlg};
 use crate::tokens::rotation::{self, RotationError};
 
@@ -81,7 +81,76 @@ pub fn create_tenant(
     })
 }
 
-/// Creates a member with a local password.
+/// A member as asked for, checked: a valid email, a name, and whether they
+/// administer the tenant.
+pub struct MemberRequest {
+    pub email: Email,
+    pub name: String,
+    pub admin: bool,
+}
+
+impl MemberRequest {
+    /// Checks what was asked, the password too (at least 8 characters);
+    /// the caller hashes it.
+    pub fn check(
+        email: &str,
+        display_name: &str,
+        password: &str,
+        admin: bool,
+    ) -> ProvisionResult<MemberRequest> {
+        let email = Email::parse(email).map_err(ProvisionError::Invalid)?;
+        if password.chars().count() < 8 {
+            return Err(ProvisionError::Invalid(
+                "password must be at least 8 characters".into(),
+            ));
+        }
+        let name = display_name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ProvisionError::Invalid(
+                "name must be 1-200 characters".into(),
+            ));
+        }
+        Ok(MemberRequest {
+            email,
+            name: name.to_owned(),
+            admin,
+        })
+    }
+}
+
+/// Creates a checked member with their password's hash, audited as
+/// `actor`: the one path of the CLI, the demo and the console.
+pub fn add_member(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    new: &MemberRequest,
+    password_hash: &str,
+    actor: &str,
+) -> Result<User, StoreError> {
+    let user = store::users::create_member(
+        conn,
+        tenant_id,
+        NewMember {
+            email: new.email.as_str(),
+            display_name: &new.name,
+            password_hash,
+        },
+    )?;
+    if new.admin {
+        store::users::grant_role(conn, tenant_id, &user.id, Role::Admin)?;
+    }
+    store::audit::record(
+        conn,
+        tenant_id,
+        actor,
+        AuditAction::UserCreated,
+        Some(new.email.as_str()),
+        Some(&user.id),
+    )?;
+    Ok(user)
+}
+
+/// Creates a member with a local password (the CLI's `user create`).
 pub fn create_member(
     db: &Db,
     slug: &str,
@@ -91,40 +160,10 @@ pub fn create_member(
     admin: bool,
 ) -> ProvisionResult<User> {
     let tenant = tenant(db, slug)?;
-    let email = Email::parse(email).map_err(ProvisionError::Invalid)?;
-    if password.chars().count() < 8 {
-        return Err(ProvisionError::Invalid(
-            "password must be at least 8 characters".into(),
-        ));
-    }
-    let name = display_name.trim();
-    if name.is_empty() {
-        return Err(ProvisionError::Invalid("name must not be empty".into()));
-    }
+    let new = MemberRequest::check(email, display_name, password, admin)?;
     let hash = crate::crypto::hash_password(password)?;
-    db.write_blocking(|c| {
-        let user = store::users::create_member(
-            c,
-            &tenant.id,
-            NewMember {
-                email: email.as_str(),
-                display_name: name,
-                password_hash: &hash,
-            },
-        )?;
-        if admin {
-            store::users::grant_role(c, &tenant.id, &user.id, Role::Admin)?;
-        }
-        store::audit::record(
-            c,
-            &tenant.id,
-            "cli",
-            AuditAction::UserCreated,
-            Some(email.as_str()),
-            None,
-        )?;
-        Ok(user)
-    })
+    db.write_blocking(|c| add_member(c, &tenant.id, &new, &hash, "cli"))
+        .map_err(ProvisionError::from)
 }
 
 fn parse_uris(list: &[String]) -> ProvisionResult<Vec<RedirectUri>> {

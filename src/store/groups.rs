@@ -3,7 +3,7 @@
 use crate::domain::TenantId;
 use diesel::prelude::*;
 
-use super::schema::{app_assignments, group_members, user_groups};
+use super::schema::{app_assignments, applications, group_members, user_groups};
 use super::{DbConn, StoreError, StoreResult, new_id, now};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -158,4 +158,112 @@ pub fn assigned_apps(
         .select(app_assignments::app_id)
         .distinct()
         .load(conn)?)
+}
+
+/// Renames a group; false when there is no such group in the tenant.
+pub fn rename(conn: &mut DbConn, tenant_id: &TenantId, id: &str, name: &str) -> StoreResult<bool> {
+    let n = diesel::update(
+        user_groups::table
+            .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
+            .filter(user_groups::id.eq(id)),
+    )
+    .set(user_groups::name.eq(name))
+    .execute(conn)
+    .map_err(|e| StoreError::unique_as(e, "a group with this name already exists"))?;
+    Ok(n == 1)
+}
+
+/// Takes a member out of a group of the tenant; false when they were not in it.
+pub fn remove_member(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    group_id: &str,
+    user_id: &str,
+) -> StoreResult<bool> {
+    find(conn, tenant_id, group_id)?.ok_or(StoreError::NotFound)?;
+    let n = diesel::delete(
+        group_members::table
+            .filter(group_members::group_id.eq(group_id))
+            .filter(group_members::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many members each group of the tenant has (groups without any are
+/// absent).
+pub fn member_counts(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+) -> StoreResult<std::collections::HashMap<String, i64>> {
+    let counts: Vec<(String, i64)> = group_members::table
+        .inner_join(user_groups::table)
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
+        .group_by(group_members::group_id)
+        .select((group_members::group_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(counts.into_iter().collect())
+}
+
+/// The groups a user is in, by name.
+pub fn named_groups_of(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    user_id: &str,
+) -> StoreResult<Vec<Group>> {
+    Ok(group_members::table
+        .inner_join(user_groups::table)
+        .filter(user_groups::tenant_id.eq(tenant_id.as_str()))
+        .filter(group_members::user_id.eq(user_id))
+        .order(user_groups::name)
+        .select(Group::as_select())
+        .load(conn)?)
+}
+
+/// An app as a list shows it: its client id and name.
+pub struct AppName {
+    pub client_id: String,
+    pub name: String,
+}
+
+/// The apps assigned to a group, by name.
+pub fn apps_of_group(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    group_id: &str,
+) -> StoreResult<Vec<AppName>> {
+    let assigned: Vec<String> = app_assignments::table
+        .filter(app_assignments::tenant_id.eq(tenant_id.as_str()))
+        .filter(app_assignments::principal_kind.eq("group"))
+        .filter(app_assignments::principal_id.eq(group_id))
+        .select(app_assignments::app_id)
+        .load(conn)?;
+    app_names(conn, tenant_id, assigned)
+}
+
+/// The apps assigned to a user directly or through a group, by name.
+pub fn apps_of_user(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    user_id: &str,
+) -> StoreResult<Vec<AppName>> {
+    let assigned = assigned_apps(conn, tenant_id, user_id)?;
+    app_names(conn, tenant_id, assigned)
+}
+
+fn app_names(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    ids: Vec<String>,
+) -> StoreResult<Vec<AppName>> {
+    let rows: Vec<(String, String)> = applications::table
+        .filter(applications::tenant_id.eq(tenant_id.as_str()))
+        .filter(applications::id.eq_any(ids))
+        .order(applications::name)
+        .select((applications::client_id, applications::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(client_id, name)| AppName { client_id, name })
+        .collect())
 }

@@ -107,19 +107,25 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
     };
     assert!(page.contains("1</strong> guests"), "{page}");
     let page = b.app.text(&browser, &format!("{}/users", portal(&b))).await;
+    assert!(page.contains(GUEST), "{page}");
+    let policies = b
+        .app
+        .text(&browser, &format!("{}/policies", portal(&b)))
+        .await;
     assert!(
-        page.contains("Guest accounts") && page.contains(GUEST),
-        "{page}"
-    );
-    assert!(
-        page.contains("Who may invite: members"),
+        policies.contains("Who may invite: members"),
         "the policy is summarised"
     );
     let guest = b.guest(GUEST);
     let csrf = hidden(&page, "csrf_token");
+    let confirmed = [("csrf_token", csrf.as_str()), ("confirm", "yes")];
     let reset = browser
-        .post(format!("{}/guests/{}/reset", portal(&b), guest.id))
-        .form(&[("csrf_token", csrf.as_str())])
+        .post(format!(
+            "{}/users/{}/reset-redemption",
+            portal(&b),
+            guest.id
+        ))
+        .form(&confirmed)
         .send()
         .await
         .unwrap();
@@ -134,16 +140,16 @@ async fn an_admin_blocks_and_removes_a_guest_from_the_portal() {
         Some(ExternalState::PendingAcceptance)
     );
     let response = browser
-        .post(format!("{}/guests/{}/block", portal(&b), guest.id))
-        .form(&[("csrf_token", csrf.as_str())])
+        .post(format!("{}/users/{}/block", portal(&b), guest.id))
+        .form(&confirmed)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(b.guest(GUEST).status, UserStatus::Blocked);
     let response = browser
-        .post(format!("{}/guests/{}/remove", portal(&b), guest.id))
-        .form(&[("csrf_token", csrf.as_str())])
+        .post(format!("{}/users/{}/remove", portal(&b), guest.id))
+        .form(&confirmed)
         .send()
         .await
         .unwrap();
@@ -186,7 +192,7 @@ async fn guests_cannot_invite_or_manage_from_the_portal() {
     assert_eq!(response.status(), 403);
     let guest = b.guest(GUEST);
     let response = browser
-        .post(format!("{}/guests/{}/block", portal(&b), guest.id))
+        .post(format!("{}/users/{}/block", portal(&b), guest.id))
         .form(&[("csrf_token", hidden(&page, "csrf_token").as_str())])
         .send()
         .await

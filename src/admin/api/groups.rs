@@ -1,12 +1,14 @@
-//! `/api/v1/groups`, app assignments and the audit log.
+//! `/api/v1/groups` (through `admin::groups`), app assignments and the audit log.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
+use crate::admin::groups::{self, GroupError};
 use crate::domain::AuditAction;
 use crate::state::AppState;
+use crate::store::groups::Group;
 use crate::store::{self, StoreError};
 
 #[derive(Deserialize)]
@@ -69,30 +71,35 @@ pub async fn post_group(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
-    let name = body.into_inner().name.trim().to_owned();
-    if name.is_empty() || name.len() > 200 {
-        return Err(Problem::bad_request("name must be 1-200 characters"));
-    }
+    let name = body.into_inner().name;
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     let group = state
         .db
-        .write(move |c| {
-            let group = store::groups::create(c, &tenant_id, &name)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &actor,
-                AuditAction::GroupCreated,
-                Some(&name),
-                Some(&group.id),
-            )?;
-            Ok(group)
-        })
+        .write_as(move |c| groups::create(c, &tenant_id, &name, &actor))
         .await?;
-    Ok(json(
-        StatusCode::CREATED,
-        serde_json::to_value(group).unwrap_or_default(),
-    ))
+    Ok(group_json(StatusCode::CREATED, &group))
+}
+
+fn group_json(status: StatusCode, group: &Group) -> HttpResponse {
+    json(status, serde_json::to_value(group).unwrap_or_default())
+}
+
+/// `PATCH /groups/{id}`: a new name.
+pub async fn patch_group(
+    body: web::Json<NewGroup>,
+    caller: ApiResult<UsersAdmin>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let caller = caller?;
+    let (_, group_id) = path.into_inner();
+    let name = body.into_inner().name;
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    let group = state
+        .db
+        .write_as(move |c| groups::rename(c, &tenant_id, &group_id, &name, &actor))
+        .await?;
+    Ok(group_json(StatusCode::OK, &group))
 }
 
 pub async fn post_group_member(
@@ -110,20 +117,36 @@ pub async fn post_group_member(
     );
     state
         .db
-        .write(move |c| {
-            store::users::find(c, &tenant_id, &user_id)?.ok_or(StoreError::NotFound)?;
-            store::groups::add_member(c, &tenant_id, &group_id, &user_id)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &actor,
-                AuditAction::GroupMemberAdded,
-                Some(&user_id),
-                Some(&group_id),
-            )
-        })
+        .write_as(move |c| groups::add_member(c, &tenant_id, &group_id, &user_id, &actor))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /groups/{id}/members/{user_id}`.
+pub async fn delete_group_member(
+    caller: UsersAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (_, group_id, user_id) = path.into_inner();
+    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
+    state
+        .db
+        .write_as(move |c| groups::remove_member(c, &tenant_id, &group_id, &user_id, &actor))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+impl From<GroupError> for Problem {
+    fn from(e: GroupError) -> Problem {
+        match e {
+            GroupError::BadName => Problem::bad_request(e.to_string()),
+            GroupError::NoGroup => Problem::not_found("group"),
+            GroupError::NoUser => Problem::not_found("user"),
+            GroupError::NotMember => Problem::not_found("group member"),
+            GroupError::Store(e) => e.into(),
+        }
+    }
 }
 
 pub async fn post_assignment(

@@ -226,6 +226,15 @@ pub fn notice_text(key: &str) -> &'static str {
         "cross_tenant" => "Cross-tenant access saved.",
         "auth_policy" => "Authentication policy saved.",
         "mfa_reset" => "Second factors reset: the user enrols again when next required.",
+        "user_created" => "Member created.",
+        "user_blocked" => "User blocked: their sessions ended and their tokens were revoked.",
+        "user_unblocked" => "User unblocked.",
+        "user_removed" => "User removed: their sessions ended and their tokens were revoked.",
+        "sessions_ended" => "All their sessions ended.",
+        "group_created" => "Group created.",
+        "group_renamed" => "Group renamed.",
+        "group_member_added" => "Added to the group.",
+        "group_member_removed" => "Removed from the group.",
         _ => "Done.",
     }
 }

@@ -5,12 +5,16 @@
 
 pub mod auth;
 pub mod frame;
-pub mod guests;
+pub mod group;
+pub mod groups;
 pub mod invitations;
 pub mod mfa;
 pub mod overview;
+pub mod people;
 pub mod policies;
 pub mod settings;
+pub mod user;
+pub mod user_actions;
 pub mod users;
 
 use serde::Deserialize;

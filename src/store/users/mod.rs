@@ -1,18 +1,22 @@
 //! Users of one tenant (members now; guests share the table) and their roles.
 
+mod activity;
 mod grants;
 mod guests;
 mod queries;
+mod search;
 mod upstream;
 
 use diesel::prelude::*;
 
+pub use activity::{live_sessions, trail};
 pub use grants::{grant_role, roles};
 pub use guests::{accept_guest, accounts_of_home, create_guest, reset_guest};
 pub use queries::{
     NewMember, create_member, delete, find, find_by_email, find_by_home, list, set_access_expiry,
     set_status,
 };
+pub use search::{Home, Standing, UserFilter, emails_of, home_issuers, in_group, search};
 pub use upstream::{UpstreamProfile, upsert_federated};
 
 use super::schema::users;

@@ -1,0 +1,4 @@
+mod groups;
+mod user_actions;
+mod users;
+mod users_browser;
