@@ -226,6 +226,15 @@ pub fn notice_text(key: &str) -> &'static str {
         "cross_tenant" => "Cross-tenant access saved.",
         "auth_policy" => "Authentication policy saved.",
         "mfa_reset" => "Second factors reset: the user enrols again when next required.",
+        "idp_added" => "Identity provider added.",
+        "idp_saved" => "Identity provider saved.",
+        "idp_deleted" => "Identity provider deleted.",
+        "federated" => "Upstream saved: members sign in there from their next sign-in.",
+        "unfederated" => "Upstream removed: members sign in here with passwords.",
+        "key_scheduled" => {
+            "Rotation scheduled: the new key is published now and signs from the time shown."
+        }
+        "key_rotated" => "Key rotated: the new key signs from now on.",
         _ => "Done.",
     }
 }
@@ -273,5 +282,19 @@ impl Console {
             confirm,
         };
         self.render(StatusCode::OK, &page)
+    }
+}
+
+impl Console {
+    /// A 404 page for something this console does not have (an unknown
+    /// action or item), with the way back (`label`, `href`).
+    pub fn missing(&self, message: &str, label: &str, href: String) -> PageError {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            self.tenant_name(),
+            "Not found",
+            message,
+        )
+        .way(label, href)
     }
 }

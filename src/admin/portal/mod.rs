@@ -4,12 +4,17 @@
 //! built-in first-party client.
 
 pub mod auth;
+pub mod connection;
+pub mod federation;
 pub mod frame;
 pub mod guests;
 pub mod invitations;
+pub mod keys;
 pub mod mfa;
 pub mod overview;
 pub mod policies;
+pub mod provider_form;
+pub mod providers;
 pub mod settings;
 pub mod users;
 
