@@ -57,16 +57,25 @@ impl From<&KeyStatus> for KeyView {
     }
 }
 
-/// A length of time in words ("1 hour", "90 seconds").
+/// A length of time in words, in its largest unit: exact ("1 hour") or
+/// rounded ("about 10 minutes" for 602 seconds).
 fn span(d: TimeDelta) -> String {
-    let s = d.num_seconds();
-    let (n, unit) = match s {
-        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
-        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
-        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
-        s => (s, "second"),
+    const UNITS: [(i64, &str); 4] = [
+        (86_400, "day"),
+        (3_600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
+    let s = d.num_seconds().max(0);
+    let (size, unit) = UNITS
+        .into_iter()
+        .find(|(size, _)| s >= *size)
+        .unwrap_or((1, "second"));
+    let (n, about) = match s % size {
+        0 => (s / size, ""),
+        rest => (s / size + i64::from(rest * 2 >= size), "about "),
     };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    format!("{about}{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[derive(Template)]
@@ -79,6 +88,7 @@ struct KeysPage<'a> {
     pending: bool,
     prepublish: String,
     retention: String,
+    jwks_uri: String,
 }
 
 pub async fn get_keys(
@@ -108,6 +118,7 @@ async fn keys_page(
         keys: keys.iter().map(KeyView::from).collect(),
         prepublish: span(settings.key_rotation.prepublish),
         retention: span(settings.key_retention()),
+        jwks_uri: format!("{}{}", console.ctx.issuer, crate::routes::JWKS),
     };
     Ok(console.render(status, &page))
 }
@@ -169,5 +180,20 @@ pub async fn post_key_action(
             keys_page(&state, &console, status).await
         }
         Err(other) => Err(PageError::server(console.tenant_name(), other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn spans_read_as_words() {
+        assert_eq!(span(TimeDelta::hours(1)), "1 hour");
+        assert_eq!(span(TimeDelta::seconds(90)), "about 2 minutes");
+        assert_eq!(span(TimeDelta::seconds(602)), "about 10 minutes");
+        assert_eq!(span(TimeDelta::seconds(2)), "2 seconds");
+        assert_eq!(span(TimeDelta::days(2)), "2 days");
     }
 }
