@@ -370,9 +370,33 @@ fn mount(cfg: &mut web::ServiceConfig) {
             portal::invitations::get_invitations,
         ))
         .service(get(&t("/admin/policies"), portal::policies::get_policies))
-        .service(get(
-            &t("/admin/identity-providers"),
-            portal::policies::get_providers,
+        .service(
+            resource(&t("/admin/identity-providers"))
+                .route(web::get().to(portal::providers::get_providers))
+                .route(web::post().to(portal::providers::post_add)),
+        )
+        .service(
+            resource(&t("/admin/identity-providers/{id}"))
+                .route(web::get().to(portal::providers::get_provider))
+                .route(web::post().to(portal::providers::post_provider)),
+        )
+        .service(post(
+            &t("/admin/identity-providers/{id}/{action}"),
+            portal::providers::post_provider_action,
+        ))
+        .service(
+            resource(&t("/admin/federation"))
+                .route(web::get().to(portal::federation::get_federation))
+                .route(web::post().to(portal::federation::post_federation)),
+        )
+        .service(post(
+            &t("/admin/federation/{action}"),
+            portal::federation::post_federation_action,
+        ))
+        .service(get(&t("/admin/keys"), portal::keys::get_keys))
+        .service(post(
+            &t("/admin/keys/{action}"),
+            portal::keys::post_key_action,
         ))
         .service(get(
             &t(crate::routes::ADMIN_SIGNED_IN),

@@ -1,6 +1,7 @@
 //! `/api/v1/keys`: the tenant's signing keys with their states and dates,
 //! and `/api/v1/keys/rotation`: publishing the next key and scheduling the
-//! switch (`tokens/rotation.rs`), as `portico keys` does.
+//! switch (`tokens/rotation.rs`), as `portico keys` does. Listing and
+//! rotating are shared with the console.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,20 +10,54 @@ use serde::Deserialize;
 
 use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::admin::provision::{self, ProvisionError};
+use crate::domain::TenantId;
 use crate::state::AppState;
-use crate::store::now;
-use crate::tokens::rotation::{self, Plan, RotationError, Switch};
+use crate::store::keys::KeyRow;
+use crate::store::{StoreResult, now};
+use crate::tokens::TenantContext;
+use crate::tokens::rotation::{self, KeyStatus, Plan, RotationError, Switch};
+
+/// The tenant's published keys with their states now, latest first.
+pub async fn statuses(state: &AppState, tenant_id: &TenantId) -> StoreResult<Vec<KeyStatus>> {
+    let tenant_id = tenant_id.clone();
+    let rows = state
+        .db
+        .read(move |c| crate::store::keys::published(c, &tenant_id))
+        .await?;
+    Ok(rotation::statuses(&rows, now()))
+}
+
+/// Publishes a new key that signs from `switch` (`forced` skips the
+/// pre-publication check), audited as `actor`; this replica publishes it at
+/// once, the others within their cache TTL, which the pre-publication
+/// outlasts.
+pub async fn rotate(
+    state: &AppState,
+    ctx: &TenantContext,
+    switch: Switch,
+    forced: bool,
+    actor: String,
+) -> Result<KeyRow, ProvisionError> {
+    let settings = &state.settings;
+    let plan = Plan {
+        switch,
+        prepublish: settings.key_rotation.prepublish,
+        forced,
+        retention: settings.key_retention(),
+    };
+    let (db, slug) = (state.db.clone(), ctx.tenant.slug.clone());
+    let key = web::block(move || provision::rotate_key(&db, &slug, &plan, &actor))
+        .await
+        .map_err(|e| ProvisionError::Internal(anyhow::anyhow!("key rotation stopped: {e}")))??;
+    state.tenants.reload(&ctx.tenant.slug).await?;
+    Ok(key)
+}
 
 pub async fn get_keys(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let tenant_id = caller.ctx.tenant.id.clone();
-    let rows = state
-        .db
-        .read(move |c| crate::store::keys::published(c, &tenant_id))
-        .await?;
-    let keys = rotation::statuses(&rows, now());
+    let keys = statuses(&state, &caller.ctx.tenant.id).await?;
     Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
 }
 
@@ -55,30 +90,14 @@ pub async fn post_rotation(
     if request.now && request.at.is_some() {
         return Err(Problem::bad_request("give at or now, not both"));
     }
-    let settings = &state.settings;
-    let prepublish = settings.key_rotation.prepublish;
-    let plan = Plan {
-        switch: match (request.at, request.now) {
-            (_, true) => Switch::Now,
-            (Some(at), false) => Switch::At(at.naive_utc()),
-            (None, false) => Switch::AfterPrepublication,
-        },
-        prepublish,
-        forced: request.force,
-        retention: settings.key_retention(),
+    let switch = match (request.at, request.now) {
+        (_, true) => Switch::Now,
+        (Some(at), false) => Switch::At(at.naive_utc()),
+        (None, false) => Switch::AfterPrepublication,
     };
-    let (db, slug, actor) = (
-        state.db.clone(),
-        caller.ctx.tenant.slug.clone(),
-        caller.actor(),
-    );
-    let key = web::block(move || provision::rotate_key(&db, &slug, &plan, &actor))
+    let key = rotate(&state, &caller.ctx, switch, request.force, caller.actor())
         .await
-        .map_err(|e| server_error(e.to_string()))?
         .map_err(refused)?;
-    // This replica publishes the new key at once; the others within their
-    // cache TTL, which the pre-publication outlasts.
-    state.tenants.reload(&caller.ctx.tenant.slug).await?;
     Ok(json(
         StatusCode::CREATED,
         serde_json::json!({

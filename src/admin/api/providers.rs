@@ -1,6 +1,8 @@
 //! `/api/v1/identity-providers` (guest homes for domains) and
 //! `/api/v1/federation` (the upstream of a federated tenant). Client secrets
-//! go in sealed and never come back out.
+//! go in sealed and never come back out. The changes themselves (checked
+//! under the operator's egress policy, sealed, audited as the actor, the
+//! tenant reloaded) are shared with the console.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,18 +10,141 @@ use actix_web::{HttpResponse, web};
 use super::{ApiResult, PoliciesAdmin, Problem, json};
 use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
-use crate::domain::IdpRole;
+use crate::domain::{IdpRole, TenantId};
 use crate::state::AppState;
-use crate::store::{self, idps};
+use crate::store::idps::IdentityProvider;
+use crate::store::{self, StoreError, StoreResult, idps};
+use crate::tokens::TenantContext;
 
-fn sealer(state: &AppState) -> ApiResult<Sealer> {
-    state.settings.sealer.clone().ok_or_else(|| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "No secret key",
-            "the server has no secret key to seal client secrets; set PORTICO_SECRET_KEY",
-        )
-    })
+/// Why a change to the identity providers was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("the server has no secret key to seal client secrets; set PORTICO_SECRET_KEY")]
+    NoSecretKey,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ProviderError> for Refusal {
+    fn from(e: ProviderError) -> Refusal {
+        match e {
+            ProviderError::Invalid(why) => Refusal::Invalid(why),
+            ProviderError::Store(s) => Refusal::Store(s),
+        }
+    }
+}
+
+impl From<Refusal> for Problem {
+    fn from(e: Refusal) -> Problem {
+        match e {
+            Refusal::NoSecretKey => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "No secret key",
+                Refusal::NoSecretKey.to_string(),
+            ),
+            Refusal::Invalid(why) => Problem::bad_request(why),
+            Refusal::Store(s) => s.into(),
+        }
+    }
+}
+
+fn sealer(state: &AppState) -> Result<Sealer, Refusal> {
+    state.settings.sealer.clone().ok_or(Refusal::NoSecretKey)
+}
+
+/// A new provider checked for `role` under the operator's egress policy,
+/// and the sealer for its secret.
+fn checked(
+    state: &AppState,
+    spec: ProviderSpec,
+    role: IdpRole,
+) -> Result<(ProviderSpec, Sealer), Refusal> {
+    let spec = spec
+        .validated_for(role, &state.settings.egress)
+        .map_err(Refusal::Invalid)?;
+    Ok((spec, sealer(state)?))
+}
+
+/// Adds a guest home as `actor`, checked under the operator's egress policy.
+pub async fn add(
+    state: &AppState,
+    tenant_id: &TenantId,
+    spec: ProviderSpec,
+    actor: String,
+) -> Result<IdentityProvider, Refusal> {
+    let (spec, sealer) = checked(state, spec, IdpRole::Guests)?;
+    let tenant_id = tenant_id.clone();
+    Ok(state
+        .db
+        .write(move |c| providers::add_guest_provider(c, &sealer, &tenant_id, spec, &actor))
+        .await?)
+}
+
+/// Changes a guest home as `actor`; `None` when there is no such home.
+pub async fn update(
+    state: &AppState,
+    tenant_id: &TenantId,
+    id: String,
+    patch: ProviderPatch,
+    actor: String,
+) -> Result<Option<IdentityProvider>, Refusal> {
+    let (sealer, policy) = (sealer(state)?, state.settings.egress.clone());
+    let tenant_id = tenant_id.clone();
+    Ok(state
+        .db
+        .write_as(move |c| {
+            providers::update_guest_provider(c, &sealer, &policy, &tenant_id, &id, patch, &actor)
+        })
+        .await?)
+}
+
+/// Removes a guest home as `actor`; `false` when there is no such home.
+pub async fn remove(
+    state: &AppState,
+    tenant_id: &TenantId,
+    id: String,
+    actor: String,
+) -> StoreResult<bool> {
+    let tenant_id = tenant_id.clone();
+    state
+        .db
+        .write(move |c| providers::remove_guest_provider(c, &tenant_id, &id, &actor))
+        .await
+}
+
+/// Makes `spec` the tenant's upstream as `actor` (members sign in there
+/// from now on, on this replica at once).
+pub async fn set_upstream(
+    state: &AppState,
+    ctx: &TenantContext,
+    spec: ProviderSpec,
+    actor: String,
+) -> Result<IdentityProvider, Refusal> {
+    let (spec, sealer) = checked(state, spec, IdpRole::Upstream)?;
+    let tenant_id = ctx.tenant.id.clone();
+    let upstream = state
+        .db
+        .write(move |c| providers::federate(c, &sealer, &tenant_id, spec, &actor))
+        .await?;
+    state.tenants.reload(&ctx.tenant.slug).await?;
+    Ok(upstream)
+}
+
+/// Back to local sign-in as `actor`.
+pub async fn remove_upstream(
+    state: &AppState,
+    ctx: &TenantContext,
+    actor: String,
+) -> StoreResult<()> {
+    let tenant_id = ctx.tenant.id.clone();
+    state
+        .db
+        .write(move |c| providers::unfederate(c, &tenant_id, &actor))
+        .await?;
+    state.tenants.reload(&ctx.tenant.slug).await?;
+    Ok(())
 }
 
 pub async fn get_providers(
@@ -44,16 +169,13 @@ pub async fn post_provider(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
-    let spec = body
-        .into_inner()
-        .validated_for(IdpRole::Guests, &state.settings.egress)
-        .map_err(Problem::bad_request)?;
-    let sealer = sealer(&state)?;
-    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
-    let idp = state
-        .db
-        .write(move |c| providers::add_guest_provider(c, &sealer, &tenant_id, spec, &actor))
-        .await?;
+    let idp = add(
+        &state,
+        &caller.ctx.tenant.id,
+        body.into_inner(),
+        caller.actor(),
+    )
+    .await?;
     Ok(json(
         StatusCode::CREATED,
         serde_json::to_value(ProviderView::from(&idp)).unwrap_or_default(),
@@ -68,23 +190,9 @@ pub async fn patch_provider(
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
     let (_, id) = path.into_inner();
-    let sealer = sealer(&state)?;
-    let (tenant_id, actor, patch, policy) = (
-        caller.ctx.tenant.id.clone(),
-        caller.actor(),
-        body.into_inner(),
-        state.settings.egress.clone(),
-    );
-    let updated = state
-        .db
-        .write_as(move |c| {
-            providers::update_guest_provider(c, &sealer, &policy, &tenant_id, &id, patch, &actor)
-        })
-        .await
-        .map_err(|e| match e {
-            ProviderError::Invalid(why) => Problem::bad_request(why),
-            ProviderError::Store(s) => s.into(),
-        })?
+    let (tenant_id, actor) = (&caller.ctx.tenant.id, caller.actor());
+    let updated = update(&state, tenant_id, id, body.into_inner(), actor)
+        .await?
         .ok_or_else(|| Problem::not_found("identity provider"))?;
     Ok(json(
         StatusCode::OK,
@@ -98,12 +206,7 @@ pub async fn delete_provider(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
-    let removed = state
-        .db
-        .write(move |c| providers::remove_guest_provider(c, &tenant_id, &id, &actor))
-        .await?;
-    if !removed {
+    if !remove(&state, &caller.ctx.tenant.id, id, caller.actor()).await? {
         return Err(Problem::not_found("identity provider"));
     }
     Ok(HttpResponse::NoContent().finish())
@@ -142,17 +245,7 @@ pub async fn put_federation(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
-    let spec = body
-        .into_inner()
-        .validated_for(IdpRole::Upstream, &state.settings.egress)
-        .map_err(Problem::bad_request)?;
-    let sealer = sealer(&state)?;
-    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
-    state
-        .db
-        .write(move |c| providers::federate(c, &sealer, &tenant_id, spec, &actor))
-        .await?;
-    state.tenants.reload(&caller.ctx.tenant.slug).await?;
+    set_upstream(&state, &caller.ctx, body.into_inner(), caller.actor()).await?;
     Ok(json(
         StatusCode::OK,
         federation_view(&state, &caller.ctx.tenant.slug).await?,
@@ -163,12 +256,7 @@ pub async fn delete_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
-    state
-        .db
-        .write(move |c| providers::unfederate(c, &tenant_id, &actor))
-        .await?;
-    state.tenants.reload(&caller.ctx.tenant.slug).await?;
+    remove_upstream(&state, &caller.ctx, caller.actor()).await?;
     Ok(json(
         StatusCode::OK,
         federation_view(&state, &caller.ctx.tenant.slug).await?,

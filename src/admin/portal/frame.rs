@@ -235,6 +235,15 @@ pub fn notice_text(key: &str) -> &'static str {
         "group_renamed" => "Group renamed.",
         "group_member_added" => "Added to the group.",
         "group_member_removed" => "Removed from the group.",
+        "idp_added" => "Identity provider added.",
+        "idp_saved" => "Identity provider saved.",
+        "idp_deleted" => "Identity provider deleted.",
+        "federated" => "Upstream saved: members sign in there from their next sign-in.",
+        "unfederated" => "Upstream removed: members sign in here with passwords.",
+        "key_scheduled" => {
+            "Rotation scheduled: the new key is published now and signs from the time shown."
+        }
+        "key_rotated" => "Key rotated: the new key signs from now on.",
         _ => "Done.",
     }
 }
@@ -282,5 +291,19 @@ impl Console {
             confirm,
         };
         self.render(StatusCode::OK, &page)
+    }
+}
+
+impl Console {
+    /// A 404 page for something this console does not have (an unknown
+    /// action or item), with the way back (`label`, `href`).
+    pub fn missing(&self, message: &str, label: &str, href: String) -> PageError {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            self.tenant_name(),
+            "Not found",
+            message,
+        )
+        .way(label, href)
     }
 }

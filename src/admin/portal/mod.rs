@@ -4,14 +4,19 @@
 //! built-in first-party client.
 
 pub mod auth;
+pub mod connection;
+pub mod federation;
 pub mod frame;
 pub mod group;
 pub mod groups;
 pub mod invitations;
+pub mod keys;
 pub mod mfa;
 pub mod overview;
 pub mod people;
 pub mod policies;
+pub mod provider_form;
+pub mod providers;
 pub mod settings;
 pub mod user;
 pub mod user_actions;

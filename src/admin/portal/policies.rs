@@ -1,6 +1,7 @@
-//! The console's settings pages for administrators: Policies (collaboration,
-//! authentication, cross-tenant access) and Identity providers (how members
-//! and guests sign in), with the forms of `settings.rs` and `mfa.rs`.
+//! The console's Policies page for administrators: collaboration,
+//! authentication and cross-tenant access (the forms of `settings.rs` and
+//! `mfa.rs`), and the redemption order that decides where each guest signs
+//! in.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,6 +14,7 @@ use crate::b2b::policy::{DomainMode, Policy};
 use crate::pages::PageResult;
 use crate::state::AppState;
 use crate::store;
+use crate::store::idps::IdentityProvider;
 
 #[derive(Template)]
 #[template(path = "console/policies.html")]
@@ -20,14 +22,6 @@ struct PoliciesPage<'a> {
     tenant_name: &'a str,
     frame: &'a Frame,
     policy_summary: String,
-    settings: SettingsView,
-}
-
-#[derive(Template)]
-#[template(path = "console/providers.html")]
-struct ProvidersPage<'a> {
-    tenant_name: &'a str,
-    frame: &'a Frame,
     settings: SettingsView,
 }
 
@@ -44,33 +38,13 @@ pub async fn get_policies(
     }
 }
 
-pub async fn get_providers(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: HttpRequest,
-    query: web::Query<NoticeQuery>,
-) -> PageResult<HttpResponse> {
-    let notice = query.notice.as_deref();
-    let console = match Console::open(&state, &path, &req, Section::Providers, notice).await? {
-        Ok(console) => console,
-        Err(sign_in) => return Ok(sign_in),
-    };
-    let (_, settings) = settings(&state, &console).await?;
-    let page = ProvidersPage {
-        tenant_name: console.tenant_name(),
-        frame: &console.frame,
-        settings,
-    };
-    Ok(console.render(StatusCode::OK, &page))
-}
-
 /// The policies page (400 with the console's problem when a form was refused).
 pub(super) async fn policies_page(
     state: &AppState,
     console: &Console,
     status: StatusCode,
 ) -> PageResult<HttpResponse> {
-    let (policy, settings) = settings(state, console).await?;
+    let (policy, settings, _) = settings_view(state, console).await?;
     let page = PoliciesPage {
         tenant_name: console.tenant_name(),
         frame: &console.frame,
@@ -80,8 +54,12 @@ pub(super) async fn policies_page(
     Ok(console.render(status, &page))
 }
 
-/// The stored settings both pages show.
-async fn settings(state: &AppState, console: &Console) -> PageResult<(Policy, SettingsView)> {
+/// The stored settings the Policies and Identity providers pages show,
+/// with the tenant's identity providers.
+pub(super) async fn settings_view(
+    state: &AppState,
+    console: &Console,
+) -> PageResult<(Policy, SettingsView, Vec<IdentityProvider>)> {
     let tenant_id = console.ctx.tenant.id.clone();
     let (policy, access, idps, mfa_required) = state
         .db
@@ -95,7 +73,7 @@ async fn settings(state: &AppState, console: &Console) -> PageResult<(Policy, Se
         })
         .await?;
     let view = SettingsView::new(&console.ctx, &policy, &access, &idps, mfa_required);
-    Ok((policy, view))
+    Ok((policy, view, idps))
 }
 
 /// One line on the collaboration policy.

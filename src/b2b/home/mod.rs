@@ -13,7 +13,7 @@ use crate::tokens::TenantContext;
 
 mod rp;
 
-pub use rp::{MappedClaims, Upstream, finish, http, start};
+pub use rp::{MappedClaims, Upstream, discover, finish, http, start};
 
 pub const FLOW_COOKIE: &str = "portico_home_flow";
 /// The `idp` of guests who proved their address with a mailed passcode.

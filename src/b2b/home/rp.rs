@@ -171,16 +171,19 @@ fn request_failed(e: &EgressError, what: String) -> HomeError {
     }
 }
 
-async fn rp_client(
-    state: &AppState,
-    ctx: &TenantContext,
-    upstream: &Upstream,
-) -> Result<(RpClient, EgressClient), HomeError> {
-    let http = http(&state.settings)?
-        .pinned(&upstream.issuer)
+/// The provider's discovery document and keys, fetched as every sign-in
+/// fetches them (OIDC Discovery §4: the `issuer` must match exactly): through
+/// the egress guard, pinned to the issuer, the token endpoint checked before
+/// anything is sent there. The console's connection test calls it too.
+pub async fn discover(
+    settings: &Settings,
+    issuer: &str,
+) -> Result<(CoreProviderMetadata, EgressClient), HomeError> {
+    let http = http(settings)?
+        .pinned(issuer)
         .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
-    let issuer = IssuerUrl::new(upstream.issuer.clone())
-        .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
+    let issuer =
+        IssuerUrl::new(issuer.to_owned()).map_err(|e| HomeError::Misconfigured(e.to_string()))?;
     // Discovery fetches the document and then `jwks_uri` through `http`,
     // which refuses a `jwks_uri` off the issuer's host.
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
@@ -197,6 +200,15 @@ async fn rp_client(
         http.check(token.url())
             .map_err(|e| HomeError::Misconfigured(format!("token_endpoint refused: {e}")))?;
     }
+    Ok((metadata, http))
+}
+
+async fn rp_client(
+    state: &AppState,
+    ctx: &TenantContext,
+    upstream: &Upstream,
+) -> Result<(RpClient, EgressClient), HomeError> {
+    let (metadata, http) = discover(&state.settings, &upstream.issuer).await?;
     let redirect = RedirectUrl::new(format!("{}{}", ctx.issuer, routes::HOME_CALLBACK))
         .map_err(|e| HomeError::Misconfigured(e.to_string()))?;
     let client = RpClient::from_provider_metadata(
