@@ -424,7 +424,21 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::mfa::get_auth_policy))
                         .route(web::put().to(api::mfa::put_auth_policy)),
                 )
-                .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
+                .service(
+                    resource("/apps")
+                        .route(web::get().to(api::apps::get_apps))
+                        .route(web::post().to(api::apps::post_app)),
+                )
+                .service(
+                    resource("/apps/{client_id}")
+                        .route(web::get().to(api::apps::get_app))
+                        .route(web::patch().to(api::apps::patch_app)),
+                )
+                .service(post("/apps/{client_id}/secret", api::apps::post_secret))
+                .service(
+                    resource("/apps/{client_id}/assignments/{kind}/{id}")
+                        .route(web::delete().to(api::apps::delete_assignment)),
+                )
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(get("/keys", api::keys::get_keys))
                 .service(post("/keys/rotation", api::keys::post_rotation))

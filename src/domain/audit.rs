@@ -59,6 +59,8 @@ text_enum! {
         AppDpopBoundUpdated = "app.dpop_bound_access_tokens_updated",
         AppClientAuthUpdated = "app.client_auth_updated",
         AppRequireParUpdated = "app.require_par_updated",
+        AppSecretRotated = "app.secret_rotated",
+        AppUnassigned = "app.unassigned",
     }
 }
 
