@@ -347,6 +347,31 @@ fn mount(cfg: &mut web::ServiceConfig) {
             &t("/admin/identity-providers"),
             portal::policies::get_providers,
         ))
+        .service(
+            resource(&t("/admin/apps"))
+                .route(web::get().to(portal::apps::get_apps))
+                .route(web::post().to(portal::apps::post_app)),
+        )
+        .service(get(
+            &t("/admin/apps/{client_id}"),
+            portal::apps_detail::get_app,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/settings"),
+            portal::apps_detail::post_settings,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/secret"),
+            portal::apps_actions::post_secret,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/assignments"),
+            portal::apps_actions::post_assign,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/assignments/{kind}/{id}/remove"),
+            portal::apps_actions::post_unassign,
+        ))
         .service(get(
             &t(crate::routes::ADMIN_SIGNED_IN),
             portal::auth::get_signed_in,

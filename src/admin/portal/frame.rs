@@ -226,6 +226,10 @@ pub fn notice_text(key: &str) -> &'static str {
         "cross_tenant" => "Cross-tenant access saved.",
         "auth_policy" => "Authentication policy saved.",
         "mfa_reset" => "Second factors reset: the user enrols again when next required.",
+        "app_settings" => "App settings saved.",
+        "app_unchanged" => "Nothing to change: the settings were already so.",
+        "app_assigned" => "Group assigned to the app.",
+        "app_unassigned" => "Assignment removed.",
         _ => "Done.",
     }
 }
