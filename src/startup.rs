@@ -398,6 +398,31 @@ fn mount(cfg: &mut web::ServiceConfig) {
             &t("/admin/keys/{action}"),
             portal::keys::post_key_action,
         ))
+        .service(
+            resource(&t("/admin/apps"))
+                .route(web::get().to(portal::apps::get_apps))
+                .route(web::post().to(portal::apps::post_app)),
+        )
+        .service(get(
+            &t("/admin/apps/{client_id}"),
+            portal::apps_detail::get_app,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/settings"),
+            portal::apps_detail::post_settings,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/secret"),
+            portal::apps_actions::post_secret,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/assignments"),
+            portal::apps_actions::post_assign,
+        ))
+        .service(post(
+            &t("/admin/apps/{client_id}/assignments/{kind}/{id}/remove"),
+            portal::apps_actions::post_unassign,
+        ))
         .service(get(
             &t(crate::routes::ADMIN_SIGNED_IN),
             portal::auth::get_signed_in,
@@ -476,7 +501,21 @@ fn mount(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api::mfa::get_auth_policy))
                         .route(web::put().to(api::mfa::put_auth_policy)),
                 )
-                .service(resource("/apps/{client_id}").route(web::patch().to(api::apps::patch_app)))
+                .service(
+                    resource("/apps")
+                        .route(web::get().to(api::apps::get_apps))
+                        .route(web::post().to(api::apps::post_app)),
+                )
+                .service(
+                    resource("/apps/{client_id}")
+                        .route(web::get().to(api::apps::get_app))
+                        .route(web::patch().to(api::apps::patch_app)),
+                )
+                .service(post("/apps/{client_id}/secret", api::apps::post_secret))
+                .service(
+                    resource("/apps/{client_id}/assignments/{kind}/{id}")
+                        .route(web::delete().to(api::apps::delete_assignment)),
+                )
                 .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
                 .service(get("/keys", api::keys::get_keys))
                 .service(post("/keys/rotation", api::keys::post_rotation))

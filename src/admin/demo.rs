@@ -3,8 +3,9 @@
 //! and a Contoso demo app. Demo credentials are fixed and printed: demo only.
 
 use crate::admin::guests;
-use crate::admin::provision::{self, AppSpec, ProvisionError};
+use crate::admin::provision::{self, AppSettings, AppSpec, ProvisionError};
 use crate::b2b::invitation::{InviteError, InviteRequest, Target};
+use crate::domain::egress::EgressPolicy;
 use crate::domain::{GrantType, Permission};
 use crate::store::{self, Db, StoreError};
 use crate::tokens::keys::SigningAlg;
@@ -71,31 +72,7 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
     ))?;
     let callback = format!("{public_url}{}", super::demo_callback::DEMO_CALLBACK);
     let contoso = provision::tenant(db, "contoso")?;
-    let exists = db
-        .read_blocking(|c| store::apps::find(c, &contoso.id, DEMO_CLIENT_ID))
-        .map_err(anyhow::Error::from)?
-        .is_some();
-    if !exists {
-        provision::create_app_with_known_secret(
-            db,
-            "contoso",
-            &AppSpec {
-                client_id: Some(DEMO_CLIENT_ID.into()),
-                name: "Contoso Demo App".into(),
-                redirect_uris: vec![callback.clone()],
-                post_logout_redirect_uris: vec![callback.clone()],
-                public: false,
-                first_party: false,
-                grants: vec![
-                    GrantType::AuthorizationCode,
-                    GrantType::RefreshToken,
-                    GrantType::ClientCredentials,
-                ],
-                permissions: vec![Permission::InvitationsInvite, Permission::UsersReadWrite],
-            },
-            DEMO_CLIENT_SECRET,
-        )?;
-    }
+    register_demo_app(db, &contoso, &callback)?;
     trust_proseware_mfa(db, &contoso)?;
     let issuer = crate::routes::issuer_url(public_url, "contoso");
     // Megan invites Giovanna as a guest: a fresh link on every run until she
@@ -122,6 +99,42 @@ pub fn seed(db: &Db, public_url: &str) -> anyhow::Result<String> {
         who_signs_in_where(public_url),
         demo_app(public_url)
     ))
+}
+
+/// The Contoso demo app with its fixed secret, unless it exists already.
+fn register_demo_app(
+    db: &Db,
+    contoso: &store::tenants::Tenant,
+    callback: &str,
+) -> anyhow::Result<()> {
+    let exists = db
+        .read_blocking(|c| store::apps::find(c, &contoso.id, DEMO_CLIENT_ID))
+        .map_err(anyhow::Error::from)?
+        .is_some();
+    if !exists {
+        let spec = AppSpec {
+            client_id: Some(DEMO_CLIENT_ID.into()),
+            name: "Contoso Demo App".into(),
+            redirect_uris: vec![callback.to_owned()],
+            post_logout_redirect_uris: vec![callback.to_owned()],
+            public: false,
+            first_party: false,
+            grants: vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::ClientCredentials,
+            ],
+            permissions: vec![Permission::InvitationsInvite, Permission::UsersReadWrite],
+        };
+        let app = spec
+            .checked()
+            .map_err(anyhow::Error::msg)?
+            .with_secret(DEMO_CLIENT_SECRET);
+        let keys = (None, &EgressPolicy::default());
+        let settings = AppSettings::default();
+        provision::register_app(db, "contoso", keys, (app, settings), "demo")?;
+    }
+    Ok(())
 }
 
 /// The start page, both tenants, their consoles and who signs in at each.

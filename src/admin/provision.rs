@@ -1,10 +1,19 @@
-//! Provisioning tenants, users, apps and keys. Each operation is one
-//! transaction and is audited.
+//! Provisioning tenants, users, apps (`apps.rs`, `app_changes.rs`) and keys. Each operation is
+//! one transaction and is audited.
 
-use crate::domain::{
-    AuditAction, ClientType, Email, GrantType, Permission, RedirectUri, Role, TenantId, TenantSlug,
+mod app_changes;
+mod apps;
+
+pub use app_changes::{
+    SettingsChange, assign, change_settings, rotate_secret, rotate_secret_on,
+    set_assignment_required, unassign,
 };
-use crate::store::apps::{Client, NewApp};
+pub use apps::{
+    AppSettings, AppSpec, CheckedApp, Keys, Registered, create_app, register, register_app,
+    register_on, require_assignment, require_dpop,
+};
+
+use crate::domain::{AuditAction, Email, Role, TenantId, TenantSlug};
 use crate::store::keys::KeyRow;
 use crate::store::tenants::Tenant;
 use crate::store::users::{NewMember, User};
@@ -166,124 +175,6 @@ pub fn create_member(
         .map_err(ProvisionError::from)
 }
 
-fn parse_uris(list: &[String]) -> ProvisionResult<Vec<RedirectUri>> {
-    list.iter()
-        .map(|u| RedirectUri::parse(u).map_err(ProvisionError::Invalid))
-        .collect()
-}
-
-pub struct AppSpec {
-    pub client_id: Option<String>,
-    pub name: String,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
-    pub public: bool,
-    pub first_party: bool,
-    pub grants: Vec<GrantType>,
-    pub permissions: Vec<Permission>,
-}
-
-impl AppSpec {
-    /// A confidential, first-party code-flow client with one redirect URI:
-    /// what one tenant registers at another provider to sign people in.
-    pub fn sign_in_client(name: &str, redirect_uri: String) -> AppSpec {
-        AppSpec {
-            client_id: None,
-            name: name.to_owned(),
-            redirect_uris: vec![redirect_uri],
-            post_logout_redirect_uris: vec![],
-            public: false,
-            first_party: true,
-            grants: vec![GrantType::AuthorizationCode],
-            permissions: vec![],
-        }
-    }
-}
-
-/// Registers an app; returns it and, for confidential clients, the secret
-/// (shown once, stored only as a SHA-256 hash).
-pub fn create_app(
-    db: &Db,
-    slug: &str,
-    spec: &AppSpec,
-) -> ProvisionResult<(Client, Option<String>)> {
-    let tenant = tenant(db, slug)?;
-    let redirect_uris = parse_uris(&spec.redirect_uris)?;
-    let post_logout = parse_uris(&spec.post_logout_redirect_uris)?;
-    let mut grants = if spec.grants.is_empty() {
-        vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
-    } else {
-        spec.grants.clone()
-    };
-    grants.dedup();
-    if spec.public && grants.contains(&GrantType::ClientCredentials) {
-        return Err(ProvisionError::Invalid(
-            "public clients cannot use client_credentials".into(),
-        ));
-    }
-    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
-        return Err(ProvisionError::Invalid(
-            "the authorization_code grant needs at least one --redirect-uri".into(),
-        ));
-    }
-    if spec.name.trim().is_empty() {
-        return Err(ProvisionError::Invalid("name must not be empty".into()));
-    }
-    let secret = (!spec.public).then(crate::crypto::random_token);
-    create_app_with_secret(
-        db,
-        &tenant,
-        spec,
-        redirect_uris,
-        post_logout,
-        grants,
-        secret,
-    )
-}
-
-/// Stores an app whose secret (if any) the caller chose.
-fn create_app_with_secret(
-    db: &Db,
-    tenant: &Tenant,
-    spec: &AppSpec,
-    redirect_uris: Vec<RedirectUri>,
-    post_logout: Vec<RedirectUri>,
-    grants: Vec<GrantType>,
-    secret: Option<String>,
-) -> ProvisionResult<(Client, Option<String>)> {
-    let client = db.write_blocking(|c| -> ProvisionResult<Client> {
-        let client = store::apps::create(
-            c,
-            &tenant.id,
-            NewApp {
-                client_id: spec.client_id.as_deref(),
-                name: spec.name.trim(),
-                client_type: if spec.public {
-                    ClientType::Public
-                } else {
-                    ClientType::Confidential
-                },
-                secret_hash: secret.as_deref().map(crate::crypto::token_hash),
-                redirect_uris: &redirect_uris,
-                post_logout_redirect_uris: &post_logout,
-                grant_types: &grants,
-                permissions: &spec.permissions,
-                first_party: spec.first_party,
-            },
-        )?;
-        store::audit::record(
-            c,
-            &tenant.id,
-            "cli",
-            AuditAction::AppCreated,
-            Some(&client.client_id),
-            None,
-        )?;
-        Ok(client)
-    })?;
-    Ok((client, secret))
-}
-
 /// Rotates the tenant's signing key as `plan` says (see
 /// [`rotation::rotate`]); returns the new key.
 pub fn rotate_key(
@@ -308,52 +199,6 @@ pub fn key_statuses(db: &Db, slug: &str) -> ProvisionResult<Vec<rotation::KeySta
     let tenant = tenant(db, slug)?;
     let rows = db.read_blocking(|c| store::keys::published(c, &tenant.id))?;
     Ok(rotation::statuses(&rows, store::now()))
-}
-
-/// Registers an app with a caller-chosen secret (the demo's fixed one).
-pub fn create_app_with_known_secret(
-    db: &Db,
-    slug: &str,
-    spec: &AppSpec,
-    secret: &str,
-) -> ProvisionResult<(Client, Option<String>)> {
-    let tenant = tenant(db, slug)?;
-    create_app_with_secret(
-        db,
-        &tenant,
-        spec,
-        parse_uris(&spec.redirect_uris)?,
-        parse_uris(&spec.post_logout_redirect_uris)?,
-        spec.grants.clone(),
-        Some(secret.to_owned()),
-    )
-}
-
-pub fn require_assignment(db: &Db, slug: &str, client_id: &str) -> ProvisionResult<()> {
-    let tenant = tenant(db, slug)?;
-    db.write_blocking(|c| -> ProvisionResult<()> {
-        store::apps::set_assignment_required(c, &tenant.id, client_id, true)?;
-        Ok(store::audit::record(
-            c,
-            &tenant.id,
-            "cli",
-            AuditAction::AppAssignmentRequired,
-            Some(client_id),
-            None,
-        )?)
-    })
-}
-
-/// Makes the app send DPoP proofs at the token endpoint (RFC 9449 §5.2).
-pub fn require_dpop(db: &Db, slug: &str, client_id: &str) -> ProvisionResult<()> {
-    let tenant = tenant(db, slug)?;
-    db.write_blocking(|c| -> ProvisionResult<()> {
-        let switch = store::apps::AppSwitch::DpopBoundAccessTokens;
-        if !crate::admin::app_switch::set(c, &tenant.id, client_id, switch, true, "cli")? {
-            return Err(ProvisionError::Invalid(format!("no app {client_id}")));
-        }
-        Ok(())
-    })
 }
 
 pub fn create_group(db: &Db, slug: &str, name: &str) -> ProvisionResult<store::groups::Group> {

@@ -290,9 +290,7 @@ fn create(global: &Global, db: &Db, args: CreateArgs) -> anyhow::Result<()> {
         private_networks,
         json,
     } = args;
-    // Both are checked before anything is stored.
-    let backchannel = backchannel.registration(&private_networks)?;
-    auth.spec()?;
+    // Everything is checked before anything is stored, then stored at once.
     let spec = provision::AppSpec {
         client_id: None,
         name,
@@ -303,26 +301,21 @@ fn create(global: &Global, db: &Db, args: CreateArgs) -> anyhow::Result<()> {
         grants,
         permissions,
     };
-    let (client, secret) = provision::create_app(db, &tenant, &spec)?;
-    if assignment_required {
-        provision::require_assignment(db, &tenant, &client.client_id)?;
-    }
-    if let Some(url) = &home_url {
-        set_home_url(db, &tenant, &client.client_id, Some(url))?;
-    }
-    if backchannel.is_some() {
-        app_backchannel::save(db, &tenant, &client.client_id, backchannel.as_ref())?;
-    }
-    if dpop_bound_access_tokens {
-        provision::require_dpop(db, &tenant, &client.client_id)?;
-    }
-    let how = (global, &private_networks);
-    let secret = auth.apply(how, db, &tenant, &client.client_id)?.or(secret);
-    if require_par {
-        set_require_par(db, &tenant, &client.client_id, true)?;
-    }
+    let app = spec.checked().map_err(anyhow::Error::msg)?;
+    let settings = provision::AppSettings {
+        assignment_required,
+        require_mfa: false,
+        dpop_bound_access_tokens,
+        require_par,
+        home_url,
+        auth: auth.spec()?,
+        backchannel: backchannel.registration(&private_networks)?,
+    };
     let sealed = auth.token_endpoint_auth_method == Some(TokenAuthMethod::ClientSecretJwt);
-    print_created(&tenant, &client, secret, json, sealed);
+    let sealer = if sealed { Some(global.sealer()?) } else { None };
+    let keys = (sealer.as_ref(), &private_networks.policy());
+    let registered = provision::register_app(db, &tenant, keys, (app, settings), "cli")?;
+    print_created(&tenant, &registered.client, registered.secret, json, sealed);
     Ok(())
 }
 

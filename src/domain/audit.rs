@@ -61,6 +61,8 @@ text_enum! {
         AppRequireParUpdated = "app.require_par_updated",
         GroupRenamed = "group.renamed",
         GroupMemberRemoved = "group.member_removed",
+        AppSecretRotated = "app.secret_rotated",
+        AppUnassigned = "app.unassigned",
     }
 }
 

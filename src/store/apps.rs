@@ -7,9 +7,13 @@ use super::{DbConn, StoreError, StoreResult, new_id, now};
 use jsonwebtoken::jwk::JwkSet;
 
 use crate::domain::{
-    BackchannelUri, ClientType, GrantType, HomeUrl, Permission, RedirectUri, TenantId,
-    TokenAuthMethod,
+    BackchannelUri, ClientType, GrantType, Permission, RedirectUri, TenantId, TokenAuthMethod,
 };
+
+pub mod assignments;
+mod home;
+
+pub use home::{home_url_of, home_urls, set_home_url};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -247,20 +251,37 @@ pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<Client>>
         .collect()
 }
 
+/// Whether only assigned users may sign in to app `client_id`; false when
+/// there is no such app.
 pub fn set_assignment_required(
     conn: &mut DbConn,
     tenant_id: &TenantId,
     client_id: &str,
     required: bool,
-) -> StoreResult<()> {
-    diesel::update(
-        applications::table
-            .filter(applications::tenant_id.eq(tenant_id.as_str()))
-            .filter(applications::client_id.eq(client_id)),
-    )
-    .set(applications::assignment_required.eq(required))
-    .execute(conn)?;
-    Ok(())
+) -> StoreResult<bool> {
+    let changed = diesel::update(one_app(tenant_id, client_id))
+        .set(applications::assignment_required.eq(required))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Replaces app `client_id`'s secret: its new hash and, for
+/// `client_secret_jwt`, its sealed form (any other method keeps none); the
+/// old secret stops matching at once. False when there is no such app.
+pub fn replace_secret(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    client_id: &str,
+    hash: &str,
+    sealed: Option<&str>,
+) -> StoreResult<bool> {
+    let changed = diesel::update(one_app(tenant_id, client_id))
+        .set((
+            applications::secret_hash.eq(Some(hash)),
+            applications::secret_sealed.eq(sealed),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// An app's on/off settings that administrators change.
@@ -316,57 +337,6 @@ pub fn requires_mfa(conn: &mut DbConn, tenant_id: &TenantId, client_id: &str) ->
         .first::<bool>(conn)
         .optional()?
         .unwrap_or(false))
-}
-
-/// Sets or clears the app's home page (where "My apps" links its name);
-/// false when there is no such app.
-pub fn set_home_url(
-    conn: &mut DbConn,
-    tenant_id: &TenantId,
-    client_id: &str,
-    home_url: Option<&HomeUrl>,
-) -> StoreResult<bool> {
-    Ok(diesel::update(
-        applications::table
-            .filter(applications::tenant_id.eq(tenant_id.as_str()))
-            .filter(applications::client_id.eq(client_id)),
-    )
-    .set(applications::home_url.eq(home_url.map(HomeUrl::as_str)))
-    .execute(conn)?
-        == 1)
-}
-
-/// The app's home page, if it has one.
-pub fn home_url_of(
-    conn: &mut DbConn,
-    tenant_id: &TenantId,
-    client_id: &str,
-) -> StoreResult<Option<HomeUrl>> {
-    let stored: Option<Option<String>> = applications::table
-        .filter(applications::tenant_id.eq(tenant_id.as_str()))
-        .filter(applications::client_id.eq(client_id))
-        .select(applications::home_url)
-        .first(conn)
-        .optional()?;
-    Ok(stored.flatten().and_then(|url| HomeUrl::parse(&url).ok()))
-}
-
-/// The home page of every app of the tenant that has one, by client id
-/// (checked again as it is read: a stored value that is no home page is
-/// left out rather than linked).
-pub fn home_urls(
-    conn: &mut DbConn,
-    tenant_id: &TenantId,
-) -> StoreResult<std::collections::HashMap<String, HomeUrl>> {
-    let rows: Vec<(String, Option<String>)> = applications::table
-        .filter(applications::tenant_id.eq(tenant_id.as_str()))
-        .filter(applications::home_url.is_not_null())
-        .select((applications::client_id, applications::home_url))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, url)| Some((id, HomeUrl::parse(&url?).ok()?)))
-        .collect())
 }
 
 /// Registers (or, with `None`, removes) where app `client_id` hears of a

@@ -329,6 +329,13 @@ impl TenantDirectory {
         Ok(Some(client))
     }
 
+    /// Drops this replica's cached copy of a client, so that a change made
+    /// here (a rotated secret) applies to its next request at once.
+    pub fn forget_client(&self, tenant_id: &TenantId, client_id: &str) {
+        let key = (tenant_id.to_owned(), client_id.to_owned());
+        self.clients.write().remove(&key);
+    }
+
     /// How many clients are cached (for operators and tests: it never counts
     /// client ids that do not exist).
     pub fn cached_clients(&self) -> usize {

@@ -3,6 +3,7 @@
 
 mod admin_api;
 mod anonymous;
+mod apps_api;
 mod authorize_errors;
 mod backchannel;
 mod browser;

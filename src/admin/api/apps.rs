@@ -5,22 +5,27 @@
 //! (`token_endpoint_auth_method`, `jwks`, `jwks_uri`; RFC 7523, OIDC Core
 //! §9), whether it must push its requests
 //! (`require_pushed_authorization_requests`, RFC 9126 §6), and its home page
-//! (`home_url`, where My apps links its name; `null` clears it). Only what is
+//! (`home_url`, where My apps links its name; `null` clears it), and whether
+//! only assigned users may sign in (`assignment_required`). Only what is
 //! given changes, in one transaction; each change is audited. A
-//! `client_secret_jwt` registration answers the new secret once.
+//! `client_secret_jwt` registration answers the new secret once. Listing,
+//! registering and rotating secrets: `registry.rs`.
+
+mod registry;
+
+pub use registry::{app_json, delete_assignment, get_app, get_apps, post_app, post_secret};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiResult, PoliciesAdmin, Problem, json};
-use crate::admin;
 use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
+use crate::admin::provision::{self, SettingsChange};
 use crate::crypto::Sealer;
 use crate::domain::egress::EgressPolicy;
 use crate::domain::{HomeUrl, TenantId, TokenAuthMethod};
 use crate::state::AppState;
-use crate::store::apps::AppSwitch;
 use crate::store::{self, DbConn};
 
 #[derive(Deserialize)]
@@ -29,6 +34,7 @@ pub struct AppPatch {
     require_mfa: Option<bool>,
     dpop_bound_access_tokens: Option<bool>,
     require_pushed_authorization_requests: Option<bool>,
+    assignment_required: Option<bool>,
     token_endpoint_auth_method: Option<TokenAuthMethod>,
     /// A JSON Web Key Set, as an object.
     jwks: Option<serde_json::Value>,
@@ -40,11 +46,8 @@ pub struct AppPatch {
 
 /// A patch with its home page and authentication checked.
 struct Change {
-    require_mfa: Option<bool>,
-    dpop_bound_access_tokens: Option<bool>,
-    require_par: Option<bool>,
+    settings: SettingsChange,
     auth: Option<ClientAuthSpec>,
-    home_url: Option<Option<HomeUrl>>,
 }
 
 impl From<ClientAuthError> for Problem {
@@ -77,30 +80,21 @@ impl AppPatch {
             Some(None) => Some(None),
             None => None,
         };
-        let change = Change {
+        let settings = SettingsChange {
             require_mfa: self.require_mfa,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens,
             require_par: self.require_pushed_authorization_requests,
-            auth,
+            assignment_required: self.assignment_required,
             home_url,
         };
-        if change.is_empty() {
+        if settings.is_empty() && auth.is_none() {
             return Err(Problem::bad_request(
                 "give require_mfa, dpop_bound_access_tokens, \
-                 require_pushed_authorization_requests, token_endpoint_auth_method or home_url",
+                 require_pushed_authorization_requests, assignment_required, \
+                 token_endpoint_auth_method or home_url",
             ));
         }
-        Ok(change)
-    }
-}
-
-impl Change {
-    fn is_empty(&self) -> bool {
-        self.require_mfa.is_none()
-            && self.dpop_bound_access_tokens.is_none()
-            && self.require_par.is_none()
-            && self.auth.is_none()
-            && self.home_url.is_none()
+        Ok(Change { settings, auth })
     }
 }
 
@@ -135,21 +129,8 @@ fn apply(
     change: Change,
     actor: &str,
 ) -> Result<serde_json::Value, ClientAuthError> {
-    if store::apps::find(c, tenant_id, client_id)?.is_none() {
+    if !provision::change_settings(c, tenant_id, client_id, &change.settings, actor)? {
         return Err(ClientAuthError::NoApp);
-    }
-    if let Some(required) = change.require_mfa {
-        admin::mfa::set_app_requires_mfa(c, tenant_id, client_id, required, actor)?;
-    }
-    if let Some(bound) = change.dpop_bound_access_tokens {
-        let switch = AppSwitch::DpopBoundAccessTokens;
-        admin::app_switch::set(c, tenant_id, client_id, switch, bound, actor)?;
-    }
-    if let Some(required) = change.require_par {
-        client_auth::set_require_par(c, tenant_id, client_id, required, actor)?;
-    }
-    if let Some(url) = &change.home_url {
-        admin::apps::set_home_url(c, tenant_id, client_id, url.as_ref(), actor)?;
     }
     let secret = match change.auth {
         Some(spec) => client_auth::register(c, sealer, policy, tenant_id, client_id, spec, actor)?,
@@ -162,6 +143,7 @@ fn apply(
         "require_mfa": app.require_mfa,
         "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
         "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
+        "assignment_required": app.assignment_required,
         "token_endpoint_auth_method": app.auth.method.map(|m| m.as_str()),
         "home_url": home_url.as_ref().map(HomeUrl::as_str),
     });

@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
 use crate::admin::groups::{self, GroupError};
-use crate::domain::AuditAction;
 use crate::state::AppState;
+use crate::store::apps::assignments::Principal;
 use crate::store::groups::Group;
-use crate::store::{self, StoreError};
+use crate::store;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,11 +161,11 @@ pub async fn post_assignment(
         NewAssignment {
             user_id: Some(u),
             group_id: None,
-        } => ("user", u),
+        } => (Principal::User, u),
         NewAssignment {
             user_id: None,
             group_id: Some(g),
-        } => ("group", g),
+        } => (Principal::Group, g),
         _ => {
             return Err(Problem::bad_request(
                 "give exactly one of user_id or group_id",
@@ -176,23 +176,8 @@ pub async fn post_assignment(
     state
         .db
         .write(move |c| {
-            let app = store::apps::find(c, &tenant_id, &client_id)?.ok_or(StoreError::NotFound)?;
-            let exists = match kind {
-                "user" => store::users::find(c, &tenant_id, &principal)?.is_some(),
-                _ => store::groups::find(c, &tenant_id, &principal)?.is_some(),
-            };
-            if !exists {
-                return Err(StoreError::NotFound);
-            }
-            store::groups::assign_app(c, &tenant_id, &app.id, kind, &principal)?;
-            store::audit::record(
-                c,
-                &tenant_id,
-                &actor,
-                AuditAction::AppAssigned,
-                Some(&principal),
-                Some(&client_id),
-            )
+            let principal = (kind, principal.as_str());
+            crate::admin::provision::assign(c, &tenant_id, &client_id, principal, &actor)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -244,6 +244,10 @@ pub fn notice_text(key: &str) -> &'static str {
             "Rotation scheduled: the new key is published now and signs from the time shown."
         }
         "key_rotated" => "Key rotated: the new key signs from now on.",
+        "app_settings" => "App settings saved.",
+        "app_unchanged" => "Nothing to change: the settings were already so.",
+        "app_assigned" => "Group assigned to the app.",
+        "app_unassigned" => "Assignment removed.",
         _ => "Done.",
     }
 }

@@ -3,6 +3,10 @@
 //! run the tenant. People sign in through the tenant's own code flow with a
 //! built-in first-party client.
 
+pub mod apps;
+pub mod apps_actions;
+pub mod apps_detail;
+mod apps_secret;
 pub mod auth;
 pub mod connection;
 pub mod federation;

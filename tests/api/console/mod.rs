@@ -1,3 +1,4 @@
+mod apps;
 mod groups;
 mod keys;
 mod policies;
