@@ -22,8 +22,12 @@ use crate::domain::{HomeUrl, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::apps::AppSwitch;
 use crate::store::{self, DbConn};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Forbidden, NotFound};
+
+/// Only what is given changes.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppPatch {
     require_mfa: Option<bool>,
@@ -31,11 +35,26 @@ pub struct AppPatch {
     require_pushed_authorization_requests: Option<bool>,
     token_endpoint_auth_method: Option<TokenAuthMethod>,
     /// A JSON Web Key Set, as an object.
+    #[schema(value_type = Option<Object>)]
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
     /// A string sets the home page; `null` clears it.
     #[serde(default, deserialize_with = "crate::b2b::providers::present")]
     home_url: Option<Option<String>>,
+}
+
+/// An app as `PATCH` answers it (built by `apply`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct AppView {
+    client_id: String,
+    require_mfa: bool,
+    dpop_bound_access_tokens: bool,
+    require_pushed_authorization_requests: bool,
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
+    home_url: Option<String>,
+    /// Only after registering `client_secret_jwt`: the new secret, shown once.
+    client_secret: Option<String>,
 }
 
 /// A patch with its home page and authentication checked.
@@ -104,6 +123,17 @@ impl Change {
     }
 }
 
+#[utoipa::path(
+    patch, path = "/apps/{client_id}", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = AppPatch,
+    responses(
+        (status = 200, description = "The app as it now is (with a new client_secret_jwt secret, shown this once)", body = AppView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn patch_app(
     body: web::Json<AppPatch>,
     caller: ApiResult<PoliciesAdmin>,

@@ -7,21 +7,28 @@ use serde::Deserialize;
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
 use crate::domain::AuditAction;
 use crate::state::AppState;
+use crate::store::audit::AuditEvent;
+use crate::store::groups::Group;
 use crate::store::{self, StoreError};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
+    /// 1-200 characters.
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     user_id: String,
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `user_id` and `group_id`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignment {
     user_id: Option<String>,
@@ -33,6 +40,25 @@ pub struct AuditQuery {
     limit: Option<i64>,
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct GroupList {
+    groups: Vec<Group>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AuditList {
+    events: Vec<AuditEvent>,
+}
+
+#[utoipa::path(
+    get, path = "/groups", tag = "groups",
+    responses(
+        (status = 200, description = "The groups the caller may see", body = GroupList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let tenant_id = caller.ctx.tenant.id.clone();
     let own = match caller.directory(&state).await? {
@@ -63,6 +89,16 @@ pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult
     ))
 }
 
+#[utoipa::path(
+    post, path = "/groups", tag = "groups",
+    request_body = NewGroup,
+    responses(
+        (status = 201, description = "The new group", body = Group),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_group(
     body: web::Json<NewGroup>,
     caller: ApiResult<UsersAdmin>,
@@ -95,6 +131,18 @@ pub async fn post_group(
     ))
 }
 
+#[utoipa::path(
+    post, path = "/groups/{id}/members", tag = "groups",
+    params(("id" = String, Path, description = "The group's id")),
+    request_body = NewMember,
+    responses(
+        (status = 204, description = "The user is a member"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_group_member(
     body: web::Json<NewMember>,
     caller: ApiResult<UsersAdmin>,
@@ -126,6 +174,18 @@ pub async fn post_group_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post, path = "/apps/{client_id}/assignments", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = NewAssignment,
+    responses(
+        (status = 204, description = "The user or group is assigned to the app"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_assignment(
     body: web::Json<NewAssignment>,
     caller: ApiResult<UsersAdmin>,
@@ -175,6 +235,15 @@ pub async fn post_assignment(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get, path = "/audit", tag = "audit",
+    params(("limit" = Option<i64>, Query, description = "How many events, latest first (1-1000, default 100)")),
+    responses(
+        (status = 200, description = "The latest audit events", body = AuditList),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_audit(
     query: web::Query<AuditQuery>,
     caller: UsersAdmin,

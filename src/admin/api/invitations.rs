@@ -7,19 +7,68 @@ use serde::Deserialize;
 use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
-use crate::domain::utc;
+use crate::domain::{EffectiveStatus, TargetKind, utc};
 use crate::state::AppState;
 use crate::store;
 use crate::store::invitations::Invitation;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+/// Invite to the tenant, or to one group or one app (not both).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
     email: String,
+    /// A group's id: the guest joins it on redemption.
     group: Option<String>,
+    /// An app's client id: the guest is assigned to it on redemption.
     app: Option<String>,
+    /// Where the guest lands after redeeming (checked against the
+    /// organization's apps).
     redirect_url: Option<String>,
+    /// A personal note in the invitation email.
     message: Option<String>,
+}
+
+/// An invitation as the API shows it (built by `invitation_json`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct InvitationView {
+    id: String,
+    email: String,
+    guest_user_id: String,
+    target: InvitationTarget,
+    invited_by: String,
+    inviter_name: String,
+    redirect_url: Option<String>,
+    status: EffectiveStatus,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    expires_at: String,
+    #[schema(format = DateTime)]
+    redeemed_at: Option<String>,
+    /// Only when the invitation is made or sent again: the link to redeem.
+    redeem_url: Option<String>,
+    /// Only when the invitation is made: its id again.
+    invitation_id: Option<String>,
+}
+
+/// What the invitation gives access to.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct InvitationTarget {
+    kind: TargetKind,
+    /// The group's id or the app's client id; null for the tenant.
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct InvitationList {
+    invitations: Vec<InvitationView>,
 }
 
 fn invitation_json(i: &Invitation) -> serde_json::Value {
@@ -38,6 +87,16 @@ fn invitation_json(i: &Invitation) -> serde_json::Value {
     })
 }
 
+#[utoipa::path(
+    post, path = "/invitations", tag = "invitations",
+    request_body = NewInvitation,
+    responses(
+        (status = 201, description = "The invitation, with its redemption link (shown this once)", body = InvitationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_invitation(
     body: web::Json<NewInvitation>,
     caller: ApiResult<Inviting>,
@@ -83,6 +142,13 @@ fn may_see(caller: &Caller, invitation: &Invitation) -> bool {
         || invitation.invited_by == caller.actor()
 }
 
+#[utoipa::path(
+    get, path = "/invitations", tag = "invitations",
+    responses(
+        (status = 200, description = "Every invitation for administrators and directory apps; a member's own otherwise", body = InvitationList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_invitations(
     caller: Inviting,
     state: web::Data<AppState>,
@@ -116,6 +182,17 @@ async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResul
     Ok(invitation)
 }
 
+#[utoipa::path(
+    post, path = "/invitations/{id}/resend", tag = "invitations",
+    params(("id" = String, Path, description = "The invitation's id")),
+    responses(
+        (status = 200, description = "The invitation sent again, with a new redemption link", body = InvitationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_resend(
     caller: Inviting,
     state: web::Data<AppState>,
@@ -140,6 +217,16 @@ pub async fn post_resend(
     Ok(json(StatusCode::OK, body))
 }
 
+#[utoipa::path(
+    post, path = "/invitations/{id}/revoke", tag = "invitations",
+    params(("id" = String, Path, description = "The invitation's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_revoke(
     caller: Inviting,
     state: web::Data<AppState>,

@@ -12,7 +12,17 @@ use crate::admin::provision::{self, ProvisionError};
 use crate::state::AppState;
 use crate::store::now;
 use crate::tokens::rotation::{self, Plan, RotationError, Switch};
+use utoipa::ToSchema;
 
+use super::openapi::{BadRequest, Conflict, Forbidden};
+
+#[utoipa::path(
+    get, path = "/keys", tag = "keys",
+    responses(
+        (status = 200, description = "The tenant's published signing keys, latest first", body = KeyList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_keys(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -26,10 +36,23 @@ pub async fn get_keys(
     Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct KeyList {
+    keys: Vec<rotation::KeyStatus>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RotationAnswer {
+    kid: String,
+    signs_from: chrono::NaiveDateTime,
+}
+
 /// A rotation request: by default the switch comes after the configured
 /// pre-publication; `at` names a later moment; `now` (with `force`) skips
 /// pre-publication.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotationRequest {
     #[serde(default)]
@@ -40,6 +63,16 @@ pub struct RotationRequest {
     force: bool,
 }
 
+#[utoipa::path(
+    post, path = "/keys/rotation", tag = "keys",
+    request_body = RotationRequest,
+    responses(
+        (status = 201, description = "The next key, published now, and when it starts signing", body = RotationAnswer),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_rotation(
     body: web::Json<RotationRequest>,
     caller: ApiResult<PoliciesAdmin>,

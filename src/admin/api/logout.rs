@@ -10,8 +10,11 @@ use serde::Deserialize;
 use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, json};
 use crate::admin::logout;
 use crate::state::AppState;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Forbidden, NotFound};
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackchannelRegistration {
     /// `null` removes the registration.
@@ -20,6 +23,31 @@ pub struct BackchannelRegistration {
     backchannel_logout_session_required: bool,
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct BackchannelView {
+    client_id: String,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SessionsRevoked {
+    sessions_revoked: u64,
+}
+
+#[utoipa::path(
+    put, path = "/apps/{client_id}/backchannel-logout", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = BackchannelRegistration,
+    responses(
+        (status = 200, description = "The app's registration as it now is", body = BackchannelView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn put_backchannel(
     body: web::Json<BackchannelRegistration>,
     caller: ApiResult<PoliciesAdmin>,
@@ -55,6 +83,15 @@ pub async fn put_backchannel(
     Ok(json(StatusCode::OK, answer))
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/revoke-sessions", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "How many sessions ended (their apps receive Logout Tokens)", body = SessionsRevoked),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn post_revoke_sessions(
     caller: UsersAdmin,
     state: web::Data<AppState>,

@@ -11,6 +11,24 @@ use crate::crypto::Sealer;
 use crate::domain::IdpRole;
 use crate::state::AppState;
 use crate::store::{self, idps};
+use utoipa::ToSchema;
+
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the answer
+pub struct ProviderList {
+    identity_providers: Vec<ProviderView>,
+    /// The order in which redemption looks for a guest's home.
+    redemption_order: Vec<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FederationView {
+    auth_mode: crate::domain::AuthMode,
+    upstream: Option<ProviderView>,
+}
 
 fn sealer(state: &AppState) -> ApiResult<Sealer> {
     state.settings.sealer.clone().ok_or_else(|| {
@@ -22,6 +40,13 @@ fn sealer(state: &AppState) -> ApiResult<Sealer> {
     })
 }
 
+#[utoipa::path(
+    get, path = "/identity-providers", tag = "identity-providers",
+    responses(
+        (status = 200, description = "The guest homes and the order redemption tries them in", body = ProviderList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_providers(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -38,6 +63,16 @@ pub async fn get_providers(
     ))
 }
 
+#[utoipa::path(
+    post, path = "/identity-providers", tag = "identity-providers",
+    request_body = ProviderSpec,
+    responses(
+        (status = 201, description = "The new provider (never its secret)", body = ProviderView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_provider(
     body: web::Json<ProviderSpec>,
     caller: ApiResult<PoliciesAdmin>,
@@ -60,6 +95,17 @@ pub async fn post_provider(
     ))
 }
 
+#[utoipa::path(
+    patch, path = "/identity-providers/{id}", tag = "identity-providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    request_body = ProviderPatch,
+    responses(
+        (status = 200, description = "The provider as it now is", body = ProviderView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn patch_provider(
     body: web::Json<ProviderPatch>,
     caller: ApiResult<PoliciesAdmin>,
@@ -92,6 +138,15 @@ pub async fn patch_provider(
     ))
 }
 
+#[utoipa::path(
+    delete, path = "/identity-providers/{id}", tag = "identity-providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn delete_provider(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -126,6 +181,13 @@ async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::
     }))
 }
 
+#[utoipa::path(
+    get, path = "/federation", tag = "federation",
+    responses(
+        (status = 200, description = "The tenant's sign-in mode and upstream", body = FederationView),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -136,6 +198,16 @@ pub async fn get_federation(
     ))
 }
 
+#[utoipa::path(
+    put, path = "/federation", tag = "federation",
+    request_body = ProviderSpec,
+    responses(
+        (status = 200, description = "The tenant now signs in at the upstream", body = FederationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn put_federation(
     body: web::Json<ProviderSpec>,
     caller: ApiResult<PoliciesAdmin>,
@@ -159,6 +231,13 @@ pub async fn put_federation(
     ))
 }
 
+#[utoipa::path(
+    delete, path = "/federation", tag = "federation",
+    responses(
+        (status = 200, description = "The tenant signs in locally again", body = FederationView),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn delete_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,

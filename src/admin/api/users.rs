@@ -3,9 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 use super::{
-    ApiResult, Caller, CallerKind, Directory, Problem, UsersAdmin, directory_json, json, user_json,
+    ApiResult, Caller, CallerKind, Directory, DirectoryEntry, Problem, UserView, UsersAdmin,
+    directory_json, json, user_json,
 };
 use crate::b2b::removal::{self, RemovalError};
 use crate::domain::{AuditAction, GuestAction, UserType};
@@ -18,8 +21,41 @@ pub struct UserQuery {
     user_type: Option<String>,
 }
 
+/// A user as the caller may see them: administrators (and a user reading
+/// themselves) every field, others a directory entry.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes the answer; user_json/directory_json build it
+pub enum VisibleUser<'a> {
+    User(UserView<'a>),
+    Entry(DirectoryEntry<'a>),
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UserList<'a> {
+    users: Vec<VisibleUser<'a>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ResetRedemption {
+    invitation_id: String,
+    /// The new redemption link (the earlier one no longer works).
+    redeem_url: String,
+}
+
 /// Administrators see every field; members see directory entries; guests see
 /// what the collaboration policy's guest visibility allows.
+#[utoipa::path(
+    get, path = "/users", tag = "users",
+    params(("type" = Option<UserType>, Query, description = "Only guests or only members")),
+    responses(
+        (status = 200, description = "The users the caller may see", body = UserList),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_users(
     query: web::Query<UserQuery>,
     caller: Caller,
@@ -52,6 +88,15 @@ pub async fn get_users(
     Ok(json(StatusCode::OK, serde_json::json!({ "users": listed })))
 }
 
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user, as much as the caller may see", body = VisibleUser),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn get_user(
     caller: Caller,
     state: web::Data<AppState>,
@@ -95,6 +140,18 @@ async fn act(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/block", tag = "users",
+    summary = "Block the user: their sessions end and grants are revoked at once",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_block(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -104,6 +161,18 @@ pub async fn post_block(
     act(caller, &state, id, GuestAction::Block).await
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/unblock", tag = "users",
+    summary = "Lift a block",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_unblock(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -113,6 +182,18 @@ pub async fn post_unblock(
     act(caller, &state, id, GuestAction::Unblock).await
 }
 
+#[utoipa::path(
+    delete, path = "/users/{id}", tag = "users",
+    summary = "Remove the user: sessions end, grants are revoked, the account goes",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn delete_user(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -123,6 +204,17 @@ pub async fn delete_user(
 }
 
 /// `POST /users/{id}/reset-redemption`: back to `pending_acceptance` with a new link.
+#[utoipa::path(
+    post, path = "/users/{id}/reset-redemption", tag = "users",
+    params(("id" = String, Path, description = "The guest's id")),
+    responses(
+        (status = 200, description = "The guest must redeem again; the new link", body = ResetRedemption),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_reset_redemption(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -153,7 +245,7 @@ pub async fn post_reset_redemption(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// RFC 3339 time, or null for no end.
@@ -161,6 +253,17 @@ pub struct UserPatch {
 }
 
 /// `PATCH /users/{id}`: edit a guest's access end.
+#[utoipa::path(
+    patch, path = "/users/{id}", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The user as it now is", body = UserView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn patch_user(
     body: web::Json<UserPatch>,
     caller: ApiResult<UsersAdmin>,
