@@ -11,9 +11,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer};
 use crate::admin;
 use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
 use crate::crypto::Sealer;
@@ -43,9 +43,8 @@ pub struct AppPatch {
     home_url: Option<Option<String>>,
 }
 
-/// An app as `PATCH` answers it (built by `apply`).
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+/// An app as `PATCH` answers it.
+#[derive(Serialize, ToSchema)]
 pub struct AppView {
     client_id: String,
     require_mfa: bool,
@@ -54,6 +53,7 @@ pub struct AppView {
     token_endpoint_auth_method: Option<TokenAuthMethod>,
     home_url: Option<String>,
     /// Only after registering `client_secret_jwt`: the new secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
 }
 
@@ -152,7 +152,7 @@ pub async fn patch_app(
             apply(c, keys, &tenant_id, &client_id, change, &actor)
         })
         .await?;
-    Ok(json(StatusCode::OK, view))
+    Ok(answer(StatusCode::OK, &view))
 }
 
 /// The changes, then the app as it now is (with a new `client_secret_jwt`
@@ -164,7 +164,7 @@ fn apply(
     client_id: &str,
     change: Change,
     actor: &str,
-) -> Result<serde_json::Value, ClientAuthError> {
+) -> Result<AppView, ClientAuthError> {
     if store::apps::find(c, tenant_id, client_id)?.is_none() {
         return Err(ClientAuthError::NoApp);
     }
@@ -187,16 +187,13 @@ fn apply(
     };
     let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
     let app = store::apps::find(c, tenant_id, client_id)?.ok_or(ClientAuthError::NoApp)?;
-    let mut view = serde_json::json!({
-        "client_id": client_id,
-        "require_mfa": app.require_mfa,
-        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
-        "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
-        "token_endpoint_auth_method": app.auth.method.map(|m| m.as_str()),
-        "home_url": home_url.as_ref().map(HomeUrl::as_str),
-    });
-    if let Some(secret) = secret {
-        view["client_secret"] = secret.into();
-    }
-    Ok(view)
+    Ok(AppView {
+        client_id: client_id.to_owned(),
+        require_mfa: app.require_mfa,
+        dpop_bound_access_tokens: app.dpop_bound_access_tokens,
+        require_pushed_authorization_requests: app.require_pushed_authorization_requests,
+        token_endpoint_auth_method: app.auth.method,
+        home_url: home_url.as_ref().map(|u| u.as_str().to_owned()),
+        client_secret: secret,
+    })
 }

@@ -2,9 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
+use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, answer, json};
 use crate::domain::AuditAction;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
@@ -40,14 +40,12 @@ pub struct AuditQuery {
     limit: Option<i64>,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+#[derive(Serialize, ToSchema)]
 pub struct GroupList {
     groups: Vec<Group>,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct AuditList {
     events: Vec<AuditEvent>,
 }
@@ -83,10 +81,7 @@ pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult
             }
         })
         .await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "groups": groups }),
-    ))
+    Ok(answer(StatusCode::OK, &GroupList { groups }))
 }
 
 #[utoipa::path(
@@ -255,8 +250,5 @@ pub async fn get_audit(
         .db
         .read(move |c| store::audit::list(c, &tenant_id, limit))
         .await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "events": events }),
-    ))
+    Ok(answer(StatusCode::OK, &AuditList { events }))
 }

@@ -2,9 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
+use super::{ApiResult, Caller, CallerKind, Inviting, Problem, answer};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
 use crate::domain::{EffectiveStatus, TargetKind, utc};
@@ -31,9 +31,8 @@ pub struct NewInvitation {
     message: Option<String>,
 }
 
-/// An invitation as the API shows it (built by `invitation_json`).
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+/// An invitation as the API shows it.
+#[derive(Serialize, ToSchema)]
 pub struct InvitationView {
     id: String,
     email: String,
@@ -50,14 +49,15 @@ pub struct InvitationView {
     #[schema(format = DateTime)]
     redeemed_at: Option<String>,
     /// Only when the invitation is made or sent again: the link to redeem.
+    #[serde(skip_serializing_if = "Option::is_none")]
     redeem_url: Option<String>,
     /// Only when the invitation is made: its id again.
+    #[serde(skip_serializing_if = "Option::is_none")]
     invitation_id: Option<String>,
 }
 
 /// What the invitation gives access to.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct InvitationTarget {
     kind: TargetKind,
     /// The group's id or the app's client id; null for the tenant.
@@ -65,26 +65,33 @@ pub struct InvitationTarget {
     name: Option<String>,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct InvitationList {
     invitations: Vec<InvitationView>,
 }
 
-fn invitation_json(i: &Invitation) -> serde_json::Value {
-    serde_json::json!({
-        "id": i.id,
-        "email": i.email,
-        "guest_user_id": i.guest_user_id,
-        "target": { "kind": i.target_kind, "id": i.target_id, "name": i.target_name },
-        "invited_by": i.invited_by,
-        "inviter_name": i.inviter_name,
-        "redirect_url": i.redirect_url,
-        "status": i.effective_status(),
-        "created_at": utc::rfc3339(&i.created_at),
-        "expires_at": utc::rfc3339(&i.expires_at),
-        "redeemed_at": utc::rfc3339_opt(&i.redeemed_at),
-    })
+impl InvitationView {
+    fn of(i: &Invitation) -> InvitationView {
+        InvitationView {
+            id: i.id.clone(),
+            email: i.email.clone(),
+            guest_user_id: i.guest_user_id.clone(),
+            target: InvitationTarget {
+                kind: i.target_kind,
+                id: i.target_id.clone(),
+                name: i.target_name.clone(),
+            },
+            invited_by: i.invited_by.clone(),
+            inviter_name: i.inviter_name.clone(),
+            redirect_url: i.redirect_url.clone(),
+            status: i.effective_status(),
+            created_at: utc::rfc3339(&i.created_at),
+            expires_at: utc::rfc3339(&i.expires_at),
+            redeemed_at: utc::rfc3339_opt(&i.redeemed_at),
+            redeem_url: None,
+            invitation_id: None,
+        }
+    }
 }
 
 #[utoipa::path(
@@ -129,10 +136,10 @@ pub async fn post_invitation(
         .db
         .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
         .await?;
-    let mut body = invitation_json(&invited.invitation);
-    body["redeem_url"] = invited.redeem_url.into();
-    body["invitation_id"] = invited.invitation.id.into();
-    Ok(json(StatusCode::CREATED, body))
+    let mut body = InvitationView::of(&invited.invitation);
+    body.redeem_url = Some(invited.redeem_url);
+    body.invitation_id = Some(invited.invitation.id);
+    Ok(answer(StatusCode::CREATED, &body))
 }
 
 /// Admins and directory apps see every invitation; members see their own.
@@ -158,15 +165,12 @@ pub async fn get_invitations(
         .db
         .read(move |c| store::invitations::list(c, &tenant_id))
         .await?;
-    let visible: Vec<_> = all
+    let invitations = all
         .iter()
         .filter(|i| may_see(&caller, i))
-        .map(invitation_json)
+        .map(InvitationView::of)
         .collect();
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "invitations": visible }),
-    ))
+    Ok(answer(StatusCode::OK, &InvitationList { invitations }))
 }
 
 async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Invitation> {
@@ -212,9 +216,9 @@ pub async fn post_resend(
             invitation::resend(c, &tenant, &issuer, &inviter, &invitation.id, lifetime)
         })
         .await?;
-    let mut body = invitation_json(&invited.invitation);
-    body["redeem_url"] = invited.redeem_url.into();
-    Ok(json(StatusCode::OK, body))
+    let mut body = InvitationView::of(&invited.invitation);
+    body.redeem_url = Some(invited.redeem_url);
+    Ok(answer(StatusCode::OK, &body))
 }
 
 #[utoipa::path(

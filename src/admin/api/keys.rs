@@ -5,9 +5,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer};
 use crate::admin::provision::{self, ProvisionError};
 use crate::state::AppState;
 use crate::store::now;
@@ -33,17 +33,15 @@ pub async fn get_keys(
         .read(move |c| crate::store::keys::published(c, &tenant_id))
         .await?;
     let keys = rotation::statuses(&rows, now());
-    Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
+    Ok(answer(StatusCode::OK, &KeyList { keys }))
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+#[derive(Serialize, ToSchema)]
 pub struct KeyList {
     keys: Vec<rotation::KeyStatus>,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct RotationAnswer {
     kid: String,
     signs_from: chrono::NaiveDateTime,
@@ -112,13 +110,11 @@ pub async fn post_rotation(
     // This replica publishes the new key at once; the others within their
     // cache TTL, which the pre-publication outlasts.
     state.tenants.reload(&caller.ctx.tenant.slug).await?;
-    Ok(json(
-        StatusCode::CREATED,
-        serde_json::json!({
-            "kid": key.kid,
-            "signs_from": key.activates_at,
-        }),
-    ))
+    let rotated = RotationAnswer {
+        kid: key.kid,
+        signs_from: key.activates_at,
+    };
+    Ok(answer(StatusCode::CREATED, &rotated))
 }
 
 fn server_error(detail: String) -> Problem {

@@ -5,9 +5,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, json};
+use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, answer};
 use crate::admin::logout;
 use crate::state::AppState;
 use utoipa::ToSchema;
@@ -23,18 +23,16 @@ pub struct BackchannelRegistration {
     backchannel_logout_session_required: bool,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+#[derive(Serialize, ToSchema)]
 pub struct BackchannelView {
     client_id: String,
     backchannel_logout_uri: Option<String>,
     backchannel_logout_session_required: bool,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionsRevoked {
-    sessions_revoked: u64,
+    sessions_revoked: usize,
 }
 
 #[utoipa::path(
@@ -63,7 +61,13 @@ pub async fn put_backchannel(
         &state.settings.egress,
     )
     .map_err(Problem::bad_request)?;
-    let answer = logout::registration_json(registration.as_ref());
+    let view = BackchannelView {
+        client_id: client_id.clone(),
+        backchannel_logout_uri: registration.as_ref().map(|l| l.uri.as_str().to_owned()),
+        backchannel_logout_session_required: registration
+            .as_ref()
+            .is_some_and(|l| l.session_required),
+    };
     let (tenant_id, actor, id) = (
         caller.ctx.tenant.id.clone(),
         caller.actor(),
@@ -78,9 +82,7 @@ pub async fn put_backchannel(
     if !found {
         return Err(Problem::not_found("app"));
     }
-    let mut answer = answer;
-    answer["client_id"] = client_id.into();
-    Ok(json(StatusCode::OK, answer))
+    Ok(answer(StatusCode::OK, &view))
 }
 
 #[utoipa::path(
@@ -104,8 +106,10 @@ pub async fn post_revoke_sessions(
         .write(move |c| logout::revoke_sessions(c, &tenant_id, &id, &actor))
         .await?
         .ok_or_else(|| Problem::not_found("user"))?;
-    Ok(json(
+    Ok(answer(
         StatusCode::OK,
-        serde_json::json!({ "sessions_revoked": ended }),
+        &SessionsRevoked {
+            sessions_revoked: ended,
+        },
     ))
 }

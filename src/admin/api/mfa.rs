@@ -5,9 +5,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, json};
+use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, answer};
 use crate::admin::mfa;
 use crate::domain::MfaRequired;
 use crate::state::AppState;
@@ -16,8 +16,8 @@ use utoipa::ToSchema;
 
 use super::openapi::{BadRequest, Forbidden, NotFound};
 
-/// The tenant's authentication policy (also the answer, from `policy_json`).
-#[derive(Deserialize, ToSchema)]
+/// The tenant's authentication policy, as sent and as answered.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthPolicy {
     mfa_required: MfaRequired,
@@ -39,7 +39,12 @@ pub async fn get_auth_policy(
         .db
         .read(move |c| store::auth_policy::get(c, &tenant_id))
         .await?;
-    Ok(json(StatusCode::OK, mfa::policy_json(required)))
+    Ok(answer(
+        StatusCode::OK,
+        &AuthPolicy {
+            mfa_required: required,
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -63,7 +68,12 @@ pub async fn put_auth_policy(
         .db
         .write(move |c| mfa::save_policy(c, &tenant_id, required, &actor))
         .await?;
-    Ok(json(StatusCode::OK, mfa::policy_json(required)))
+    Ok(answer(
+        StatusCode::OK,
+        &AuthPolicy {
+            mfa_required: required,
+        },
+    ))
 }
 
 #[utoipa::path(

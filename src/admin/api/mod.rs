@@ -136,15 +136,13 @@ impl ResponseError for Problem {
                 r#"Bearer realm="portico", error="invalid_token""#,
             ));
         }
-        response.body(
-            serde_json::json!({
-                "type": "about:blank",
-                "title": self.title,
-                "status": self.status.as_u16(),
-                "detail": self.detail,
-            })
-            .to_string(),
-        )
+        let body = openapi::ProblemBody {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+        };
+        response.body(serde_json::to_string(&body).unwrap_or_default())
     }
 }
 
@@ -214,6 +212,11 @@ pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
         .json(body)
 }
 
+/// `body`, serialized: an answer whose type is also its schema.
+pub fn answer<T: serde::Serialize>(status: StatusCode, body: &T) -> HttpResponse {
+    json(status, serde_json::to_value(body).unwrap_or_default())
+}
+
 /// What non-administrators see of another user.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct DirectoryEntry<'a> {
@@ -223,14 +226,15 @@ pub struct DirectoryEntry<'a> {
     user_type: UserType,
 }
 
-pub fn directory_json(u: &User) -> serde_json::Value {
-    serde_json::to_value(DirectoryEntry {
-        id: &u.id,
-        email: &u.email,
-        display_name: &u.display_name,
-        user_type: u.user_type,
-    })
-    .unwrap_or_default()
+impl DirectoryEntry<'_> {
+    pub fn of(u: &User) -> DirectoryEntry<'_> {
+        DirectoryEntry {
+            id: &u.id,
+            email: &u.email,
+            display_name: &u.display_name,
+            user_type: u.user_type,
+        }
+    }
 }
 
 /// The public view of a user (never the password hash).
@@ -253,20 +257,21 @@ pub struct UserView<'a> {
     created_at: String,
 }
 
-pub fn user_json(u: &User) -> serde_json::Value {
-    serde_json::to_value(UserView {
-        id: &u.id,
-        email: &u.email,
-        display_name: &u.display_name,
-        user_type: u.user_type,
-        status: u.status,
-        access: u.access_state(),
-        external_state: u.external_state,
-        home_issuer: u.home_issuer.as_deref(),
-        identity_source: u.identity_source,
-        invited_by: u.invited_by.as_deref(),
-        access_expires_at: crate::domain::utc::rfc3339_opt(&u.access_expires_at),
-        created_at: crate::domain::utc::rfc3339(&u.created_at),
-    })
-    .unwrap_or_default()
+impl UserView<'_> {
+    pub fn of(u: &User) -> UserView<'_> {
+        UserView {
+            id: &u.id,
+            email: &u.email,
+            display_name: &u.display_name,
+            user_type: u.user_type,
+            status: u.status,
+            access: u.access_state(),
+            external_state: u.external_state,
+            home_issuer: u.home_issuer.as_deref(),
+            identity_source: u.identity_source,
+            invited_by: u.invited_by.as_deref(),
+            access_expires_at: crate::domain::utc::rfc3339_opt(&u.access_expires_at),
+            created_at: crate::domain::utc::rfc3339(&u.created_at),
+        }
+    }
 }

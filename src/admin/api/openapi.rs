@@ -25,14 +25,14 @@ pub const DOCUMENT_PATH: &str = "/openapi.json";
 /// The body of every error answer (RFC 9457), `application/problem+json`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Problem)]
-pub struct ProblemBody {
+pub struct ProblemBody<'a> {
     /// Always `about:blank`: the status and title say what happened.
     #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
+    pub kind: &'a str,
+    pub title: &'a str,
     pub status: u16,
     /// What was wrong, for a person to read.
-    pub detail: String,
+    pub detail: &'a str,
 }
 
 /// The problem answers operations refer to (`response = NotFound`), each a
@@ -128,8 +128,12 @@ impl RouteTable {
         let methods = P::methods();
         for method in &methods {
             resource = resource.route(web::method(actix_method(method)).to(handler.clone()));
-            self.mounted
-                .insert((actix_method(method).to_string(), path.clone()));
+            let method = actix_method(method).to_string();
+            // A second entry would silently replace the first's description.
+            assert!(
+                self.mounted.insert((method.clone(), path.clone())),
+                "{method} {path} is in the admin API's route table twice"
+            );
         }
         self.paths
             .add_path_operation(path.as_str(), methods, operation);
@@ -275,6 +279,33 @@ async fn get_openapi(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[utoipa::path(get, path = "/probe", responses((status = 204, description = "Done")))]
+    async fn get_probe() -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    #[test]
+    fn a_route_is_mounted_where_its_path_item_says_and_described_there() {
+        let table = RouteTable::default().route::<__path_get_probe, _, _>(get_probe);
+        let mounted: Vec<_> = table.mounted().iter().cloned().collect();
+        assert_eq!(mounted, [("GET".to_owned(), "/probe".to_owned())]);
+        let document = serde_json::to_value(table.document()).unwrap();
+        let operation = &document["paths"]["/probe"]["get"];
+        assert_eq!(operation["security"][1]["dpop"], serde_json::json!([]));
+        assert_eq!(
+            operation["responses"]["401"]["$ref"],
+            "#/components/responses/Unauthorized"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "GET /probe is in the admin API's route table twice")]
+    fn a_route_listed_twice_is_refused() {
+        let _ = RouteTable::default()
+            .route::<__path_get_probe, _, _>(get_probe)
+            .route::<__path_get_probe, _, _>(get_probe);
+    }
 
     #[test]
     fn each_problem_response_names_its_status_in_the_document() {

@@ -5,26 +5,25 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer, json};
 use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
 use crate::domain::IdpRole;
 use crate::state::AppState;
 use crate::store::{self, idps};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 
-#[derive(ToSchema)]
-#[allow(dead_code)] // describes the answer
+#[derive(Serialize, ToSchema)]
 pub struct ProviderList {
     identity_providers: Vec<ProviderView>,
     /// The order in which redemption looks for a guest's home.
-    redemption_order: Vec<String>,
+    redemption_order: [&'static str; 3],
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct FederationView {
     auth_mode: crate::domain::AuthMode,
     upstream: Option<ProviderView>,
@@ -54,13 +53,11 @@ pub async fn get_providers(
     let tenant_id = caller.ctx.tenant.id.clone();
     let list = state.db.read(move |c| idps::list(c, &tenant_id)).await?;
     let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({
-            "identity_providers": views,
-            "redemption_order": crate::b2b::home::REDEMPTION_ORDER,
-        }),
-    ))
+    let list = ProviderList {
+        identity_providers: views,
+        redemption_order: crate::b2b::home::REDEMPTION_ORDER,
+    };
+    Ok(answer(StatusCode::OK, &list))
 }
 
 #[utoipa::path(
@@ -164,7 +161,7 @@ pub async fn delete_provider(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::Value> {
+async fn federation_view(state: &AppState, slug: &str) -> ApiResult<FederationView> {
     let slug = slug.to_owned();
     let (tenant, upstream) = state
         .db
@@ -175,10 +172,10 @@ async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::
             Ok((tenant, upstream))
         })
         .await?;
-    Ok(serde_json::json!({
-        "auth_mode": tenant.auth_mode,
-        "upstream": upstream.as_ref().map(ProviderView::from),
-    }))
+    Ok(FederationView {
+        auth_mode: tenant.auth_mode,
+        upstream: upstream.as_ref().map(ProviderView::from),
+    })
 }
 
 #[utoipa::path(
@@ -192,10 +189,8 @@ pub async fn get_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }
 
 #[utoipa::path(
@@ -225,10 +220,8 @@ pub async fn put_federation(
         .write(move |c| providers::federate(c, &sealer, &tenant_id, spec, &actor))
         .await?;
     state.tenants.reload(&caller.ctx.tenant.slug).await?;
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }
 
 #[utoipa::path(
@@ -248,8 +241,6 @@ pub async fn delete_federation(
         .write(move |c| providers::unfederate(c, &tenant_id, &actor))
         .await?;
     state.tenants.reload(&caller.ctx.tenant.slug).await?;
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }

@@ -2,18 +2,18 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 use super::{
-    ApiResult, Caller, CallerKind, Directory, DirectoryEntry, Problem, UserView, UsersAdmin,
-    directory_json, json, user_json,
+    ApiResult, Caller, CallerKind, Directory, DirectoryEntry, Problem, UserView, UsersAdmin, answer,
 };
 use crate::b2b::removal::{self, RemovalError};
 use crate::domain::{AuditAction, GuestAction, UserType};
 use crate::state::AppState;
 use crate::store;
+use crate::store::users::User;
 
 #[derive(Deserialize)]
 pub struct UserQuery {
@@ -25,20 +25,27 @@ pub struct UserQuery {
 /// themselves) every field, others a directory entry.
 #[derive(serde::Serialize, ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // describes the answer; user_json/directory_json build it
 pub enum VisibleUser<'a> {
     User(UserView<'a>),
     Entry(DirectoryEntry<'a>),
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+impl VisibleUser<'_> {
+    fn user(u: &User) -> VisibleUser<'_> {
+        VisibleUser::User(UserView::of(u))
+    }
+
+    fn entry(u: &User) -> VisibleUser<'_> {
+        VisibleUser::Entry(DirectoryEntry::of(u))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct UserList<'a> {
     users: Vec<VisibleUser<'a>>,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct ResetRedemption {
     invitation_id: String,
     /// The new redemption link (the earlier one no longer works).
@@ -72,20 +79,20 @@ pub async fn get_users(
         .db
         .read(move |c| store::users::list(c, &tenant_id, filter))
         .await?;
-    let listed: Vec<serde_json::Value> = match directory {
-        Directory::Admin => users.iter().map(user_json).collect(),
+    let listed: Vec<VisibleUser> = match directory {
+        Directory::Admin => users.iter().map(VisibleUser::user).collect(),
         Directory::Everyone => users
             .iter()
             .filter(|u| u.is_active())
-            .map(directory_json)
+            .map(VisibleUser::entry)
             .collect(),
         Directory::Own { .. } => users
             .iter()
             .filter(|u| Some(u.id.as_str()) == caller.user_id())
-            .map(user_json)
+            .map(VisibleUser::user)
             .collect(),
     };
-    Ok(json(StatusCode::OK, serde_json::json!({ "users": listed })))
+    Ok(answer(StatusCode::OK, &UserList { users: listed }))
 }
 
 #[utoipa::path(
@@ -112,9 +119,11 @@ pub async fn get_user(
         .await?
         .ok_or_else(|| Problem::not_found("user"))?;
     match directory {
-        _ if is_self => Ok(json(StatusCode::OK, user_json(&user))),
-        Directory::Admin => Ok(json(StatusCode::OK, user_json(&user))),
-        Directory::Everyone if user.is_active() => Ok(json(StatusCode::OK, directory_json(&user))),
+        _ if is_self => Ok(answer(StatusCode::OK, &UserView::of(&user))),
+        Directory::Admin => Ok(answer(StatusCode::OK, &UserView::of(&user))),
+        Directory::Everyone if user.is_active() => {
+            Ok(answer(StatusCode::OK, &DirectoryEntry::of(&user)))
+        }
         // Not distinguishable from an unknown id.
         Directory::Everyone | Directory::Own { .. } => Err(Problem::not_found("user")),
     }
@@ -239,10 +248,11 @@ pub async fn post_reset_redemption(
             crate::b2b::invitation::InviteError::NotFound => Problem::not_found("user"),
             other => other.into(),
         })?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "invitation_id": invited.invitation.id, "redeem_url": invited.redeem_url }),
-    ))
+    let reset = ResetRedemption {
+        invitation_id: invited.invitation.id,
+        redeem_url: invited.redeem_url,
+    };
+    Ok(answer(StatusCode::OK, &reset))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -294,5 +304,5 @@ pub async fn patch_user(
             store::users::find(c, &tenant_id, &id)?.ok_or(store::StoreError::NotFound)
         })
         .await?;
-    Ok(json(StatusCode::OK, user_json(&user)))
+    Ok(answer(StatusCode::OK, &UserView::of(&user)))
 }
