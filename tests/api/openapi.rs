@@ -87,6 +87,11 @@ async fn the_openapi_document_is_served_as_json_and_validates() {
                 assert!(schemes.get(scheme).is_some(), "{method} {path}: {scheme}");
             }
         }
+        assert_eq!(
+            templated(&path),
+            declared_path_parameters(&json["paths"][&path][method.as_str().to_lowercase()]),
+            "{method} {path}: each {{name}} of the path needs a required path parameter"
+        );
         let responses = operation.responses(&spec);
         let written = operation.responses.as_ref().map_or(0, |r| r.len());
         assert_eq!(
@@ -104,6 +109,28 @@ async fn the_openapi_document_is_served_as_json_and_validates() {
         );
     }
     assert!(operations > 30, "only {operations} operations");
+}
+
+/// The `{name}`s of a path template.
+fn templated(path: &str) -> BTreeSet<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// The required `in: path` parameters an operation declares (OpenAPI 3.1
+/// §4.8.12: one for each template expression, `required: true`).
+fn declared_path_parameters(operation: &serde_json::Value) -> BTreeSet<String> {
+    let parameters = operation["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    parameters
+        .iter()
+        .filter(|p| p["in"] == "path" && p["required"] == true)
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// (METHOD, path) of every operation the document describes.
