@@ -109,6 +109,24 @@ async fn the_openapi_document_is_served_as_json_and_validates() {
         );
     }
     assert!(operations > 30, "only {operations} operations");
+
+    // Query parameters come from the handlers' query structs; stored kinds
+    // are string enums of their values.
+    let users = &json["paths"]["/users"]["get"]["parameters"][0];
+    assert_eq!(
+        (&users["name"], &users["in"]),
+        (&"type".into(), &"query".into())
+    );
+    let audit = &json["paths"]["/audit"]["get"]["parameters"][0];
+    assert_eq!(
+        (&audit["name"], &audit["in"]),
+        (&"limit".into(), &"query".into())
+    );
+    let kinds = &json["components"]["schemas"]["UserType"]["enum"];
+    assert!(
+        kinds.as_array().unwrap().contains(&"guest".into()),
+        "{kinds}"
+    );
 }
 
 /// The `{name}`s of a path template.

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::store::groups::Group;
 use crate::store::{self, StoreError};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 
@@ -35,8 +35,10 @@ pub struct NewAssignment {
     group_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// How many events, latest first (1-1000, default 100).
     limit: Option<i64>,
 }
 
@@ -232,7 +234,7 @@ pub async fn post_assignment(
 
 #[utoipa::path(
     get, path = "/audit", tag = "audit",
-    params(("limit" = Option<i64>, Query, description = "How many events, latest first (1-1000, default 100)")),
+    params(AuditQuery),
     responses(
         (status = 200, description = "The latest audit events", body = AuditList),
         (status = 400, response = BadRequest),

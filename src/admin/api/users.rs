@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 use super::{
@@ -15,9 +15,12 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::users::User;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    /// Only guests or only members.
     #[serde(rename = "type")]
+    #[param(value_type = Option<UserType>)]
     user_type: Option<String>,
 }
 
@@ -56,7 +59,7 @@ pub struct ResetRedemption {
 /// what the collaboration policy's guest visibility allows.
 #[utoipa::path(
     get, path = "/users", tag = "users",
-    params(("type" = Option<UserType>, Query, description = "Only guests or only members")),
+    params(UserQuery),
     responses(
         (status = 200, description = "The users the caller may see", body = UserList),
         (status = 400, response = BadRequest),
