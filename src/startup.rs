@@ -1,5 +1,6 @@
 //! `Application::build` binds first (port 0 works) and mounts every route:
-//! the only place routes are listed.
+//! the only place routes are listed, except the admin API's, which
+//! `admin::api::routes` lists with their OpenAPI description.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -210,11 +211,6 @@ impl futures_core::Stream for DeadlineBody {
             other => other,
         }
     }
-}
-
-/// Malformed JSON bodies get a problem+json 400.
-fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    api::Problem::bad_request(err.to_string()).into()
 }
 
 /// Malformed forms and queries get an OAuth `invalid_request`, never a bare 400.
@@ -442,116 +438,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
             &t("/admin/invitations/{id}/{action}"),
             portal::invitations::post_invitation_action,
         ))
-        .service(
-            web::scope(&t("/api/v1"))
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(64 * 1024)
-                        .error_handler(json_error),
-                )
-                .service(
-                    resource("/invitations")
-                        .route(web::get().to(api::invitations::get_invitations))
-                        .route(web::post().to(api::invitations::post_invitation)),
-                )
-                .service(post(
-                    "/invitations/{id}/resend",
-                    api::invitations::post_resend,
-                ))
-                .service(post(
-                    "/invitations/{id}/revoke",
-                    api::invitations::post_revoke,
-                ))
-                .service(get("/users", api::users::get_users))
-                .service(
-                    resource("/users/{id}")
-                        .route(web::get().to(api::users::get_user))
-                        .route(web::patch().to(api::users::patch_user))
-                        .route(web::delete().to(api::users::delete_user)),
-                )
-                .service(post(
-                    "/users/{id}/reset-redemption",
-                    api::users::post_reset_redemption,
-                ))
-                .service(post("/users/{id}/block", api::users::post_block))
-                .service(post("/users/{id}/unblock", api::users::post_unblock))
-                .service(
-                    resource("/groups")
-                        .route(web::get().to(api::groups::get_groups))
-                        .route(web::post().to(api::groups::post_group)),
-                )
-                .service(post("/groups/{id}/members", api::groups::post_group_member))
-                .service(resource("/groups/{id}").route(web::patch().to(api::groups::patch_group)))
-                .service(
-                    resource("/groups/{id}/members/{user_id}")
-                        .route(web::delete().to(api::groups::delete_group_member)),
-                )
-                .service(post(
-                    "/apps/{client_id}/assignments",
-                    api::groups::post_assignment,
-                ))
-                .service(get("/audit", api::groups::get_audit))
-                .service(
-                    resource("/policy")
-                        .route(web::get().to(api::policy::get_policy))
-                        .route(web::put().to(api::policy::put_policy)),
-                )
-                .service(
-                    resource("/authentication-policy")
-                        .route(web::get().to(api::mfa::get_auth_policy))
-                        .route(web::put().to(api::mfa::put_auth_policy)),
-                )
-                .service(
-                    resource("/apps")
-                        .route(web::get().to(api::apps::get_apps))
-                        .route(web::post().to(api::apps::post_app)),
-                )
-                .service(
-                    resource("/apps/{client_id}")
-                        .route(web::get().to(api::apps::get_app))
-                        .route(web::patch().to(api::apps::patch_app)),
-                )
-                .service(post("/apps/{client_id}/secret", api::apps::post_secret))
-                .service(
-                    resource("/apps/{client_id}/assignments/{kind}/{id}")
-                        .route(web::delete().to(api::apps::delete_assignment)),
-                )
-                .service(post("/users/{id}/reset-mfa", api::mfa::post_reset_mfa))
-                .service(get("/keys", api::keys::get_keys))
-                .service(post("/keys/rotation", api::keys::post_rotation))
-                .service(
-                    resource("/apps/{client_id}/backchannel-logout")
-                        .route(web::put().to(api::logout::put_backchannel)),
-                )
-                .service(post(
-                    "/users/{id}/revoke-sessions",
-                    api::logout::post_revoke_sessions,
-                ))
-                .service(
-                    resource("/cross-tenant-access")
-                        .route(web::get().to(api::policy::get_cross_tenant))
-                        .route(web::put().to(api::policy::put_cross_tenant)),
-                )
-                .service(
-                    web::resource("/identity-providers")
-                        .route(web::get().to(api::providers::get_providers))
-                        .route(web::post().to(api::providers::post_provider)),
-                )
-                .service(
-                    web::resource("/identity-providers/{id}")
-                        .route(web::patch().to(api::providers::patch_provider))
-                        .route(web::delete().to(api::providers::delete_provider)),
-                )
-                .service(
-                    web::resource("/federation")
-                        .route(web::get().to(api::providers::get_federation))
-                        .route(web::put().to(api::providers::put_federation))
-                        .route(web::delete().to(api::providers::delete_federation)),
-                )
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(api::Problem::not_found("endpoint"))
-                })),
-        )
+        .service(api::mount(&t("/api/v1")))
         .service(
             resource(&t(CONSENT))
                 .route(web::get().to(oidc::authorize::consent::get_consent))

@@ -24,7 +24,7 @@ fn default_name_claim() -> String {
 }
 
 /// An external provider as an administrator submits it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSpec {
     pub display_name: String,
@@ -53,7 +53,7 @@ pub struct ProviderSpec {
 
 /// A partial change to a guest home; absent fields stay as they are. The
 /// issuer cannot change: guests are linked to it (remove and add instead).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderPatch {
     pub display_name: Option<String>,
@@ -78,7 +78,7 @@ where
 }
 
 /// What the API and CLI show of a provider: never the secret.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
     pub id: String,
     pub role: IdpRole,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::authn::{Acr, Amr, AuthMethod};
 
 /// What a partner's sign-in counts for here.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustSettings {
     /// Multifactor authentication done at the partner satisfies this
@@ -20,7 +20,7 @@ pub struct TrustSettings {
     pub mfa: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundTrust {
     #[serde(default)]

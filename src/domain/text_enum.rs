@@ -19,7 +19,8 @@ impl std::error::Error for UnknownValue {}
 
 /// Declares an enum whose variants are stored and serialized as the given
 /// text, with `as_str`, `FromStr`, `TryFrom<&str>` and `TryFrom<String>`,
-/// `Into<String>`, `Display` and `Serialize`. The `String` conversions let a
+/// `Into<String>`, `Display`, `Serialize` and an OpenAPI schema (a string
+/// of those values, `utoipa::ToSchema`). The `String` conversions let a
 /// diesel row read and write the column as text
 /// (`#[diesel(deserialize_as = String, serialize_as = String)]`).
 macro_rules! text_enum {
@@ -93,6 +94,17 @@ macro_rules! text_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

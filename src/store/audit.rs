@@ -7,7 +7,7 @@ use super::schema::audit_events;
 use super::{Db, DbConn, StoreResult, new_id, now};
 use crate::domain::AuditAction;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub id: String,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{app_assignments, applications, group_members, user_groups};
 use super::{DbConn, StoreError, StoreResult, new_id, now};
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = user_groups)]
 pub struct Group {
     pub id: String,

@@ -12,7 +12,7 @@ use crate::store::keys::{self, KeyRow};
 use crate::store::{Db, DbConn, StoreError, audit};
 
 /// A key's place in the rotation at some moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyState {
     /// Published, not yet signing.
@@ -53,17 +53,21 @@ pub fn next_change(rows: &[KeyRow], at: NaiveDateTime) -> Option<NaiveDateTime> 
 }
 
 /// A key as the admin API and the CLI list it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct KeyStatus {
     pub kid: String,
     pub alg: String,
     pub state: KeyState,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub created_at: NaiveDateTime,
     /// When it started (or starts) signing.
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
     pub signs_from: NaiveDateTime,
     /// When it stopped (or stops) signing, once a successor is scheduled.
+    #[serde(serialize_with = "crate::domain::utc::serialize_opt")]
     pub signs_until: Option<NaiveDateTime>,
     /// When it leaves the JWKS, once a successor is scheduled.
+    #[serde(serialize_with = "crate::domain::utc::serialize_opt")]
     pub published_until: Option<NaiveDateTime>,
 }
 

@@ -27,6 +27,7 @@ mod helpers;
 mod homes;
 mod mfa;
 mod mfa_claims;
+mod openapi;
 mod operations;
 mod outage;
 mod par;

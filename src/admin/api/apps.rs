@@ -13,13 +13,16 @@
 
 mod registry;
 
-pub use registry::{app_json, delete_assignment, get_app, get_apps, post_app, post_secret};
+pub use registry::{
+    __path_delete_assignment, __path_get_app, __path_get_apps, __path_post_app, __path_post_secret,
+    delete_assignment, get_app, get_apps, post_app, post_secret,
+};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer};
 use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
 use crate::admin::provision::{self, SettingsChange};
 use crate::crypto::Sealer;
@@ -27,8 +30,12 @@ use crate::domain::egress::EgressPolicy;
 use crate::domain::{HomeUrl, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::{self, DbConn};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Forbidden, NotFound};
+
+/// Only what is given changes.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppPatch {
     require_mfa: Option<bool>,
@@ -37,11 +44,27 @@ pub struct AppPatch {
     assignment_required: Option<bool>,
     token_endpoint_auth_method: Option<TokenAuthMethod>,
     /// A JSON Web Key Set, as an object.
+    #[schema(value_type = Option<Object>)]
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
     /// A string sets the home page; `null` clears it.
     #[serde(default, deserialize_with = "crate::b2b::providers::present")]
     home_url: Option<Option<String>>,
+}
+
+/// An app as `PATCH` answers it.
+#[derive(Serialize, ToSchema)]
+pub struct AppView {
+    client_id: String,
+    require_mfa: bool,
+    dpop_bound_access_tokens: bool,
+    require_pushed_authorization_requests: bool,
+    assignment_required: bool,
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
+    home_url: Option<String>,
+    /// Only after registering `client_secret_jwt`: the new secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 /// A patch with its home page and authentication checked.
@@ -98,6 +121,17 @@ impl AppPatch {
     }
 }
 
+#[utoipa::path(
+    patch, path = "/apps/{client_id}", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = AppPatch,
+    responses(
+        (status = 200, description = "The app as it now is (with a new client_secret_jwt secret, shown this once)", body = AppView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn patch_app(
     body: web::Json<AppPatch>,
     caller: ApiResult<PoliciesAdmin>,
@@ -116,7 +150,7 @@ pub async fn patch_app(
             apply(c, keys, &tenant_id, &client_id, change, &actor)
         })
         .await?;
-    Ok(json(StatusCode::OK, view))
+    Ok(answer(StatusCode::OK, &view))
 }
 
 /// The changes, then the app as it now is (with a new `client_secret_jwt`
@@ -128,7 +162,7 @@ fn apply(
     client_id: &str,
     change: Change,
     actor: &str,
-) -> Result<serde_json::Value, ClientAuthError> {
+) -> Result<AppView, ClientAuthError> {
     if !provision::change_settings(c, tenant_id, client_id, &change.settings, actor)? {
         return Err(ClientAuthError::NoApp);
     }
@@ -138,17 +172,14 @@ fn apply(
     };
     let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
     let app = store::apps::find(c, tenant_id, client_id)?.ok_or(ClientAuthError::NoApp)?;
-    let mut view = serde_json::json!({
-        "client_id": client_id,
-        "require_mfa": app.require_mfa,
-        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
-        "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
-        "assignment_required": app.assignment_required,
-        "token_endpoint_auth_method": app.auth.method.map(|m| m.as_str()),
-        "home_url": home_url.as_ref().map(HomeUrl::as_str),
-    });
-    if let Some(secret) = secret {
-        view["client_secret"] = secret.into();
-    }
-    Ok(view)
+    Ok(AppView {
+        client_id: client_id.to_owned(),
+        require_mfa: app.require_mfa,
+        dpop_bound_access_tokens: app.dpop_bound_access_tokens,
+        require_pushed_authorization_requests: app.require_pushed_authorization_requests,
+        assignment_required: app.assignment_required,
+        token_endpoint_auth_method: app.auth.method,
+        home_url: home_url.as_ref().map(|u| u.as_str().to_owned()),
+        client_secret: secret,
+    })
 }

@@ -2,39 +2,64 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
+use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, answer};
 use crate::admin::groups::{self, GroupError};
 use crate::state::AppState;
-use crate::store::apps::assignments::Principal;
-use crate::store::groups::Group;
 use crate::store;
+use crate::store::apps::assignments::Principal;
+use crate::store::audit::AuditEvent;
+use crate::store::groups::Group;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
+    /// 1-200 characters.
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     user_id: String,
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `user_id` and `group_id`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignment {
     user_id: Option<String>,
     group_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// How many events, latest first (1-1000, default 100).
     limit: Option<i64>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct GroupList {
+    groups: Vec<Group>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    events: Vec<AuditEvent>,
+}
+
+#[utoipa::path(
+    get, path = "/groups", tag = "groups",
+    responses(
+        (status = 200, description = "The groups the caller may see", body = GroupList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let tenant_id = caller.ctx.tenant.id.clone();
     let own = match caller.directory(&state).await? {
@@ -59,12 +84,19 @@ pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult
             }
         })
         .await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "groups": groups }),
-    ))
+    Ok(answer(StatusCode::OK, &GroupList { groups }))
 }
 
+#[utoipa::path(
+    post, path = "/groups", tag = "groups",
+    request_body = NewGroup,
+    responses(
+        (status = 201, description = "The new group", body = Group),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_group(
     body: web::Json<NewGroup>,
     caller: ApiResult<UsersAdmin>,
@@ -77,14 +109,22 @@ pub async fn post_group(
         .db
         .write_as(move |c| groups::create(c, &tenant_id, &name, &actor))
         .await?;
-    Ok(group_json(StatusCode::CREATED, &group))
+    Ok(answer(StatusCode::CREATED, &group))
 }
 
-fn group_json(status: StatusCode, group: &Group) -> HttpResponse {
-    json(status, serde_json::to_value(group).unwrap_or_default())
-}
-
-/// `PATCH /groups/{id}`: a new name.
+/// A new name.
+#[utoipa::path(
+    patch, path = "/groups/{id}", tag = "groups",
+    params(("id" = String, Path, description = "The group's id")),
+    request_body = NewGroup,
+    responses(
+        (status = 200, description = "The renamed group", body = Group),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn patch_group(
     body: web::Json<NewGroup>,
     caller: ApiResult<UsersAdmin>,
@@ -99,9 +139,21 @@ pub async fn patch_group(
         .db
         .write_as(move |c| groups::rename(c, &tenant_id, &group_id, &name, &actor))
         .await?;
-    Ok(group_json(StatusCode::OK, &group))
+    Ok(answer(StatusCode::OK, &group))
 }
 
+#[utoipa::path(
+    post, path = "/groups/{id}/members", tag = "groups",
+    params(("id" = String, Path, description = "The group's id")),
+    request_body = NewMember,
+    responses(
+        (status = 204, description = "The user is a member"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_group_member(
     body: web::Json<NewMember>,
     caller: ApiResult<UsersAdmin>,
@@ -122,7 +174,18 @@ pub async fn post_group_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `DELETE /groups/{id}/members/{user_id}`.
+#[utoipa::path(
+    delete, path = "/groups/{id}/members/{user_id}", tag = "groups",
+    params(
+        ("id" = String, Path, description = "The group's id"),
+        ("user_id" = String, Path, description = "The member's user id"),
+    ),
+    responses(
+        (status = 204, description = "The user is no longer a member"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn delete_group_member(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -149,6 +212,18 @@ impl From<GroupError> for Problem {
     }
 }
 
+#[utoipa::path(
+    post, path = "/apps/{client_id}/assignments", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = NewAssignment,
+    responses(
+        (status = 204, description = "The user or group is assigned to the app"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_assignment(
     body: web::Json<NewAssignment>,
     caller: ApiResult<UsersAdmin>,
@@ -183,6 +258,15 @@ pub async fn post_assignment(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get, path = "/audit", tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The latest audit events", body = AuditList),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_audit(
     query: web::Query<AuditQuery>,
     caller: UsersAdmin,
@@ -194,8 +278,5 @@ pub async fn get_audit(
         .db
         .read(move |c| store::audit::list(c, &tenant_id, limit))
         .await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "events": events }),
-    ))
+    Ok(answer(StatusCode::OK, &AuditList { events }))
 }

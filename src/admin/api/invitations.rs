@@ -2,42 +2,108 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Caller, CallerKind, Inviting, Problem, json};
+use super::{ApiResult, Caller, CallerKind, Inviting, Problem, answer};
 use crate::b2b::invitation::{self, InviteRequest, Target};
 use crate::b2b::removal;
-use crate::domain::utc;
+use crate::domain::{EffectiveStatus, TargetKind, utc};
 use crate::state::AppState;
 use crate::store;
 use crate::store::invitations::Invitation;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+/// Invite to the tenant, or to one group or one app (not both).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
     email: String,
+    /// A group's id: the guest joins it on redemption.
     group: Option<String>,
+    /// An app's client id: the guest is assigned to it on redemption.
     app: Option<String>,
+    /// Where the guest lands after redeeming (checked against the
+    /// organization's apps).
     redirect_url: Option<String>,
+    /// A personal note in the invitation email.
     message: Option<String>,
 }
 
-fn invitation_json(i: &Invitation) -> serde_json::Value {
-    serde_json::json!({
-        "id": i.id,
-        "email": i.email,
-        "guest_user_id": i.guest_user_id,
-        "target": { "kind": i.target_kind, "id": i.target_id, "name": i.target_name },
-        "invited_by": i.invited_by,
-        "inviter_name": i.inviter_name,
-        "redirect_url": i.redirect_url,
-        "status": i.effective_status(),
-        "created_at": utc::rfc3339(&i.created_at),
-        "expires_at": utc::rfc3339(&i.expires_at),
-        "redeemed_at": utc::rfc3339_opt(&i.redeemed_at),
-    })
+/// An invitation as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    id: String,
+    email: String,
+    guest_user_id: String,
+    target: InvitationTarget,
+    invited_by: String,
+    inviter_name: String,
+    redirect_url: Option<String>,
+    status: EffectiveStatus,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    expires_at: String,
+    #[schema(format = DateTime)]
+    redeemed_at: Option<String>,
+    /// Only when the invitation is made or sent again: the link to redeem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redeem_url: Option<String>,
+    /// Only when the invitation is made: its id again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invitation_id: Option<String>,
 }
 
+/// What the invitation gives access to.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationTarget {
+    kind: TargetKind,
+    /// The group's id or the app's client id; null for the tenant.
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationList {
+    invitations: Vec<InvitationView>,
+}
+
+impl InvitationView {
+    fn of(i: &Invitation) -> InvitationView {
+        InvitationView {
+            id: i.id.clone(),
+            email: i.email.clone(),
+            guest_user_id: i.guest_user_id.clone(),
+            target: InvitationTarget {
+                kind: i.target_kind,
+                id: i.target_id.clone(),
+                name: i.target_name.clone(),
+            },
+            invited_by: i.invited_by.clone(),
+            inviter_name: i.inviter_name.clone(),
+            redirect_url: i.redirect_url.clone(),
+            status: i.effective_status(),
+            created_at: utc::rfc3339(&i.created_at),
+            expires_at: utc::rfc3339(&i.expires_at),
+            redeemed_at: utc::rfc3339_opt(&i.redeemed_at),
+            redeem_url: None,
+            invitation_id: None,
+        }
+    }
+}
+
+#[utoipa::path(
+    post, path = "/invitations", tag = "invitations",
+    request_body = NewInvitation,
+    responses(
+        (status = 201, description = "The invitation, with its redemption link (shown this once)", body = InvitationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_invitation(
     body: web::Json<NewInvitation>,
     caller: ApiResult<Inviting>,
@@ -70,10 +136,10 @@ pub async fn post_invitation(
         .db
         .write_as(move |c| invitation::invite(c, &tenant, &issuer, &inviter, &request, lifetime))
         .await?;
-    let mut body = invitation_json(&invited.invitation);
-    body["redeem_url"] = invited.redeem_url.into();
-    body["invitation_id"] = invited.invitation.id.into();
-    Ok(json(StatusCode::CREATED, body))
+    let mut body = InvitationView::of(&invited.invitation);
+    body.redeem_url = Some(invited.redeem_url);
+    body.invitation_id = Some(invited.invitation.id);
+    Ok(answer(StatusCode::CREATED, &body))
 }
 
 /// Admins and directory apps see every invitation; members see their own.
@@ -83,6 +149,13 @@ fn may_see(caller: &Caller, invitation: &Invitation) -> bool {
         || invitation.invited_by == caller.actor()
 }
 
+#[utoipa::path(
+    get, path = "/invitations", tag = "invitations",
+    responses(
+        (status = 200, description = "Every invitation for administrators and directory apps; a member's own otherwise", body = InvitationList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_invitations(
     caller: Inviting,
     state: web::Data<AppState>,
@@ -92,15 +165,12 @@ pub async fn get_invitations(
         .db
         .read(move |c| store::invitations::list(c, &tenant_id))
         .await?;
-    let visible: Vec<_> = all
+    let invitations = all
         .iter()
         .filter(|i| may_see(&caller, i))
-        .map(invitation_json)
+        .map(InvitationView::of)
         .collect();
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "invitations": visible }),
-    ))
+    Ok(answer(StatusCode::OK, &InvitationList { invitations }))
 }
 
 async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Invitation> {
@@ -116,6 +186,17 @@ async fn own_invitation(state: &AppState, caller: &Caller, id: &str) -> ApiResul
     Ok(invitation)
 }
 
+#[utoipa::path(
+    post, path = "/invitations/{id}/resend", tag = "invitations",
+    params(("id" = String, Path, description = "The invitation's id")),
+    responses(
+        (status = 200, description = "The invitation sent again, with a new redemption link", body = InvitationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_resend(
     caller: Inviting,
     state: web::Data<AppState>,
@@ -135,11 +216,21 @@ pub async fn post_resend(
             invitation::resend(c, &tenant, &issuer, &inviter, &invitation.id, lifetime)
         })
         .await?;
-    let mut body = invitation_json(&invited.invitation);
-    body["redeem_url"] = invited.redeem_url.into();
-    Ok(json(StatusCode::OK, body))
+    let mut body = InvitationView::of(&invited.invitation);
+    body.redeem_url = Some(invited.redeem_url);
+    Ok(answer(StatusCode::OK, &body))
 }
 
+#[utoipa::path(
+    post, path = "/invitations/{id}/revoke", tag = "invitations",
+    params(("id" = String, Path, description = "The invitation's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_revoke(
     caller: Inviting,
     state: web::Data<AppState>,

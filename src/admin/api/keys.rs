@@ -6,9 +6,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer};
 use crate::admin::provision::{self, ProvisionError};
 use crate::domain::TenantId;
 use crate::state::AppState;
@@ -52,19 +52,41 @@ pub async fn rotate(
     state.tenants.reload(&ctx.tenant.slug).await?;
     Ok(key)
 }
+use utoipa::ToSchema;
 
+use super::openapi::{BadRequest, Conflict, Forbidden};
+
+#[utoipa::path(
+    get, path = "/keys", tag = "keys",
+    responses(
+        (status = 200, description = "The tenant's published signing keys, latest first", body = KeyList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_keys(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let keys = statuses(&state, &caller.ctx.tenant.id).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
+    Ok(answer(StatusCode::OK, &KeyList { keys }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyList {
+    keys: Vec<KeyStatus>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RotationAnswer {
+    kid: String,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
+    signs_from: chrono::NaiveDateTime,
 }
 
 /// A rotation request: by default the switch comes after the configured
 /// pre-publication; `at` names a later moment; `now` (with `force`) skips
 /// pre-publication.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotationRequest {
     #[serde(default)]
@@ -75,6 +97,16 @@ pub struct RotationRequest {
     force: bool,
 }
 
+#[utoipa::path(
+    post, path = "/keys/rotation", tag = "keys",
+    request_body = RotationRequest,
+    responses(
+        (status = 201, description = "The next key, published now, and when it starts signing", body = RotationAnswer),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_rotation(
     body: web::Json<RotationRequest>,
     caller: ApiResult<PoliciesAdmin>,
@@ -98,13 +130,11 @@ pub async fn post_rotation(
     let key = rotate(&state, &caller.ctx, switch, request.force, caller.actor())
         .await
         .map_err(refused)?;
-    Ok(json(
-        StatusCode::CREATED,
-        serde_json::json!({
-            "kid": key.kid,
-            "signs_from": key.activates_at,
-        }),
-    ))
+    let rotated = RotationAnswer {
+        kid: key.kid,
+        signs_from: key.activates_at,
+    };
+    Ok(answer(StatusCode::CREATED, &rotated))
 }
 
 fn server_error(detail: String) -> Problem {

@@ -5,13 +5,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, json};
+use super::{ApiResult, PoliciesAdmin, Problem, UsersAdmin, answer};
 use crate::admin::logout;
 use crate::state::AppState;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+use super::openapi::{BadRequest, Forbidden, NotFound};
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackchannelRegistration {
     /// `null` removes the registration.
@@ -20,6 +23,29 @@ pub struct BackchannelRegistration {
     backchannel_logout_session_required: bool,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct BackchannelView {
+    client_id: String,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionsRevoked {
+    sessions_revoked: usize,
+}
+
+#[utoipa::path(
+    put, path = "/apps/{client_id}/backchannel-logout", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    request_body = BackchannelRegistration,
+    responses(
+        (status = 200, description = "The app's registration as it now is", body = BackchannelView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn put_backchannel(
     body: web::Json<BackchannelRegistration>,
     caller: ApiResult<PoliciesAdmin>,
@@ -35,7 +61,13 @@ pub async fn put_backchannel(
         &state.settings.egress,
     )
     .map_err(Problem::bad_request)?;
-    let answer = logout::registration_json(registration.as_ref());
+    let view = BackchannelView {
+        client_id: client_id.clone(),
+        backchannel_logout_uri: registration.as_ref().map(|l| l.uri.as_str().to_owned()),
+        backchannel_logout_session_required: registration
+            .as_ref()
+            .is_some_and(|l| l.session_required),
+    };
     let (tenant_id, actor, id) = (
         caller.ctx.tenant.id.clone(),
         caller.actor(),
@@ -50,11 +82,18 @@ pub async fn put_backchannel(
     if !found {
         return Err(Problem::not_found("app"));
     }
-    let mut answer = answer;
-    answer["client_id"] = client_id.into();
-    Ok(json(StatusCode::OK, answer))
+    Ok(answer(StatusCode::OK, &view))
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/revoke-sessions", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "How many sessions ended (their apps receive Logout Tokens)", body = SessionsRevoked),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn post_revoke_sessions(
     caller: UsersAdmin,
     state: web::Data<AppState>,
@@ -67,8 +106,10 @@ pub async fn post_revoke_sessions(
         .write(move |c| logout::revoke_sessions(c, &tenant_id, &id, &actor))
         .await?
         .ok_or_else(|| Problem::not_found("user"))?;
-    Ok(json(
+    Ok(answer(
         StatusCode::OK,
-        serde_json::json!({ "sessions_revoked": ended }),
+        &SessionsRevoked {
+            sessions_revoked: ended,
+        },
     ))
 }

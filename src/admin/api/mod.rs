@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod keys;
 pub mod logout;
 pub mod mfa;
+pub mod openapi;
 pub mod policy;
 pub mod providers;
 pub mod users;
@@ -18,10 +19,67 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::b2b::invitation::InviteError;
 use crate::b2b::removal::RemovalError;
+use crate::domain::{ExternalState, IdentitySource, UserStatus, UserType};
 use crate::store::StoreError;
 use crate::store::users::User;
 
 pub use caller::{Caller, CallerKind, Directory, Inviting, PoliciesAdmin, UsersAdmin};
+pub use openapi::RouteTable;
+
+/// Every route of the admin API, each mounted where its `#[utoipa::path]`
+/// says and described there (ARCHITECTURE.md, "The admin API").
+pub fn routes() -> RouteTable {
+    openapi::routes![
+        invitations::get_invitations,
+        invitations::post_invitation,
+        invitations::post_resend,
+        invitations::post_revoke,
+        users::get_users,
+        users::get_user,
+        users::patch_user,
+        users::delete_user,
+        users::post_reset_redemption,
+        users::post_block,
+        users::post_unblock,
+        mfa::post_reset_mfa,
+        logout::post_revoke_sessions,
+        groups::get_groups,
+        groups::post_group,
+        groups::patch_group,
+        groups::post_group_member,
+        groups::delete_group_member,
+        groups::post_assignment,
+        groups::get_audit,
+        apps::get_apps,
+        apps::post_app,
+        apps::get_app,
+        apps::patch_app,
+        apps::post_secret,
+        apps::delete_assignment,
+        logout::put_backchannel,
+        policy::get_policy,
+        policy::put_policy,
+        policy::get_cross_tenant,
+        policy::put_cross_tenant,
+        mfa::get_auth_policy,
+        mfa::put_auth_policy,
+        keys::get_keys,
+        keys::post_rotation,
+        providers::get_providers,
+        providers::post_provider,
+        providers::patch_provider,
+        providers::delete_provider,
+        providers::get_federation,
+        providers::put_federation,
+        providers::delete_federation,
+    ]
+}
+
+/// The admin API's scope at `path` (`/t/{tenant}/api/v1`): the routes of
+/// [`routes`] and their OpenAPI document at `openapi.json`.
+pub fn mount(path: &str) -> actix_web::Scope {
+    routes().mount(path)
+}
 
 /// An RFC 9457 problem.
 #[derive(Debug)]
@@ -85,15 +143,13 @@ impl ResponseError for Problem {
                 r#"Bearer realm="portico", error="invalid_token""#,
             ));
         }
-        response.body(
-            serde_json::json!({
-                "type": "about:blank",
-                "title": self.title,
-                "status": self.status.as_u16(),
-                "detail": self.detail,
-            })
-            .to_string(),
-        )
+        let body = openapi::ProblemBody {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+        };
+        response.body(serde_json::to_string(&body).unwrap_or_default())
     }
 }
 
@@ -163,30 +219,66 @@ pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
         .json(body)
 }
 
+/// `body`, serialized: an answer whose type is also its schema.
+pub fn answer<T: serde::Serialize>(status: StatusCode, body: &T) -> HttpResponse {
+    json(status, serde_json::to_value(body).unwrap_or_default())
+}
+
 /// What non-administrators see of another user.
-pub fn directory_json(u: &User) -> serde_json::Value {
-    serde_json::json!({
-        "id": u.id,
-        "email": u.email,
-        "display_name": u.display_name,
-        "user_type": u.user_type,
-    })
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DirectoryEntry<'a> {
+    id: &'a str,
+    email: &'a str,
+    display_name: &'a str,
+    user_type: UserType,
+}
+
+impl DirectoryEntry<'_> {
+    pub fn of(u: &User) -> DirectoryEntry<'_> {
+        DirectoryEntry {
+            id: &u.id,
+            email: &u.email,
+            display_name: &u.display_name,
+            user_type: u.user_type,
+        }
+    }
 }
 
 /// The public view of a user (never the password hash).
-pub fn user_json(u: &User) -> serde_json::Value {
-    serde_json::json!({
-        "id": u.id,
-        "email": u.email,
-        "display_name": u.display_name,
-        "user_type": u.user_type,
-        "status": u.status,
-        "access": u.access_state(),
-        "external_state": u.external_state,
-        "home_issuer": u.home_issuer,
-        "identity_source": u.identity_source,
-        "invited_by": u.invited_by,
-        "access_expires_at": crate::domain::utc::rfc3339_opt(&u.access_expires_at),
-        "created_at": crate::domain::utc::rfc3339(&u.created_at),
-    })
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserView<'a> {
+    id: &'a str,
+    email: &'a str,
+    display_name: &'a str,
+    user_type: UserType,
+    status: UserStatus,
+    /// `active`, `blocked` or `expired`.
+    access: &'a str,
+    external_state: Option<ExternalState>,
+    home_issuer: Option<&'a str>,
+    identity_source: IdentitySource,
+    invited_by: Option<&'a str>,
+    #[schema(format = DateTime)]
+    access_expires_at: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+impl UserView<'_> {
+    pub fn of(u: &User) -> UserView<'_> {
+        UserView {
+            id: &u.id,
+            email: &u.email,
+            display_name: &u.display_name,
+            user_type: u.user_type,
+            status: u.status,
+            access: u.access_state(),
+            external_state: u.external_state,
+            home_issuer: u.home_issuer.as_deref(),
+            identity_source: u.identity_source,
+            invited_by: u.invited_by.as_deref(),
+            access_expires_at: crate::domain::utc::rfc3339_opt(&u.access_expires_at),
+            created_at: crate::domain::utc::rfc3339(&u.created_at),
+        }
+    }
 }

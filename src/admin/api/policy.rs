@@ -11,6 +11,15 @@ use crate::b2b::policy::Policy;
 use crate::state::AppState;
 use crate::store;
 
+use super::openapi::{BadRequest, Forbidden};
+
+#[utoipa::path(
+    get, path = "/policy", tag = "policies",
+    responses(
+        (status = 200, description = "The collaboration policy", body = Policy),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_policy(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -26,6 +35,15 @@ pub async fn get_policy(
     ))
 }
 
+#[utoipa::path(
+    put, path = "/policy", tag = "policies",
+    request_body = Policy,
+    responses(
+        (status = 200, description = "The policy as saved", body = Policy),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn put_policy(
     body: web::Json<Policy>,
     caller: ApiResult<PoliciesAdmin>,
@@ -47,6 +65,13 @@ pub async fn put_policy(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/cross-tenant-access", tag = "policies",
+    responses(
+        (status = 200, description = "The cross-tenant access settings", body = CrossTenantAccess),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_cross_tenant(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -62,6 +87,15 @@ pub async fn get_cross_tenant(
     ))
 }
 
+#[utoipa::path(
+    put, path = "/cross-tenant-access", tag = "policies",
+    request_body = CrossTenantAccess,
+    responses(
+        (status = 200, description = "The settings as saved", body = CrossTenantAccess),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn put_cross_tenant(
     body: web::Json<CrossTenantAccess>,
     caller: ApiResult<PoliciesAdmin>,

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use super::{ApiResult, PoliciesAdmin, Problem, json};
+use super::{ApiResult, PoliciesAdmin, Problem, answer, json};
 use crate::b2b::providers::{self, ProviderError, ProviderPatch, ProviderSpec, ProviderView};
 use crate::crypto::Sealer;
 use crate::domain::{IdpRole, TenantId};
@@ -15,6 +15,23 @@ use crate::state::AppState;
 use crate::store::idps::IdentityProvider;
 use crate::store::{self, StoreError, StoreResult, idps};
 use crate::tokens::TenantContext;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+
+#[derive(Serialize, ToSchema)]
+pub struct ProviderList {
+    identity_providers: Vec<ProviderView>,
+    /// The order in which redemption looks for a guest's home.
+    redemption_order: [&'static str; 3],
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FederationView {
+    auth_mode: crate::domain::AuthMode,
+    upstream: Option<ProviderView>,
+}
 
 /// Why a change to the identity providers was not made.
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +164,13 @@ pub async fn remove_upstream(
     Ok(())
 }
 
+#[utoipa::path(
+    get, path = "/identity-providers", tag = "identity-providers",
+    responses(
+        (status = 200, description = "The guest homes and the order redemption tries them in", body = ProviderList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_providers(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -154,15 +178,23 @@ pub async fn get_providers(
     let tenant_id = caller.ctx.tenant.id.clone();
     let list = state.db.read(move |c| idps::list(c, &tenant_id)).await?;
     let views: Vec<ProviderView> = list.iter().map(ProviderView::from).collect();
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({
-            "identity_providers": views,
-            "redemption_order": crate::b2b::home::REDEMPTION_ORDER,
-        }),
-    ))
+    let list = ProviderList {
+        identity_providers: views,
+        redemption_order: crate::b2b::home::REDEMPTION_ORDER,
+    };
+    Ok(answer(StatusCode::OK, &list))
 }
 
+#[utoipa::path(
+    post, path = "/identity-providers", tag = "identity-providers",
+    request_body = ProviderSpec,
+    responses(
+        (status = 201, description = "The new provider (never its secret)", body = ProviderView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_provider(
     body: web::Json<ProviderSpec>,
     caller: ApiResult<PoliciesAdmin>,
@@ -182,6 +214,17 @@ pub async fn post_provider(
     ))
 }
 
+#[utoipa::path(
+    patch, path = "/identity-providers/{id}", tag = "identity-providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    request_body = ProviderPatch,
+    responses(
+        (status = 200, description = "The provider as it now is", body = ProviderView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn patch_provider(
     body: web::Json<ProviderPatch>,
     caller: ApiResult<PoliciesAdmin>,
@@ -200,6 +243,15 @@ pub async fn patch_provider(
     ))
 }
 
+#[utoipa::path(
+    delete, path = "/identity-providers/{id}", tag = "identity-providers",
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn delete_provider(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
@@ -212,7 +264,7 @@ pub async fn delete_provider(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::Value> {
+async fn federation_view(state: &AppState, slug: &str) -> ApiResult<FederationView> {
     let slug = slug.to_owned();
     let (tenant, upstream) = state
         .db
@@ -223,22 +275,37 @@ async fn federation_view(state: &AppState, slug: &str) -> ApiResult<serde_json::
             Ok((tenant, upstream))
         })
         .await?;
-    Ok(serde_json::json!({
-        "auth_mode": tenant.auth_mode,
-        "upstream": upstream.as_ref().map(ProviderView::from),
-    }))
+    Ok(FederationView {
+        auth_mode: tenant.auth_mode,
+        upstream: upstream.as_ref().map(ProviderView::from),
+    })
 }
 
+#[utoipa::path(
+    get, path = "/federation", tag = "federation",
+    responses(
+        (status = 200, description = "The tenant's sign-in mode and upstream", body = FederationView),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }
 
+#[utoipa::path(
+    put, path = "/federation", tag = "federation",
+    request_body = ProviderSpec,
+    responses(
+        (status = 200, description = "The tenant now signs in at the upstream", body = FederationView),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn put_federation(
     body: web::Json<ProviderSpec>,
     caller: ApiResult<PoliciesAdmin>,
@@ -246,19 +313,22 @@ pub async fn put_federation(
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
     set_upstream(&state, &caller.ctx, body.into_inner(), caller.actor()).await?;
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }
 
+#[utoipa::path(
+    delete, path = "/federation", tag = "federation",
+    responses(
+        (status = 200, description = "The tenant signs in locally again", body = FederationView),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn delete_federation(
     caller: PoliciesAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     remove_upstream(&state, &caller.ctx, caller.actor()).await?;
-    Ok(json(
-        StatusCode::OK,
-        federation_view(&state, &caller.ctx.tenant.slug).await?,
-    ))
+    let view = federation_view(&state, &caller.ctx.tenant.slug).await?;
+    Ok(answer(StatusCode::OK, &view))
 }

@@ -9,9 +9,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::super::{ApiResult, Caller, CallerKind, Problem, UsersAdmin, json};
+use super::super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
+use super::super::{ApiResult, Caller, CallerKind, Problem, UsersAdmin, answer};
 use crate::admin::client_auth::ClientAuthSpec;
 use crate::admin::provision::{self, AppSettings, AppSpec};
 use crate::domain::{ClientType, GrantType, HomeUrl, Permission, Role, TokenAuthMethod};
@@ -21,7 +23,7 @@ use crate::store::apps::assignments::{self, Assignment, Principal};
 use crate::store::{self, DbConn, StoreResult};
 
 /// A registration, as RFC 7591 names its fields where it has one.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApp {
     name: String,
@@ -50,6 +52,8 @@ pub struct NewApp {
     require_pushed_authorization_requests: bool,
     home_url: Option<String>,
     token_endpoint_auth_method: Option<TokenAuthMethod>,
+    /// A JSON Web Key Set, as an object.
+    #[schema(value_type = Option<Object>)]
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
     backchannel_logout_uri: Option<String>,
@@ -120,47 +124,105 @@ fn administrator(caller: &Caller) -> ApiResult<()> {
 
 /// An app as the API shows it: its settings and whether it has a secret,
 /// never the secret or its hash.
-pub fn app_json(app: &Client, home_url: Option<&HomeUrl>) -> serde_json::Value {
-    let uris = |list: &[crate::domain::RedirectUri]| {
-        list.iter()
-            .map(|u| u.as_str().to_owned())
-            .collect::<Vec<_>>()
-    };
-    let logout = app.backchannel_logout.as_ref();
-    serde_json::json!({
-        "client_id": app.client_id,
-        "name": app.name,
-        "client_type": app.client_type.as_str(),
-        "has_secret": app.secret_hash.is_some(),
-        "redirect_uris": uris(&app.redirect_uris),
-        "post_logout_redirect_uris": uris(&app.post_logout_redirect_uris),
-        "grant_types": app.grant_types,
-        "permissions": app.permissions,
-        "first_party": app.first_party,
-        "assignment_required": app.assignment_required,
-        "require_mfa": app.require_mfa,
-        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
-        "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
-        "token_endpoint_auth_method": app.auth.method.map(|m| m.as_str()),
-        "jwks_uri": app.auth.jwks_uri.as_ref().map(|u| u.as_str()),
-        "home_url": home_url.map(HomeUrl::as_str),
-        "backchannel_logout_uri": logout.map(|l| l.uri.as_str()),
-        "backchannel_logout_session_required": logout.is_some_and(|l| l.session_required),
-    })
+#[derive(Serialize, ToSchema)]
+pub struct AppInfo {
+    client_id: String,
+    name: String,
+    client_type: ClientType,
+    has_secret: bool,
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+    grant_types: Vec<GrantType>,
+    permissions: Vec<Permission>,
+    first_party: bool,
+    assignment_required: bool,
+    require_mfa: bool,
+    dpop_bound_access_tokens: bool,
+    require_pushed_authorization_requests: bool,
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
+    jwks_uri: Option<String>,
+    home_url: Option<String>,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: bool,
 }
 
-fn assignments_json(list: &[Assignment]) -> serde_json::Value {
-    list.iter()
-        .map(|a| {
-            serde_json::json!({
-                "kind": a.kind.as_str(),
-                "id": a.principal_id,
-                "assigned_at": crate::domain::utc::rfc3339(&a.created_at),
-            })
-        })
-        .collect()
+impl AppInfo {
+    fn of(app: &Client, home_url: Option<&HomeUrl>) -> AppInfo {
+        let uris = |list: &[crate::domain::RedirectUri]| {
+            list.iter()
+                .map(|u| u.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let logout = app.backchannel_logout.as_ref();
+        AppInfo {
+            client_id: app.client_id.clone(),
+            name: app.name.clone(),
+            client_type: app.client_type,
+            has_secret: app.secret_hash.is_some(),
+            redirect_uris: uris(&app.redirect_uris),
+            post_logout_redirect_uris: uris(&app.post_logout_redirect_uris),
+            grant_types: app.grant_types.clone(),
+            permissions: app.permissions.clone(),
+            first_party: app.first_party,
+            assignment_required: app.assignment_required,
+            require_mfa: app.require_mfa,
+            dpop_bound_access_tokens: app.dpop_bound_access_tokens,
+            require_pushed_authorization_requests: app.require_pushed_authorization_requests,
+            token_endpoint_auth_method: app.auth.method,
+            jwks_uri: app.auth.jwks_uri.as_ref().map(|u| u.as_str().to_owned()),
+            home_url: home_url.map(|u| u.as_str().to_owned()),
+            backchannel_logout_uri: logout.map(|l| l.uri.as_str().to_owned()),
+            backchannel_logout_session_required: logout.is_some_and(|l| l.session_required),
+        }
+    }
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct AppList {
+    apps: Vec<AppInfo>,
+}
+
+/// A user or group the app is assigned to.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentView {
+    /// `user` or `group`.
+    kind: &'static str,
+    id: String,
+    #[serde(serialize_with = "crate::domain::utc::serialize")]
+    assigned_at: chrono::NaiveDateTime,
+}
+
+/// An app with whom it is assigned to.
+#[derive(Serialize, ToSchema)]
+pub struct AppDetail {
+    #[serde(flatten)]
+    app: AppInfo,
+    assignments: Vec<AssignmentView>,
+}
+
+/// A newly registered app, with a confidential app's secret (shown once).
+#[derive(Serialize, ToSchema)]
+pub struct Registration {
+    #[serde(flatten)]
+    app: AppInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+}
+
+/// A rotated secret, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct NewSecret {
+    client_id: String,
+    client_secret: String,
+}
+
+#[utoipa::path(
+    get, path = "/apps", tag = "apps",
+    responses(
+        (status = 200, description = "Every app of the tenant (never a secret)", body = AppList),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn get_apps(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     administrator(&caller)?;
     let tenant_id = caller.ctx.tenant.id.clone();
@@ -171,11 +233,11 @@ pub async fn get_apps(caller: Caller, state: web::Data<AppState>) -> ApiResult<H
             let apps = store::apps::list(c, &tenant_id)?;
             Ok(apps
                 .iter()
-                .map(|a| app_json(a, homes.get(&a.client_id)))
+                .map(|a| AppInfo::of(a, homes.get(&a.client_id)))
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "apps": apps })))
+    Ok(answer(StatusCode::OK, &AppList { apps }))
 }
 
 /// The app with its home page and assignments, if it exists.
@@ -183,16 +245,34 @@ fn one_app(
     c: &mut DbConn,
     tenant_id: &crate::domain::TenantId,
     client_id: &str,
-) -> StoreResult<Option<serde_json::Value>> {
+) -> StoreResult<Option<AppDetail>> {
     let Some(app) = store::apps::find(c, tenant_id, client_id)? else {
         return Ok(None);
     };
     let home_url = store::apps::home_url_of(c, tenant_id, client_id)?;
-    let mut view = app_json(&app, home_url.as_ref());
-    view["assignments"] = assignments_json(&assignments::of_app(c, tenant_id, &app.id)?);
-    Ok(Some(view))
+    let assignments = assignments::of_app(c, tenant_id, &app.id)?
+        .into_iter()
+        .map(|a: Assignment| AssignmentView {
+            kind: a.kind.as_str(),
+            id: a.principal_id,
+            assigned_at: a.created_at,
+        })
+        .collect();
+    Ok(Some(AppDetail {
+        app: AppInfo::of(&app, home_url.as_ref()),
+        assignments,
+    }))
 }
 
+#[utoipa::path(
+    get, path = "/apps/{client_id}", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    responses(
+        (status = 200, description = "The app and its assignments (never a secret)", body = AppDetail),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn get_app(
     caller: Caller,
     state: web::Data<AppState>,
@@ -206,9 +286,19 @@ pub async fn get_app(
         .read(move |c| one_app(c, &tenant_id, &client_id))
         .await?
         .ok_or_else(|| Problem::not_found("app"))?;
-    Ok(json(StatusCode::OK, view))
+    Ok(answer(StatusCode::OK, &view))
 }
 
+#[utoipa::path(
+    post, path = "/apps", tag = "apps",
+    request_body = NewApp,
+    responses(
+        (status = 201, description = "The registered app, with a confidential app's secret shown this once", body = Registration),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn post_app(
     body: web::Json<NewApp>,
     caller: ApiResult<Caller>,
@@ -221,11 +311,11 @@ pub async fn post_app(
     let registration = (app, settings);
     let registered =
         provision::register_on(&state, &caller.ctx.tenant.id, registration, caller.actor()).await?;
-    let mut view = app_json(&registered.client, home_url.as_ref());
-    if let Some(secret) = registered.secret {
-        view["client_secret"] = secret.into();
-    }
-    let mut response = json(StatusCode::CREATED, view);
+    let view = Registration {
+        app: AppInfo::of(&registered.client, home_url.as_ref()),
+        client_secret: registered.secret,
+    };
+    let mut response = answer(StatusCode::CREATED, &view);
     let location = format!(
         "{}/api/v1/apps/{}",
         caller.ctx.issuer, registered.client.client_id
@@ -238,6 +328,16 @@ pub async fn post_app(
     Ok(response)
 }
 
+#[utoipa::path(
+    post, path = "/apps/{client_id}/secret", tag = "apps",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    responses(
+        (status = 200, description = "The new secret, shown this once; the old one no longer works", body = NewSecret),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn post_secret(
     caller: Caller,
     state: web::Data<AppState>,
@@ -246,11 +346,13 @@ pub async fn post_secret(
     administrator(&caller)?;
     let (_, client_id) = path.into_inner();
     let tenant_id = &caller.ctx.tenant.id;
-    let secret = provision::rotate_secret_on(&state, tenant_id, &client_id, caller.actor()).await?;
-    Ok(json(
-        StatusCode::OK,
-        serde_json::json!({ "client_id": client_id, "client_secret": secret }),
-    ))
+    let client_secret =
+        provision::rotate_secret_on(&state, tenant_id, &client_id, caller.actor()).await?;
+    let view = NewSecret {
+        client_id,
+        client_secret,
+    };
+    Ok(answer(StatusCode::OK, &view))
 }
 
 /// `users` or `groups`, as in the path.
@@ -262,6 +364,19 @@ fn principal_kind(segment: &str) -> ApiResult<Principal> {
     }
 }
 
+#[utoipa::path(
+    delete, path = "/apps/{client_id}/assignments/{kind}/{id}", tag = "apps",
+    params(
+        ("client_id" = String, Path, description = "The app's client id"),
+        ("kind" = String, Path, description = "`users` or `groups`"),
+        ("id" = String, Path, description = "The user's or group's id"),
+    ),
+    responses(
+        (status = 204, description = "The assignment is gone"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn delete_assignment(
     caller: UsersAdmin,
     state: web::Data<AppState>,
