@@ -182,7 +182,12 @@ async fn the_document_lists_exactly_the_routes_the_server_mounts() {
     // (401, or 400 for a body it cannot read), never 404 or 405.
     let client = reqwest::Client::new();
     for (method, path) in &described {
-        let concrete = path.replace("{id}", "x").replace("{client_id}", "x");
+        // Every `{name}` segment filled in.
+        let concrete: String = path
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
         let url = format!("{}/t/acme/api/v1{concrete}", app.base);
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let operation = &json["paths"][path][method.as_str().to_lowercase()];
