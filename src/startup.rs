@@ -343,6 +343,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
             portal::invitations::get_invitations,
         ))
         .service(get(&t("/admin/policies"), portal::policies::get_policies))
+        .service(get(&t("/admin/audit"), portal::audit::get_audit))
         .service(get(
             &t("/admin/identity-providers"),
             portal::policies::get_providers,

@@ -11,6 +11,7 @@ mod cli;
 mod client_auth;
 mod code_flow;
 mod compare;
+mod console;
 mod cross_tenant;
 mod device;
 mod dpop;

@@ -5,8 +5,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, json};
+use crate::admin::audit_search::{AuditSearch, typed};
 use crate::domain::AuditAction;
 use crate::state::AppState;
+use crate::store::audit::{AuditFilter, Cursor, Page, Start};
 use crate::store::{self, StoreError};
 
 #[derive(Deserialize)]
@@ -28,9 +30,35 @@ pub struct NewAssignment {
     group_id: Option<String>,
 }
 
+/// `GET /audit`'s filters (the console's), a page size and where the page
+/// starts (`before`: the `next` of the previous answer).
 #[derive(Deserialize)]
 pub struct AuditQuery {
-    limit: Option<i64>,
+    #[serde(flatten)]
+    search: AuditSearch,
+    /// Text, not a number: `flatten` hands every field over as text.
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+impl AuditQuery {
+    fn search(&self) -> Result<(AuditFilter, Page), Problem> {
+        let filter = self.search.filter().map_err(Problem::bad_request)?;
+        let start = match typed(&self.before) {
+            None => Start::Newest,
+            Some(c) => Start::Older(Cursor::parse(c).ok_or_else(|| {
+                Problem::bad_request("before is not a cursor this endpoint returned")
+            })?),
+        };
+        let size = match typed(&self.limit) {
+            None => 100,
+            Some(l) => l
+                .parse::<i64>()
+                .map_err(|_| Problem::bad_request("limit must be a whole number"))?
+                .clamp(1, 1000),
+        };
+        Ok((filter, Page { start, size }))
+    }
 }
 
 pub async fn get_groups(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
@@ -180,14 +208,15 @@ pub async fn get_audit(
     caller: UsersAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let (filter, page) = query.search()?;
     let tenant_id = caller.ctx.tenant.id.clone();
-    let events = state
+    let found = state
         .db
-        .read(move |c| store::audit::list(c, &tenant_id, limit))
+        .read(move |c| store::audit::search(c, &tenant_id, &filter, &page))
         .await?;
+    let next = found.older.map(|c| c.to_string());
     Ok(json(
         StatusCode::OK,
-        serde_json::json!({ "events": events }),
+        serde_json::json!({ "events": found.events, "next": next }),
     ))
 }

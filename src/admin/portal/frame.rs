@@ -275,3 +275,8 @@ impl Console {
         self.render(StatusCode::OK, &page)
     }
 }
+
+/// A stored time as the console shows it: `2026-12-02 14:05 UTC`.
+pub fn when(at: &chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -3,6 +3,7 @@
 //! run the tenant. People sign in through the tenant's own code flow with a
 //! built-in first-party client.
 
+pub mod audit;
 pub mod auth;
 pub mod frame;
 pub mod guests;

@@ -1,0 +1,4 @@
+mod audit;
+mod browser_audit;
+mod invitations;
+mod overview;
