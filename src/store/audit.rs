@@ -3,7 +3,7 @@
 use crate::domain::TenantId;
 use diesel::prelude::*;
 
-use super::schema::{audit_events, users};
+use super::schema::{audit_events, invitations, users};
 use super::{Db, DbConn, StoreResult, new_id, now};
 use crate::domain::AuditAction;
 
@@ -73,18 +73,26 @@ pub fn record(
     Ok(())
 }
 
-/// The emails of the users among `ids` (to show `user:{id}` actors and user
-/// targets as people), as `(id, email)`.
+/// The emails named by `ids`: users' and invitations' (to show `user:{id}`
+/// actors and targets that are ids as people), as `(id, email)`.
 pub fn emails_of(
     conn: &mut DbConn,
     tenant_id: &TenantId,
     ids: &[String],
 ) -> StoreResult<Vec<(String, String)>> {
-    Ok(users::table
+    let mut emails: Vec<(String, String)> = users::table
         .filter(users::tenant_id.eq(tenant_id.as_str()))
         .filter(users::id.eq_any(ids))
         .select((users::id, users::email))
-        .load(conn)?)
+        .load(conn)?;
+    emails.extend(
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
+            .filter(invitations::id.eq_any(ids))
+            .select((invitations::id, invitations::email))
+            .load::<(String, String)>(conn)?,
+    );
+    Ok(emails)
 }
 
 /// The newest `limit` events (the unfiltered first page of [`search`]).

@@ -73,7 +73,8 @@ pub struct EventRow {
     pub detail: String,
 }
 
-/// The events as rows: users named by their email, the rest in words.
+/// The events as rows: users and invitations named by their email, the
+/// rest in words.
 pub(super) fn event_rows(
     conn: &mut DbConn,
     tenant_id: &TenantId,

@@ -97,6 +97,7 @@ async fn an_administrator_sees_counts_and_the_newest_sign_ins_and_refusals() {
     assert!(is_console_time(&refusals[0][0]), "{refusals:?}");
     assert_eq!(refusals[0][1], "Invitation acceptance refused");
     assert_eq!(refusals[0][2], "Portico", "who refused, in words");
+    assert_eq!(refusals[0][3], GUEST, "the invitation, by its email");
     assert!(!page.contains("invitation.redemption_refused"), "{page}");
 }
 
