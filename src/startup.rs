@@ -399,6 +399,7 @@ fn mount(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(portal::apps::get_apps))
                 .route(web::post().to(portal::apps::post_app)),
         )
+        .service(get(&t("/admin/audit"), portal::audit::get_audit))
         .service(get(
             &t("/admin/apps/{client_id}"),
             portal::apps_detail::get_app,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app_switch;
 pub mod apps;
+pub mod audit_search;
 pub mod client_auth;
 pub mod demo;
 pub mod demo_callback;

@@ -32,7 +32,7 @@ mod text_enum;
 mod user;
 pub mod utc;
 
-pub use audit::AuditAction;
+pub use audit::{AuditAction, BadTime, RangeEnd, range_bound};
 pub use authn::{Acr, Amr, AuthMethod, Demands, MfaRequired};
 pub use backchannel::BackchannelUri;
 pub use claims_request::{ClaimsRequest, RequestedClaims, UserClaim};

@@ -1,11 +1,15 @@
-//! Audit log: who did what to whom, per tenant.
+//! Audit log: who did what to whom, per tenant; searched a page at a time.
 
 use crate::domain::TenantId;
 use diesel::prelude::*;
 
-use super::schema::audit_events;
+use super::schema::{audit_events, invitations, users};
 use super::{Db, DbConn, StoreResult, new_id, now};
 use crate::domain::AuditAction;
+
+mod search;
+
+pub use search::{AuditFilter, Cursor, Events, Page, Start, search};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_events)]
@@ -69,10 +73,33 @@ pub fn record(
     Ok(())
 }
 
+/// The emails named by `ids`: users' and invitations' (to show `user:{id}`
+/// actors and targets that are ids as people), as `(id, email)`.
+pub fn emails_of(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    let mut emails: Vec<(String, String)> = users::table
+        .filter(users::tenant_id.eq(tenant_id.as_str()))
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email))
+        .load(conn)?;
+    emails.extend(
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant_id.as_str()))
+            .filter(invitations::id.eq_any(ids))
+            .select((invitations::id, invitations::email))
+            .load::<(String, String)>(conn)?,
+    );
+    Ok(emails)
+}
+
+/// The newest `limit` events (the unfiltered first page of [`search`]).
 pub fn list(conn: &mut DbConn, tenant_id: &TenantId, limit: i64) -> StoreResult<Vec<AuditEvent>> {
     Ok(audit_events::table
         .filter(audit_events::tenant_id.eq(tenant_id.as_str()))
-        .order(audit_events::at.desc())
+        .order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(AuditEvent::as_select())
         .load(conn)?)

@@ -4,6 +4,7 @@ use crate::domain::TenantId;
 use diesel::prelude::*;
 
 use super::schema::{invitations, users};
+use super::text_search::{containing, lower};
 use super::{DbConn, StoreError, StoreResult, now};
 use crate::domain::{EffectiveStatus, InvitationStatus, TargetKind, UnknownValue};
 
@@ -173,6 +174,86 @@ pub fn list(conn: &mut DbConn, tenant_id: &TenantId) -> StoreResult<Vec<Invitati
         .into_iter()
         .map(Invitation::try_from)
         .collect()
+}
+
+/// Which invitations a list shows; the empty filter shows all of a tenant's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InvitationFilter {
+    /// As a person sees it: `Pending` excludes, `Expired` is only, pending
+    /// invitations past their expiry.
+    pub status: Option<EffectiveStatus>,
+    pub target_kind: Option<TargetKind>,
+    /// Part of the invited email, whatever its case.
+    pub email: Option<String>,
+    /// Only those sent by this actor (`user:{id}`): what a member sees.
+    pub invited_by: Option<String>,
+}
+
+type Backend = <DbConn as Connection>::Backend;
+
+/// The tenant's invitations matching `filter`, in no order yet.
+fn matching(
+    tenant_id: &TenantId,
+    filter: &InvitationFilter,
+) -> invitations::BoxedQuery<'static, Backend> {
+    let mut query = invitations::table
+        .filter(invitations::tenant_id.eq(tenant_id.as_str().to_owned()))
+        .into_boxed();
+    let at = now();
+    query = match filter.status {
+        None => query,
+        Some(EffectiveStatus::Pending) => query
+            .filter(invitations::status.eq(PENDING))
+            .filter(invitations::expires_at.gt(at)),
+        Some(EffectiveStatus::Expired) => query
+            .filter(invitations::status.eq(PENDING))
+            .filter(invitations::expires_at.le(at)),
+        Some(EffectiveStatus::Redeemed) => query.filter(invitations::status.eq(REDEEMED)),
+        Some(EffectiveStatus::Revoked) => query.filter(invitations::status.eq(REVOKED)),
+    };
+    if let Some(kind) = filter.target_kind {
+        query = query.filter(invitations::target_kind.eq(kind.as_str()));
+    }
+    if let Some(email) = filter.email.as_deref() {
+        query = query.filter(
+            lower(invitations::email)
+                .like(containing(email))
+                .escape('\\'),
+        );
+    }
+    if let Some(actor) = &filter.invited_by {
+        query = query.filter(invitations::invited_by.eq(actor.clone()));
+    }
+    query
+}
+
+/// At most `limit` of the tenant's invitations matching `filter`, newest
+/// first, skipping the first `offset`.
+pub fn search(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    filter: &InvitationFilter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<Invitation>> {
+    matching(tenant_id, filter)
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(InvitationRow::as_select())
+        .load::<InvitationRow>(conn)?
+        .into_iter()
+        .map(Invitation::try_from)
+        .collect()
+}
+
+/// How many of the tenant's invitations match `filter`.
+pub fn count(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    filter: &InvitationFilter,
+) -> StoreResult<i64> {
+    Ok(matching(tenant_id, filter).count().get_result(conn)?)
 }
 
 /// Marks a pending, unexpired invitation redeemed; false when it no longer is.

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth_policy;
 pub mod client_assertions;
 pub mod codes;
+pub mod counts;
 pub mod cross_tenant;
 pub mod device_codes;
 pub mod dpop;
@@ -26,6 +27,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sweep;
 pub mod tenants;
+pub mod text_search;
 pub mod users;
 
 use std::sync::Arc;

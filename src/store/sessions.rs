@@ -171,3 +171,41 @@ pub fn end_expired_access(conn: &mut DbConn, limit: i64) -> StoreResult<usize> {
     }
     Ok(n)
 }
+
+/// A completed sign-in, as the console's overview lists it.
+#[derive(Clone, Debug, Queryable)]
+pub struct SignIn {
+    /// When the person authenticated (after their second factor, if any).
+    pub at: chrono::NaiveDateTime,
+    /// How, as stored (`amr` text).
+    pub amr: String,
+    pub email: String,
+    #[diesel(deserialize_as = String)]
+    pub user_type: crate::domain::UserType,
+}
+
+/// The tenant's newest `limit` completed sign-ins, newest first (sessions
+/// still owing a second factor are not sign-ins yet).
+pub fn recent_sign_ins(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    limit: i64,
+) -> StoreResult<Vec<SignIn>> {
+    Ok(sessions::table
+        .inner_join(
+            users::table.on(users::id
+                .eq(sessions::user_id)
+                .and(users::tenant_id.eq(sessions::tenant_id))),
+        )
+        .filter(sessions::tenant_id.eq(tenant_id.as_str()))
+        .filter(sessions::complete.eq(true))
+        .order((sessions::auth_time.desc(), sessions::id.desc()))
+        .limit(limit)
+        .select((
+            sessions::auth_time,
+            sessions::amr,
+            users::email,
+            users::user_type,
+        ))
+        .load(conn)?)
+}

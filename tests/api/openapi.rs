@@ -185,7 +185,13 @@ async fn the_document_lists_exactly_the_routes_the_server_mounts() {
         // Every `{name}` segment filled in.
         let concrete: String = path
             .split('/')
-            .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "x"
+                } else {
+                    segment
+                }
+            })
             .collect::<Vec<_>>()
             .join("/");
         let url = format!("{}/t/acme/api/v1{concrete}", app.base);

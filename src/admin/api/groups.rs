@@ -5,13 +5,14 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiResult, Caller, Directory, Problem, UsersAdmin, answer};
+use crate::admin::audit_search::{AuditSearch, typed};
 use crate::admin::groups::{self, GroupError};
 use crate::state::AppState;
 use crate::store;
 use crate::store::apps::assignments::Principal;
-use crate::store::audit::AuditEvent;
+use crate::store::audit::{AuditEvent, AuditFilter, Cursor, Page, Start};
 use crate::store::groups::Group;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
 
@@ -36,11 +37,35 @@ pub struct NewAssignment {
     group_id: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+/// `GET /audit`'s filters (the console's), a page size and where the page
+/// starts (`before`: the `next` of the previous answer).
+#[derive(Deserialize)]
 pub struct AuditQuery {
-    /// How many events, latest first (1-1000, default 100).
-    limit: Option<i64>,
+    #[serde(flatten)]
+    search: AuditSearch,
+    /// Text, not a number: `flatten` hands every field over as text.
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+impl AuditQuery {
+    fn search(&self) -> Result<(AuditFilter, Page), Problem> {
+        let filter = self.search.filter().map_err(Problem::bad_request)?;
+        let start = match typed(&self.before) {
+            None => Start::Newest,
+            Some(c) => Start::Older(Cursor::parse(c).ok_or_else(|| {
+                Problem::bad_request("before is not a cursor this endpoint returned")
+            })?),
+        };
+        let size = match typed(&self.limit) {
+            None => 100,
+            Some(l) => l
+                .parse::<i64>()
+                .map_err(|_| Problem::bad_request("limit must be a whole number"))?
+                .clamp(1, 1000),
+        };
+        Ok((filter, Page { start, size }))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,7 +75,11 @@ pub struct GroupList {
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditList {
+    /// Newest first.
     events: Vec<AuditEvent>,
+    /// Where the next (older) page starts: pass it as `before`; `null` on
+    /// the last page.
+    next: Option<String>,
 }
 
 #[utoipa::path(
@@ -260,9 +289,17 @@ pub async fn post_assignment(
 
 #[utoipa::path(
     get, path = "/audit", tag = "audit",
-    params(AuditQuery),
+    params(
+        ("actor" = Option<String>, Query, description = "Part of who acted (an email, `cli`, `app:{client_id}`), any case"),
+        ("action" = Option<String>, Query, description = "An action's name, e.g. `invitation.created`"),
+        ("target" = Option<String>, Query, description = "Part of what or whom it was done to, any case"),
+        ("from" = Option<String>, Query, description = "From this day (`2026-12-02`) or minute (`2026-12-02T14:05`), UTC"),
+        ("to" = Option<String>, Query, description = "Up to and including this day or minute, UTC"),
+        ("limit" = Option<i64>, Query, description = "Events per page, 1-1000 (default 100)"),
+        ("before" = Option<String>, Query, description = "The `next` of the previous page"),
+    ),
     responses(
-        (status = 200, description = "The latest audit events", body = AuditList),
+        (status = 200, description = "Audit events matching the filters, newest first", body = AuditList),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
     ),
@@ -272,11 +309,15 @@ pub async fn get_audit(
     caller: UsersAdmin,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let (filter, page) = query.search()?;
     let tenant_id = caller.ctx.tenant.id.clone();
-    let events = state
+    let found = state
         .db
-        .read(move |c| store::audit::list(c, &tenant_id, limit))
+        .read(move |c| store::audit::search(c, &tenant_id, &filter, &page))
         .await?;
-    Ok(answer(StatusCode::OK, &AuditList { events }))
+    let list = AuditList {
+        events: found.events,
+        next: found.older.map(|c| c.to_string()),
+    };
+    Ok(answer(StatusCode::OK, &list))
 }

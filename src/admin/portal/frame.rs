@@ -311,3 +311,8 @@ impl Console {
         .way(label, href)
     }
 }
+
+/// A stored time as the console shows it: `2026-12-02 14:05 UTC`.
+pub fn when(at: &chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}

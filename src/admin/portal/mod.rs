@@ -7,6 +7,8 @@ pub mod apps;
 pub mod apps_actions;
 pub mod apps_detail;
 mod apps_secret;
+pub mod audit;
+
 pub mod auth;
 pub mod connection;
 pub mod federation;

@@ -1,6 +1,10 @@
 mod apps;
+mod audit;
+mod browser_audit;
 mod groups;
+mod invitations;
 mod keys;
+mod overview;
 mod policies;
 mod providers;
 mod user_actions;
