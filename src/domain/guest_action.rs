@@ -12,17 +12,6 @@ text_enum! {
     }
 }
 
-impl GuestAction {
-    /// What the action made of the user, for a notice ("blocked").
-    pub fn done(self) -> &'static str {
-        match self {
-            GuestAction::Block => "blocked",
-            GuestAction::Unblock => "unblocked",
-            GuestAction::Remove => "removed",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

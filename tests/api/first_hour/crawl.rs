@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use portico::admin::portal::frame::Section;
+
 use crate::helpers::b2b::{GUEST, b2b};
 use crate::helpers::{Landing, PASSWORD, TestApp, drive};
 
@@ -109,10 +111,25 @@ async fn every_page_reachable_from_the_start_and_the_console_has_a_way_forward()
             panic!("{who}: the console expected")
         };
         let pages = crawl(&b.app, &browser, &["/t/contoso/admin".to_owned()]).await;
-        let sections = pages
-            .iter()
-            .filter(|p| p.starts_with("/t/contoso/admin"))
-            .count();
-        assert!(sections >= 2, "{who}: only {pages:?}");
+        // The administrator's navigation reaches every section; a member's
+        // only the ones members may use, and the others refuse them.
+        let is_admin = who == admin;
+        for section in Section::ALL {
+            let path = format!("/t/contoso{}", section.path());
+            let allowed = is_admin || section.for_members();
+            assert_eq!(
+                pages.contains(&path),
+                allowed,
+                "{who}: {path} reached? pages: {pages:?}"
+            );
+            let status = browser
+                .get(b.app.absolute(&path))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            let expected = if allowed { 200 } else { 403 };
+            assert_eq!(status.as_u16(), expected, "{who}: {path}");
+        }
     }
 }

@@ -118,8 +118,14 @@ pub async fn listed(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
     body["keys"].as_array().unwrap().clone()
 }
 
+/// A key's time as the API writes it (RFC 3339 in UTC), as the store's clock
+/// reads.
 fn time(value: &serde_json::Value) -> chrono::NaiveDateTime {
-    value.as_str().unwrap().parse().unwrap()
+    let text = value.as_str().unwrap();
+    assert!(text.ends_with('Z'), "{text}");
+    text.parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .naive_utc()
 }
 
 #[tokio::test]
