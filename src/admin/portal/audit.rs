@@ -106,9 +106,51 @@ pub(super) fn event_rows(
                 },
             },
             target: e.target.as_deref().map(named).unwrap_or_default(),
-            detail: e.detail.clone().unwrap_or_default(),
+            detail: e.detail.as_deref().map(readable).unwrap_or_default(),
         })
         .collect())
+}
+
+/// An event's detail as a person reads it: a JSON object (a policy, an
+/// app's settings) as `key: value` pairs, nested keys joined by a dot, lists
+/// by commas; anything else as recorded.
+fn readable(detail: &str) -> String {
+    fn pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value;
+        match value {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    let key = key.replace('_', " ");
+                    let name = if prefix.is_empty() {
+                        key
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    pairs(&name, value, out);
+                }
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(scalar).collect();
+                out.push(format!("{prefix}: {}", items.join(", ")));
+            }
+            scalar_value => out.push(format!("{prefix}: {}", scalar(scalar_value))),
+        }
+    }
+    fn scalar(value: &serde_json::Value) -> String {
+        match value {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Null => "none".to_owned(),
+            other => other.to_string(),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(detail) {
+        Ok(object @ serde_json::Value::Object(_)) => {
+            let mut out = Vec::new();
+            pairs("", &object, &mut out);
+            out.join("; ")
+        }
+        _ => detail.to_owned(),
+    }
 }
 
 /// An action of the select: its text, its label, whether it is chosen.
@@ -188,4 +230,21 @@ pub async fn get_audit(
         newer,
     };
     Ok(console.render(status, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+
+    #[test]
+    fn a_json_detail_reads_as_pairs_and_other_text_as_recorded() {
+        let detail = r#"{"client_type":"confidential","grant_types":["authorization_code","refresh_token"],"home":null,"mfa":{"required":false}}"#;
+        assert_eq!(
+            readable(detail),
+            "client type: confidential; grant types: authorization_code, refresh_token; home: none; mfa.required: false"
+        );
+        assert_eq!(readable("invitation 42"), "invitation 42");
+        assert_eq!(readable("7"), "7");
+        assert_eq!(readable("{}"), "");
+    }
 }
