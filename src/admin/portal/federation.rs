@@ -99,7 +99,16 @@ pub async fn post_federation(
             Err(sign_in) => return Ok(sign_in),
         };
     let current = upstream(&state, &console).await?;
-    let result = match kept_secret(&state, &form, current.as_ref()) {
+    // The first upstream changes how every member signs in: the form asks
+    // for a tick that says so, and nothing is saved without it.
+    let result = if current.is_none() && !form.understood() {
+        Err(Refusal::Invalid(
+            "tick the box to confirm that every member will sign in at the upstream".into(),
+        ))
+    } else {
+        kept_secret(&state, &form, current.as_ref())
+    };
+    let result = match result {
         Ok(secret) => {
             let mut spec = form.spec();
             spec.client_secret = spec.client_secret.or(secret);

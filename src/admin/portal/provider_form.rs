@@ -34,6 +34,9 @@ pub struct ProviderForm {
     name_claim: String,
     email_verified_trusted: Option<String>,
     trust_mfa: Option<String>,
+    /// Federation only: the box that confirms members will sign in at the
+    /// upstream, asked when there is none yet.
+    understood: Option<String>,
 }
 
 /// What the form shows: a provider's settings, or what was typed (never a
@@ -117,6 +120,12 @@ impl ProviderForm {
             email_verified_trusted: self.email_verified_trusted.is_some(),
             trust_mfa: self.trust_mfa.is_some(),
         }
+    }
+
+    /// Whether the person ticked the box that confirms the switch to an
+    /// upstream.
+    pub fn understood(&self) -> bool {
+        self.understood.is_some()
     }
 
     /// Whether the person asked to remove the stored secret.

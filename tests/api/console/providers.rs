@@ -88,6 +88,7 @@ pub(super) async fn set_upstream(
         ("issuer", upstream.as_str()),
         ("client_id", "contoso-members"),
         ("scopes", "email profile"),
+        ("understood", "yes"),
     ];
     form.extend(secret.map(|s| ("client_secret", s)));
     let (status, body, location) = post(browser, &console(b, "/federation"), &form).await;
@@ -288,8 +289,24 @@ async fn federation_is_set_tested_and_removed_through_the_console() {
     );
     let page = b.app.text(&browser, &console(&b, "/federation")).await;
     assert!(page.contains("None: members sign in here"), "{page}");
+    assert!(page.contains("name=\"understood\""), "{page}");
     let csrf = hidden(&page, "csrf_token");
     let upstream = b.app.issuer("proseware");
+    // The first upstream needs the tick that says every member moves there.
+    let unticked = [
+        ("csrf_token", csrf.as_str()),
+        ("display_name", "Corporate sign-in"),
+        ("issuer", upstream.as_str()),
+        ("client_id", "contoso-members"),
+    ];
+    let (status, page, _) = post(&browser, &console(&b, "/federation"), &unticked).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Upstream not saved: tick the box"), "{page}");
+    assert!(
+        page.contains("value=\"contoso-members\""),
+        "what was typed stays"
+    );
+    assert_eq!(b.contoso().auth_mode, AuthMode::Local, "nothing saved");
     let location = set_upstream(&b, &browser, &csrf, Some("upstream-secret")).await;
     assert_eq!(b.contoso().auth_mode, AuthMode::Federated);
     let by_admin = actor(&b, admin);
