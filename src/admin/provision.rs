@@ -9,8 +9,8 @@ pub use app_changes::{
     set_assignment_required, unassign,
 };
 pub use apps::{
-    AppSettings, AppSpec, CheckedApp, Keys, Registered, create_app, register, register_app,
-    register_on, require_assignment, require_dpop,
+    AppSettings, AppSpec, CheckedApp, Keys, Registered, create_app, parse_redirect_uris, register,
+    register_app, register_on, require_assignment, require_dpop,
 };
 
 use crate::domain::{AuditAction, Email, Role, TenantId, TenantSlug};

@@ -1,14 +1,14 @@
 //! `portico app`: app registrations.
 
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand};
 
 use super::Global;
 use super::app_backchannel::{self, BackchannelArgs};
 use super::idp::PrivateNetworks;
-use crate::admin::client_auth::{self, ClientAuthSpec};
-use crate::admin::provision;
+use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
+use crate::admin::provision::{self, SettingsChange};
 use crate::domain::{GrantType, HomeUrl, Permission, TokenAuthMethod};
-use crate::store::Db;
+use crate::store::{self, Db};
 
 #[derive(Args)]
 pub(super) struct CreateArgs {
@@ -60,30 +60,42 @@ pub(super) struct CreateArgs {
     json: bool,
 }
 
+/// `portico app update`: at least one change.
+#[derive(Args)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true)))]
+pub(super) struct UpdateArgs {
+    /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
+    #[arg(long)]
+    tenant: String,
+    /// The app's client id.
+    #[arg(long)]
+    client_id: String,
+    /// A new home page, linked from My apps: an https URL (http only on a
+    /// loopback address).
+    #[arg(long, value_parser = HomeUrl::parse, group = "change")]
+    home_url: Option<HomeUrl>,
+    /// Remove the app's home page (My apps shows its name unlinked).
+    #[arg(long, conflicts_with = "home_url", group = "change")]
+    clear_home_url: bool,
+    /// The app's redirect URIs from now on, replacing the list; matched
+    /// exactly (repeatable).
+    #[arg(long = "redirect-uri", group = "change")]
+    redirect_uris: Vec<String>,
+    /// The app's post-logout redirect URIs from now on, replacing the list
+    /// (repeatable).
+    #[arg(long = "post-logout-redirect-uri", group = "change")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Remove every post-logout redirect URI.
+    #[arg(long, conflicts_with = "post_logout_redirect_uris", group = "change")]
+    clear_post_logout_redirect_uris: bool,
+}
+
 #[derive(Subcommand)]
 pub(super) enum AppCommand {
     /// Register an app (an OpenID Connect client); prints its secret once.
     Create(CreateArgs),
     /// Change a registered app: only what is given.
-    Update {
-        /// The tenant's slug (the `{tenant}` of `/t/{tenant}`).
-        #[arg(long)]
-        tenant: String,
-        /// The app's client id.
-        #[arg(long)]
-        client_id: String,
-        /// A new home page, linked from My apps: an https URL (http only on
-        /// a loopback address).
-        #[arg(
-            long,
-            value_parser = HomeUrl::parse,
-            required_unless_present = "clear_home_url"
-        )]
-        home_url: Option<HomeUrl>,
-        /// Remove the app's home page (My apps shows its name unlinked).
-        #[arg(long, conflicts_with = "home_url")]
-        clear_home_url: bool,
-    },
+    Update(UpdateArgs),
     /// Set (or, without a URI, remove) where the app hears of a session's
     /// end (OpenID Connect Back-Channel Logout).
     Backchannel {
@@ -204,12 +216,7 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
     let db = Db::connect(&global.database_url)?;
     match command {
         AppCommand::Create(args) => create(global, &db, args)?,
-        AppCommand::Update {
-            tenant,
-            client_id,
-            home_url,
-            clear_home_url: _,
-        } => update(&db, &tenant, &client_id, home_url.as_ref())?,
+        AppCommand::Update(args) => update(&db, args)?,
         AppCommand::Backchannel {
             tenant,
             client_id,
@@ -242,32 +249,55 @@ pub(super) fn run(global: &Global, command: AppCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets or clears the app's home page, audited as the CLI.
-fn set_home_url(
-    db: &Db,
-    tenant: &str,
-    client_id: &str,
-    home_url: Option<&HomeUrl>,
-) -> anyhow::Result<()> {
-    let tenant = provision::tenant(db, tenant)?;
-    let found = db.write_blocking(|c| {
-        crate::admin::apps::set_home_url(c, &tenant.id, client_id, home_url, "cli")
-    })?;
-    anyhow::ensure!(found, "no app {client_id} in {}", tenant.slug);
-    Ok(())
-}
-
-fn update(
-    db: &Db,
-    tenant: &str,
-    client_id: &str,
-    home_url: Option<&HomeUrl>,
-) -> anyhow::Result<()> {
-    set_home_url(db, tenant, client_id, home_url)?;
-    match home_url {
-        Some(url) => println!("App {client_id} in {tenant}: home page {url}"),
-        None => println!("App {client_id} in {tenant}: no home page"),
+/// Applies what was given through the function the API and the console
+/// use, audited as the CLI, in one transaction; says what the app now has.
+fn update(db: &Db, args: UpdateArgs) -> anyhow::Result<()> {
+    let uris = |list: &[String]| {
+        (!list.is_empty())
+            .then(|| provision::parse_redirect_uris(list).map_err(anyhow::Error::msg))
+            .transpose()
+    };
+    let post_logout = match args.clear_post_logout_redirect_uris {
+        true => Some(Vec::new()),
+        false => uris(&args.post_logout_redirect_uris)?,
+    };
+    let change = SettingsChange {
+        home_url: match (args.home_url, args.clear_home_url) {
+            (Some(url), _) => Some(Some(url)),
+            (None, true) => Some(None),
+            (None, false) => None,
+        },
+        redirect_uris: uris(&args.redirect_uris)?,
+        post_logout_redirect_uris: post_logout,
+        ..SettingsChange::default()
+    };
+    let tenant = provision::tenant(db, &args.tenant)?;
+    let client_id = args.client_id.as_str();
+    let found: Result<bool, ClientAuthError> =
+        db.write_blocking(|c| provision::change_settings(c, &tenant.id, client_id, &change, "cli"));
+    anyhow::ensure!(found?, "no app {client_id} in {}", tenant.slug);
+    let home = db.read_blocking(|c| store::apps::home_url_of(c, &tenant.id, client_id))?;
+    let app = db
+        .read_blocking(|c| store::apps::find(c, &tenant.id, client_id))?
+        .ok_or_else(|| anyhow::anyhow!("no app {client_id} in {}", tenant.slug))?;
+    let listed = |list: &[crate::domain::RedirectUri]| match list.len() {
+        0 => "none".to_owned(),
+        _ => list
+            .iter()
+            .map(|u| u.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    println!("App {client_id} in {}:", tenant.slug);
+    match home {
+        Some(url) => println!("  home page: {url}"),
+        None => println!("  home page: none"),
     }
+    println!("  redirect URIs: {}", listed(&app.redirect_uris));
+    println!(
+        "  post-logout redirect URIs: {}",
+        listed(&app.post_logout_redirect_uris)
+    );
     Ok(())
 }
 

@@ -65,6 +65,7 @@ text_enum! {
         GroupMemberRemoved = "group.member_removed",
         AppSecretRotated = "app.secret_rotated",
         AppUnassigned = "app.unassigned",
+        AppRedirectUrisUpdated = "app.redirect_uris_updated",
     }
 }
 
@@ -129,6 +130,7 @@ impl AuditAction {
             AuditAction::GroupMemberRemoved => "Group member removed",
             AuditAction::AppSecretRotated => "App secret rotated",
             AuditAction::AppUnassigned => "App assignment removed",
+            AuditAction::AppRedirectUrisUpdated => "App redirect URIs changed",
         }
     }
 

@@ -12,8 +12,10 @@ use crate::domain::{
 
 pub mod assignments;
 mod home;
+mod redirects;
 
 pub use home::{home_url_of, home_urls, set_home_url};
+pub use redirects::set_redirect_uris;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -186,11 +188,13 @@ pub struct NewApp<'a> {
     pub first_party: bool,
 }
 
+/// A list of URIs as the column stores it (a JSON array).
+fn uris(list: &[RedirectUri]) -> String {
+    serde_json::to_string(&list.iter().map(|u| u.as_str()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
 pub fn create(conn: &mut DbConn, tenant_id: &TenantId, new: NewApp<'_>) -> StoreResult<Client> {
-    let uris = |list: &[RedirectUri]| {
-        serde_json::to_string(&list.iter().map(|u| u.as_str()).collect::<Vec<_>>())
-            .unwrap_or_else(|_| "[]".into())
-    };
     let row = AppRow {
         id: new_id(),
         tenant_id: tenant_id.as_str().to_owned(),

@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::api::{admin_token, call};
-use crate::helpers::{TestApp, spawn_app, tokens_for_member};
+use crate::helpers::{TestApp, TestClient, spawn_app, tokens_for_member};
+
+pub(crate) mod redirects;
 
 async fn contoso() -> (TestApp, String) {
     let app = spawn_app().await;
@@ -66,6 +68,34 @@ fn admin_actor(app: &TestApp) -> String {
         .unwrap()
         .unwrap();
     format!("user:{}", admin.id)
+}
+
+/// Callers who are not administrators: a member's token, and an app that
+/// may change apps' settings (`Policies.ReadWrite`) with its own token.
+async fn not_administrators(app: &TestApp) -> (String, TestClient, String) {
+    app.member("contoso", "megan@contoso.example");
+    let portal = app.app(
+        "contoso",
+        false,
+        true,
+        vec![GrantType::AuthorizationCode],
+        vec![],
+    );
+    let tokens =
+        tokens_for_member(app, "contoso", &portal, "megan@contoso.example", "openid").await;
+    let member = tokens["access_token"].as_str().unwrap().to_owned();
+    let service = app.app(
+        "contoso",
+        false,
+        false,
+        vec![GrantType::ClientCredentials],
+        vec![portico::domain::Permission::PoliciesReadWrite],
+    );
+    let service_token = app.client_token("contoso", &service).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (member, service, service_token)
 }
 
 #[tokio::test]
@@ -163,30 +193,9 @@ async fn only_administrators_may_register_list_or_rotate() {
     let (_, created, _) = call(&app, Method::POST, "/apps", Some(&admin), Some(payroll())).await;
     let client_id = created["client_id"].as_str().unwrap().to_owned();
 
-    app.member("contoso", "megan@contoso.example");
-    let portal = app.app(
-        "contoso",
-        false,
-        true,
-        vec![GrantType::AuthorizationCode],
-        vec![],
-    );
-    let tokens =
-        tokens_for_member(&app, "contoso", &portal, "megan@contoso.example", "openid").await;
-    let member = tokens["access_token"].as_str().unwrap().to_owned();
     // An app's own token may not register apps either, even one that may
     // change apps' settings: it could give itself more permissions.
-    let service = app.app(
-        "contoso",
-        false,
-        false,
-        vec![GrantType::ClientCredentials],
-        vec![portico::domain::Permission::PoliciesReadWrite],
-    );
-    let service_token = app.client_token("contoso", &service).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (member, _, service_token) = not_administrators(&app).await;
     for token in [&member, &service_token] {
         for (method, path, body) in [
             (Method::GET, "/apps".to_owned(), None),

@@ -50,6 +50,11 @@ pub struct AppPatch {
     /// A string sets the home page; `null` clears it.
     #[serde(default, deserialize_with = "crate::b2b::providers::present")]
     home_url: Option<Option<String>>,
+    /// The whole new list of redirect URIs, matched exactly (an app with
+    /// the authorization code grant keeps at least one).
+    redirect_uris: Option<Vec<String>>,
+    /// The whole new list of post-logout redirect URIs (may be empty).
+    post_logout_redirect_uris: Option<Vec<String>>,
 }
 
 /// An app as `PATCH` answers it.
@@ -62,6 +67,8 @@ pub struct AppView {
     assignment_required: bool,
     token_endpoint_auth_method: Option<TokenAuthMethod>,
     home_url: Option<String>,
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
     /// Only after registering `client_secret_jwt`: the new secret, shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
@@ -103,18 +110,26 @@ impl AppPatch {
             Some(None) => Some(None),
             None => None,
         };
+        let uris = |list: Option<Vec<String>>| {
+            list.map(|l| provision::parse_redirect_uris(&l))
+                .transpose()
+                .map_err(Problem::bad_request)
+        };
         let settings = SettingsChange {
             require_mfa: self.require_mfa,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens,
             require_par: self.require_pushed_authorization_requests,
             assignment_required: self.assignment_required,
             home_url,
+            redirect_uris: uris(self.redirect_uris)?,
+            post_logout_redirect_uris: uris(self.post_logout_redirect_uris)?,
         };
         if settings.is_empty() && auth.is_none() {
             return Err(Problem::bad_request(
                 "give require_mfa, dpop_bound_access_tokens, \
                  require_pushed_authorization_requests, assignment_required, \
-                 token_endpoint_auth_method or home_url",
+                 token_endpoint_auth_method, home_url, redirect_uris or \
+                 post_logout_redirect_uris",
             ));
         }
         Ok(Change { settings, auth })
@@ -140,6 +155,13 @@ pub async fn patch_app(
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
     let change = body.into_inner().checked()?;
+    // Where an app's codes and tokens go is for a person to decide: an app
+    // that may change settings must not send another's (or its own) codes
+    // somewhere else.
+    let settings = &change.settings;
+    if settings.redirect_uris.is_some() || settings.post_logout_redirect_uris.is_some() {
+        registry::administrator(&caller)?;
+    }
     let (_, client_id) = path.into_inner();
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());
     let (sealer, policy) = (state.settings.sealer.clone(), state.settings.egress.clone());
@@ -150,6 +172,10 @@ pub async fn patch_app(
             apply(c, keys, &tenant_id, &client_id, change, &actor)
         })
         .await?;
+    // This replica uses the new redirect URIs (and settings) at once.
+    state
+        .tenants
+        .forget_client(&caller.ctx.tenant.id, &view.client_id);
     Ok(answer(StatusCode::OK, &view))
 }
 
@@ -180,6 +206,14 @@ fn apply(
         assignment_required: app.assignment_required,
         token_endpoint_auth_method: app.auth.method,
         home_url: home_url.as_ref().map(|u| u.as_str().to_owned()),
+        redirect_uris: app
+            .redirect_uris
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        post_logout_redirect_uris: (app.post_logout_redirect_uris.iter())
+            .map(|u| u.as_str().to_owned())
+            .collect(),
         client_secret: secret,
     })
 }

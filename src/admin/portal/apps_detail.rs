@@ -12,8 +12,9 @@ use serde::Deserialize;
 use super::apps::{grants_text, permission_label, type_label};
 use super::frame::{Console, Frame, Section};
 use super::overview::NoticeQuery;
+use crate::admin::client_auth::ClientAuthError;
 use crate::admin::provision::{self, SettingsChange};
-use crate::domain::{ClientType, HomeUrl, TenantId, TokenAuthMethod};
+use crate::domain::{ClientType, HomeUrl, RedirectUri, TenantId, TokenAuthMethod};
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
 use crate::store::apps::Client;
@@ -107,6 +108,9 @@ struct AppPage<'a> {
     /// with a secret, not its keys).
     rotatable: bool,
     home_url: String,
+    /// The textareas' contents: one URI a line.
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
     assignments: Vec<AssignmentRow>,
     /// The groups not assigned yet: (id, name).
     groups: Vec<(String, String)>,
@@ -187,6 +191,8 @@ pub(super) async fn app_page(
             .as_ref()
             .map(|u| u.as_str().to_owned())
             .unwrap_or_default(),
+        redirect_uris: lines(&app.redirect_uris),
+        post_logout_redirect_uris: lines(&app.post_logout_redirect_uris),
         groups: related
             .groups
             .iter()
@@ -232,6 +238,35 @@ pub struct SettingsForm {
     assignment_required: Option<String>,
     #[serde(default)]
     home_url: String,
+    /// One URI a line; absent leaves the list as it is.
+    redirect_uris: Option<String>,
+    post_logout_redirect_uris: Option<String>,
+}
+
+/// URIs one a line, as the textareas show them.
+fn lines(uris: &[RedirectUri]) -> String {
+    uris.iter()
+        .map(RedirectUri::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A textarea's URIs, one a line, when they differ from the app's.
+fn changed_uris(
+    typed: Option<&str>,
+    now: &[RedirectUri],
+) -> Result<Option<Vec<RedirectUri>>, String> {
+    let Some(typed) = typed else {
+        return Ok(None);
+    };
+    let lines: Vec<String> = typed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let wanted = provision::parse_redirect_uris(&lines)?;
+    Ok((wanted != now).then_some(wanted))
 }
 
 impl SettingsForm {
@@ -255,6 +290,11 @@ impl SettingsForm {
             require_par: differs(app.require_pushed_authorization_requests, &self.require_par),
             assignment_required: differs(app.assignment_required, &self.assignment_required),
             home_url: (wanted_home.as_ref() != home_url).then_some(wanted_home),
+            redirect_uris: changed_uris(self.redirect_uris.as_deref(), &app.redirect_uris)?,
+            post_logout_redirect_uris: changed_uris(
+                self.post_logout_redirect_uris.as_deref(),
+                &app.post_logout_redirect_uris,
+            )?,
         })
     }
 }
@@ -293,12 +333,18 @@ pub async fn post_settings(
         console.user.inviter.actor(),
         client_id.clone(),
     );
-    let found = state
+    let changed = state
         .db
-        .write(move |c| provision::change_settings(c, &tenant_id, &id, &change, &actor))
-        .await?;
-    if !found {
-        return Err(no_such_app(&console.ctx));
+        .write_as(move |c| provision::change_settings(c, &tenant_id, &id, &change, &actor))
+        .await;
+    match changed {
+        Ok(true) => {}
+        Ok(false) | Err(ClientAuthError::NoApp) => return Err(no_such_app(&console.ctx)),
+        Err(ClientAuthError::Invalid(why)) => {
+            console.refuse(format!("Settings not saved: {why}."));
+            return app_page(&state, &console, &client_id, StatusCode::BAD_REQUEST).await;
+        }
+        Err(ClientAuthError::Store(e)) => return Err(e.into()),
     }
     state
         .tenants

@@ -6,7 +6,7 @@
 
 use crate::admin::client_auth::ClientAuthError;
 use crate::crypto::{Sealer, random_token, token_hash};
-use crate::domain::{AuditAction, ClientType, HomeUrl, TenantId, TokenAuthMethod};
+use crate::domain::{AuditAction, ClientType, HomeUrl, RedirectUri, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::apps::assignments::{self, Principal};
 use crate::store::apps::{AppSwitch, secret_context};
@@ -21,6 +21,9 @@ pub struct SettingsChange {
     pub assignment_required: Option<bool>,
     /// `Some(None)` removes the home page.
     pub home_url: Option<Option<HomeUrl>>,
+    /// The whole new list (see `admin::apps::set_redirect_uris`).
+    pub redirect_uris: Option<Vec<RedirectUri>>,
+    pub post_logout_redirect_uris: Option<Vec<RedirectUri>>,
 }
 
 impl SettingsChange {
@@ -30,20 +33,33 @@ impl SettingsChange {
             && self.require_par.is_none()
             && self.assignment_required.is_none()
             && self.home_url.is_none()
+            && self.redirect_uris.is_none()
+            && self.post_logout_redirect_uris.is_none()
     }
 }
 
-/// Applies `change` to app `client_id`, one audited event per setting given;
-/// false when there is no such app.
+/// Applies `change` to app `client_id`, one audited event per setting given
+/// (both redirect lists make one); false when there is no such app. In the
+/// caller's transaction: a refused change leaves nothing half done.
 pub fn change_settings(
     conn: &mut DbConn,
     tenant_id: &TenantId,
     client_id: &str,
     change: &SettingsChange,
     actor: &str,
-) -> StoreResult<bool> {
+) -> Result<bool, ClientAuthError> {
     if store::apps::find(conn, tenant_id, client_id)?.is_none() {
         return Ok(false);
+    }
+    if change.redirect_uris.is_some() || change.post_logout_redirect_uris.is_some() {
+        crate::admin::apps::set_redirect_uris(
+            conn,
+            tenant_id,
+            client_id,
+            change.redirect_uris.as_deref(),
+            change.post_logout_redirect_uris.as_deref(),
+            actor,
+        )?;
     }
     if let Some(required) = change.require_mfa {
         crate::admin::mfa::set_app_requires_mfa(conn, tenant_id, client_id, required, actor)?;

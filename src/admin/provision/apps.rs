@@ -92,8 +92,8 @@ impl AppSpec {
         if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
             return Err(format!("name must be 1-{MAX_NAME_LEN} characters"));
         }
-        let redirect_uris = parse_uris(&self.redirect_uris)?;
-        let post_logout_redirect_uris = parse_uris(&self.post_logout_redirect_uris)?;
+        let redirect_uris = parse_redirect_uris(&self.redirect_uris)?;
+        let post_logout_redirect_uris = parse_redirect_uris(&self.post_logout_redirect_uris)?;
         let mut grants = unique(&self.grants);
         if grants.is_empty() {
             grants = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
@@ -141,7 +141,9 @@ fn unique<T: PartialEq + Copy>(list: &[T]) -> Vec<T> {
     seen
 }
 
-fn parse_uris(list: &[String]) -> Result<Vec<RedirectUri>, String> {
+/// Redirect URIs as typed (at most 20), each checked by
+/// [`RedirectUri::parse`].
+pub fn parse_redirect_uris(list: &[String]) -> Result<Vec<RedirectUri>, String> {
     if list.len() > MAX_URIS {
         return Err(format!("at most {MAX_URIS} redirect URIs of each kind"));
     }
@@ -212,6 +214,7 @@ fn apply_settings(
         require_par: None,
         assignment_required: on(settings.assignment_required),
         home_url: settings.home_url.map(Some),
+        ..SettingsChange::default()
     };
     change_settings(conn, tenant_id, client_id, &change, actor)?;
     if let Some(logout) = &settings.backchannel {

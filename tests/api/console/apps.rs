@@ -11,6 +11,7 @@ use crate::helpers::b2b::{B2b, b2b};
 use crate::helpers::{Landing, PASSWORD, TestClient, drive, hidden};
 
 mod browser;
+mod redirects;
 
 pub(super) fn apps_url(b: &B2b) -> String {
     format!("{}/admin/apps", b.app.issuer("contoso"))

@@ -113,11 +113,12 @@ impl NewApp {
 
 /// Only a person with the administrator role: an app's token may not
 /// register apps, which would let it give itself more permissions.
-fn administrator(caller: &Caller) -> ApiResult<()> {
+pub(super) fn administrator(caller: &Caller) -> ApiResult<()> {
     match &caller.kind {
         CallerKind::User { roles, .. } if roles.contains(&Role::Admin) => Ok(()),
         _ => Err(Problem::forbidden(
-            "only administrators may list, register and rotate the secrets of apps",
+            "only administrators may list and register apps, rotate their secrets \
+             and change their redirect URIs",
         )),
     }
 }
