@@ -155,11 +155,14 @@ pub async fn patch_app(
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
     let change = body.into_inner().checked()?;
-    // Where an app's codes and tokens go is for a person to decide: an app
-    // that may change settings must not send another's (or its own) codes
-    // somewhere else.
+    // Where an app's codes go and how it proves itself are for a person to
+    // decide: an app that may change settings must not send another's (or
+    // its own) codes somewhere else, nor give itself a way to authenticate
+    // as another app (a new secret, its own keys).
     let settings = &change.settings;
-    if settings.redirect_uris.is_some() || settings.post_logout_redirect_uris.is_some() {
+    let redirects =
+        settings.redirect_uris.is_some() || settings.post_logout_redirect_uris.is_some();
+    if redirects || change.auth.is_some() {
         registry::administrator(&caller)?;
     }
     let (_, client_id) = path.into_inner();

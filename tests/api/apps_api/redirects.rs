@@ -1,8 +1,9 @@
 //! Changing an app's redirect URIs after registration, on every path (the
 //! admin API, the CLI; the console in `console::apps`): the new list is
 //! matched exactly at once and the old URIs are refused; bad lists change
-//! nothing; only a person with the administrator role may change them,
-//! never an app's token, whatever its permissions.
+//! nothing; only a person with the administrator role may change them (or
+//! how an app authenticates), never an app's token, whatever its
+//! permissions.
 
 use portico::domain::AuditAction;
 use reqwest::Method;
@@ -111,7 +112,8 @@ async fn an_administrator_replaces_the_redirect_uris_and_the_old_ones_stop_at_on
 }
 
 #[tokio::test]
-async fn neither_a_member_nor_an_apps_token_may_change_where_codes_go() {
+async fn neither_a_member_nor_an_apps_token_may_change_where_codes_go_or_how_an_app_proves_itself()
+{
     let (app, admin) = contoso().await;
     let (_, created, _) = call(&app, Method::POST, "/apps", Some(&admin), Some(payroll())).await;
     let client_id = created["client_id"].as_str().unwrap().to_owned();
@@ -126,13 +128,23 @@ async fn neither_a_member_nor_an_apps_token_may_change_where_codes_go() {
         for body in [
             json!({"redirect_uris": ["https://attacker.example/cb"]}),
             json!({"post_logout_redirect_uris": ["https://attacker.example/bye"]}),
+            json!({"token_endpoint_auth_method": "client_secret_jwt"}),
+            json!({"token_endpoint_auth_method": "private_key_jwt",
+                   "jwks_uri": "https://attacker.example/jwks"}),
         ] {
             let path = format!("/apps/{target}");
             let (status, problem, _) =
                 call(&app, Method::PATCH, &path, Some(token), Some(body)).await;
             assert_eq!(status, 403, "{problem}");
+            assert!(problem.get("client_secret").is_none());
         }
     }
+    let (_, payroll_now, _) = one_app(&app, &admin, &client_id).await;
+    assert_eq!(
+        payroll_now["token_endpoint_auth_method"],
+        created["token_endpoint_auth_method"]
+    );
+    assert!(audited(&app, AuditAction::AppClientAuthUpdated).is_empty());
     // The service may still change what its permission covers.
     let path = format!("/apps/{client_id}");
     let body = json!({"require_mfa": true});

@@ -118,7 +118,7 @@ pub(super) fn administrator(caller: &Caller) -> ApiResult<()> {
         CallerKind::User { roles, .. } if roles.contains(&Role::Admin) => Ok(()),
         _ => Err(Problem::forbidden(
             "only administrators may list and register apps, rotate their secrets \
-             and change their redirect URIs",
+             and change their redirect URIs or how they authenticate",
         )),
     }
 }
