@@ -9,12 +9,13 @@ use askama::Template;
 
 use super::frame::{Console, Frame, Section};
 use super::overview::NoticeQuery;
+use crate::admin::client_auth::ClientAuthError;
 use crate::admin::provision::{self, AppSettings, AppSpec};
 use crate::domain::{ClientType, GrantType, HomeUrl, Permission};
 use crate::pages::PageResult;
 use crate::state::AppState;
-use crate::store;
 use crate::store::apps::Client;
+use crate::store::{self, StoreError};
 
 /// The admin API permissions an app's own tokens may carry, in form order.
 pub(super) const PERMISSIONS: [Permission; 4] = [
@@ -76,6 +77,10 @@ struct Choice {
 /// What the registration form shows: empty, or what was typed last time.
 struct RegisterForm {
     csrf_token: String,
+    /// The new app's client id, chosen when the form is shown: posting the
+    /// same form again (a reload) finds the app it registered instead of
+    /// registering a second one.
+    client_id: String,
     name: String,
     public: bool,
     redirect_uris: String,
@@ -91,6 +96,7 @@ impl Default for RegisterForm {
     fn default() -> RegisterForm {
         RegisterForm {
             csrf_token: String::new(),
+            client_id: uuid::Uuid::new_v4().to_string(),
             name: String::new(),
             public: false,
             redirect_uris: String::new(),
@@ -114,6 +120,7 @@ impl RegisterForm {
         for (name, value) in fields {
             match name.as_str() {
                 "csrf_token" => form.csrf_token = value,
+                "client_id" => form.client_id = value,
                 "name" => form.name = value,
                 "client_type" => form.public = value == "public",
                 "redirect_uris" => form.redirect_uris = value,
@@ -141,8 +148,13 @@ impl RegisterForm {
         if self.grants.is_empty() {
             return Err("choose at least one grant".into());
         }
+        // As the form was shown: a UUID in its usual spelling.
+        let canonical = uuid::Uuid::parse_str(&self.client_id).map(|id| id.to_string());
+        if canonical.as_ref() != Ok(&self.client_id) {
+            return Err("this form is out of date: open the apps page again".into());
+        }
         let spec = AppSpec {
-            client_id: None,
+            client_id: Some(self.client_id.clone()),
             name: self.name.clone(),
             redirect_uris: self
                 .redirect_uris
@@ -272,9 +284,26 @@ pub async fn post_app(
         }
     };
     let actor = console.user.inviter.actor();
-    let registered = provision::register_on(&state, &console.ctx.tenant.id, (app, settings), actor)
-        .await
-        .map_err(|e| super::apps_secret::failed(&console, e))?;
-    let shown = super::apps_secret::SecretShown::registered(&registered);
-    Ok(super::apps_secret::secret_page(&console, &shown))
+    let client_id = form.client_id.clone();
+    match provision::register_on(&state, &console.ctx.tenant.id, (app, settings), actor).await {
+        Ok(registered) => {
+            let shown = super::apps_secret::SecretShown::registered(&registered);
+            Ok(super::apps_secret::secret_page(&console, &shown))
+        }
+        // The same form again (a reload of the page with the secret): the
+        // app it registered, whose secret is not shown twice.
+        Err(ClientAuthError::Store(StoreError::Conflict(_)))
+            if super::apps_detail::find_app(&state, &console.ctx, &client_id)
+                .await
+                .is_ok() =>
+        {
+            let notice = "app_registered_before";
+            Ok(super::apps_detail::back_to_app(
+                &console.ctx,
+                &client_id,
+                notice,
+            ))
+        }
+        Err(e) => Err(super::apps_secret::failed(&console, e)),
+    }
 }

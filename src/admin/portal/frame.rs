@@ -243,6 +243,9 @@ pub fn notice_text(key: &str) -> &'static str {
         "key_rotated" => "Key rotated: the new key signs from now on.",
         "app_settings" => "App settings saved.",
         "app_unchanged" => "Nothing to change: the settings were already so.",
+        "app_registered_before" => {
+            "This form had registered the app already: here it is. Its secret was shown then and is not shown again; rotate it if it was not copied."
+        }
         "app_assigned" => "Group assigned to the app.",
         "app_unassigned" => "Assignment removed.",
         _ => "Done.",

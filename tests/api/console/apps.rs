@@ -117,25 +117,24 @@ async fn an_administrator_registers_an_app_and_sees_its_secret_only_once() {
         "{page}"
     );
     let csrf = hidden(&page, "csrf_token");
-    let response = post(
-        &browser,
-        &apps_url(&b),
-        &[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Expenses"),
-            ("client_type", "confidential"),
-            (
-                "redirect_uris",
-                "https://expenses.example/cb\r\n\r\nhttps://expenses.example/cb2\r\n",
-            ),
-            ("grant", "authorization_code"),
-            ("grant", "client_credentials"),
-            ("permission", "Invitations.Invite"),
-            ("assignment_required", "on"),
-            ("home_url", "https://expenses.example/"),
-        ],
-    )
-    .await;
+    let form_id = hidden(&page, "client_id");
+    let before = app_count(&b);
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("client_id", form_id.as_str()),
+        ("name", "Expenses"),
+        ("client_type", "confidential"),
+        (
+            "redirect_uris",
+            "https://expenses.example/cb\r\n\r\nhttps://expenses.example/cb2\r\n",
+        ),
+        ("grant", "authorization_code"),
+        ("grant", "client_credentials"),
+        ("permission", "Invitations.Invite"),
+        ("assignment_required", "on"),
+        ("home_url", "https://expenses.example/"),
+    ];
+    let response = post(&browser, &apps_url(&b), &fields).await;
     assert_eq!(response.status(), 200);
     let created = response.text().await.unwrap();
     assert!(created.contains("<h1>App registered</h1>"), "{created}");
@@ -185,7 +184,26 @@ async fn an_administrator_registers_an_app_and_sees_its_secret_only_once() {
     );
     let list = b.app.text(&browser, &apps_url(&b)).await;
     assert!(list.contains(&client_id), "{list}");
-    for later in [&app_page, &list] {
+    assert_ne!(
+        hidden(&list, "client_id"),
+        form_id,
+        "each form shows a new id"
+    );
+
+    // The same form again (the secret's page reloaded) registers nothing
+    // more: it leads to the app, without its secret.
+    assert_eq!(client_id, form_id);
+    let again = post(&browser, &apps_url(&b), &fields).await;
+    assert_eq!(again.status(), 303);
+    let location = again.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.ends_with(&format!("/{client_id}?notice=app_registered_before")),
+        "{location}"
+    );
+    assert_eq!(app_count(&b), before + 1);
+    let found = b.app.text(&browser, &location).await;
+    assert!(found.contains("registered the app already"), "{found}");
+    for later in [&app_page, &list, &found] {
         assert!(!later.contains(&secret), "the secret is shown once only");
     }
 }
@@ -204,6 +222,29 @@ async fn forged_or_wrong_forms_change_nothing() {
     .await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app_count(&b), before, "a forged form registers nothing");
+
+    let csrf = hidden(&page, "csrf_token");
+    let stale = post(
+        &browser,
+        &apps_url(&b),
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("client_id", "my-own-id"),
+            ("name", "Chosen id"),
+            ("redirect_uris", "https://chosen.example/cb"),
+            ("grant", "authorization_code"),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status(), 400);
+    assert!(
+        stale
+            .text()
+            .await
+            .unwrap()
+            .contains("this form is out of date")
+    );
+    assert_eq!(app_count(&b), before, "no app chooses its own id here");
 
     let csrf = hidden(&page, "csrf_token");
     let refused = register(
