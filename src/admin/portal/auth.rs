@@ -36,7 +36,10 @@ pub(super) async fn portal_user(
     section: Section,
 ) -> PageResult<Access> {
     let Some(sess) = session::current(state, ctx, req).await? else {
-        return Ok(Access::SignIn(sign_in_redirect(ctx, section)));
+        return Ok(Access::SignIn(sign_in_redirect(
+            ctx,
+            &place(ctx, req, section),
+        )));
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
     let (user, roles) = state
@@ -53,7 +56,10 @@ pub(super) async fn portal_user(
         })
         .await?;
     let Some(user) = user.filter(|u| u.is_usable()) else {
-        return Ok(Access::SignIn(sign_in_redirect(ctx, section)));
+        return Ok(Access::SignIn(sign_in_redirect(
+            ctx,
+            &place(ctx, req, section),
+        )));
     };
     let is_admin = roles.contains(&Role::Admin);
     Ok(Access::SignedIn(PortalUser {
@@ -68,9 +74,37 @@ pub(super) async fn portal_user(
     }))
 }
 
-/// An ordinary code flow for the portal client, back to `section`.
-fn sign_in_redirect(ctx: &TenantContext, section: Section) -> HttpResponse {
-    match crate::routes::portal_sign_in(ctx, ADMIN_SIGNED_IN, None, Some(section.name())) {
+/// Where in the console to come back to after signing in: the page that
+/// was asked for (`users/{id}`) when it was one, else the section of the
+/// form that was sent.
+fn place(ctx: &TenantContext, req: &HttpRequest, section: Section) -> String {
+    let console = format!("{}/admin/", crate::routes::tenant_path(&ctx.tenant.slug));
+    req.path()
+        .strip_prefix(&console)
+        .filter(|_| req.method() == actix_web::http::Method::GET)
+        .and_then(console_page)
+        .map(|(page_section, rest)| format!("{}{rest}", page_section.name()))
+        .unwrap_or_else(|| section.name().to_owned())
+}
+
+/// A page under the console's address that `state` may carry back: its
+/// section and what follows the section's name (`/{id}`, or nothing). Only
+/// letters, digits, `-`, `_` and `/`, at most 200 of them; never a dot (the
+/// separator in `state`), so never anything outside the console.
+fn console_page(place: &str) -> Option<(Section, &str)> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/');
+    if place.is_empty() || place.len() > 200 || !place.chars().all(allowed) {
+        return None;
+    }
+    let (name, rest) = place.find('/').map_or((place, ""), |at| place.split_at(at));
+    let section = Section::named(name)?;
+    (section != Section::Overview || rest.is_empty()).then_some((section, rest))
+}
+
+/// An ordinary code flow for the portal client, back to `place` (see
+/// [`console_page`]).
+fn sign_in_redirect(ctx: &TenantContext, place: &str) -> HttpResponse {
+    match crate::routes::portal_sign_in(ctx, ADMIN_SIGNED_IN, None, Some(place)) {
         Ok(url) => see_other(url.as_str(), Vec::new()),
         Err(_) => {
             let error = PageError::server(&ctx.tenant.display_name, "issuer URL");
@@ -104,19 +138,52 @@ pub struct SignedInQuery {
     state: Option<String>,
 }
 
-/// Back from signing in: to the section named after the dot in `state`
-/// (only a section's name is read there), else the overview.
+/// Back from signing in: to the console page named after the dot in
+/// `state` (a section, or a page below one: see [`console_page`]), else the
+/// overview.
 pub async fn get_signed_in(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<SignedInQuery>,
 ) -> PageResult<HttpResponse> {
     let ctx = tenant_page(&state.tenants, &path).await?;
-    let section = query
+    let page = query
         .state
         .as_deref()
         .and_then(|s| s.rsplit_once('.'))
-        .and_then(|(_, name)| Section::named(name))
-        .unwrap_or(Section::Overview);
-    Ok(see_other(&section.url(&ctx), Vec::new()))
+        .and_then(|(_, place)| console_page(place));
+    let to = match page {
+        Some((section, rest)) => format!("{}{rest}", section.url(&ctx)),
+        None => Section::Overview.url(&ctx),
+    };
+    Ok(see_other(&to, Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Section, console_page};
+
+    #[test]
+    fn only_pages_under_a_section_of_the_console_come_back() {
+        assert_eq!(console_page("users"), Some((Section::Users, "")));
+        assert_eq!(
+            console_page("users/01a2-b3"),
+            Some((Section::Users, "/01a2-b3"))
+        );
+        assert_eq!(console_page("overview"), Some((Section::Overview, "")));
+        for refused in [
+            "",
+            "overview/x",
+            "nowhere",
+            "users/../../x",
+            "users/a.b",
+            "users/%2e%2e",
+            "users?x=1",
+            "//evil.example",
+            "users\\x",
+        ] {
+            assert_eq!(console_page(refused), None, "{refused}");
+        }
+        assert_eq!(console_page(&format!("users/{}", "a".repeat(200))), None);
+    }
 }

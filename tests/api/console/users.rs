@@ -14,7 +14,7 @@ pub(super) fn console(b: &B2b) -> String {
 }
 
 /// The administrator's browser, signed in to the console, and the page at
-/// `path` under it (signing in returns to the section, not the address).
+/// `path` under it (signing in returns to that page).
 pub(super) async fn admin_on(b: &B2b, path: &str) -> (reqwest::Client, String) {
     let admin = b.administrator();
     let browser = b.app.browser();
@@ -265,4 +265,42 @@ async fn an_administrator_creates_a_member_audited_as_themselves() {
     )
     .await;
     assert!(matches!(landing, Landing::Page(200, _)), "{landing:?}");
+}
+
+#[tokio::test]
+async fn signing_in_returns_to_the_console_page_that_was_asked_for() {
+    let b = b2b().await;
+    let admin = b.administrator();
+    b.invite(GUEST, Target::Tenant);
+    let guest = user(&b, GUEST).expect("the invited guest");
+    let browser = b.app.browser();
+    let url = format!("{}/users/{}", console(&b), guest.id);
+    let Landing::Page(200, page) = drive(&b.app, &browser, &url, admin, PASSWORD).await else {
+        panic!("the user's page expected")
+    };
+    assert!(page.contains(&format!("<h1>{GUEST}</h1>")), "{page}");
+
+    // Only a page of the console comes back: a state naming anything else
+    // lands on the overview.
+    let signed_in = format!("{}/admin/signed-in", b.app.issuer("contoso"));
+    for (state, to) in [
+        ("x.groups", "/t/contoso/admin/groups"),
+        ("x.users/abc", "/t/contoso/admin/users/abc"),
+        ("x.users/..%2F..%2Fjwks", "/t/contoso/admin"),
+        ("x.%2F%2Fevil.example", "/t/contoso/admin"),
+        ("x.nowhere", "/t/contoso/admin"),
+    ] {
+        let response = browser
+            .get(format!("{signed_in}?state={state}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{state}");
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(location.ends_with(to), "{state}: {location}");
+        assert!(
+            location.starts_with('/') || location.starts_with(&b.app.base),
+            "{location}"
+        );
+    }
 }
