@@ -163,7 +163,7 @@ pub async fn patch_app(
     let redirects =
         settings.redirect_uris.is_some() || settings.post_logout_redirect_uris.is_some();
     if redirects || change.auth.is_some() {
-        registry::administrator(&caller)?;
+        caller.require_person_admin("change an app's redirect URIs or how it authenticates")?;
     }
     let (_, client_id) = path.into_inner();
     let (tenant_id, actor) = (caller.ctx.tenant.id.clone(), caller.actor());

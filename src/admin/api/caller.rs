@@ -105,6 +105,20 @@ impl Caller {
         }
     }
 
+    /// Only a person with the administrator role, never an app's token,
+    /// whatever its permissions: registering apps, their secrets and keys,
+    /// and where their codes and logout tokens go would let an app give
+    /// itself more permissions or act as another app. `what` names the
+    /// change in the refusal.
+    pub fn require_person_admin(&self, what: &str) -> ApiResult<()> {
+        match &self.kind {
+            CallerKind::User { roles, .. } if roles.contains(&Role::Admin) => Ok(()),
+            _ => Err(Problem::forbidden(&format!(
+                "only administrators (people, not apps) may {what}"
+            ))),
+        }
+    }
+
     pub fn actor(&self) -> String {
         match &self.kind {
             CallerKind::User { user, .. } => format!("user:{}", user.id),

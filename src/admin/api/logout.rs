@@ -53,6 +53,9 @@ pub async fn put_backchannel(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller?;
+    // Logout tokens name who signed out: where they go is for a person to
+    // decide, as for an app's redirect URIs.
+    caller.require_person_admin("change where an app receives logout tokens")?;
     let (_, client_id) = path.into_inner();
     let body = body.into_inner();
     let registration = logout::registration(

@@ -86,6 +86,25 @@ async fn apps_register_their_back_channel_through_the_api() {
     )
     .await;
     assert_eq!(status, 401);
+
+    // An app's token, even one that may change policies, may not send
+    // another app's logout tokens (who signed out) to itself.
+    let service = app.app(
+        "contoso",
+        false,
+        false,
+        vec![portico::domain::GrantType::ClientCredentials],
+        vec![portico::domain::Permission::PoliciesReadWrite],
+    );
+    let token = app.client_token("contoso", &service).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = serde_json::json!({ "backchannel_logout_uri": "https://service.example/bc" });
+    let (status, problem, _) =
+        call(&app, reqwest::Method::PUT, &path, Some(&token), Some(body)).await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(registration(&app, "contoso", &crm.client_id).is_none());
 }
 
 #[test]

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::super::openapi::{BadRequest, Conflict, Forbidden, NotFound};
-use super::super::{ApiResult, Caller, CallerKind, Problem, UsersAdmin, answer};
+use super::super::{ApiResult, Caller, Problem, UsersAdmin, answer};
 use crate::admin::client_auth::ClientAuthSpec;
 use crate::admin::provision::{self, AppSettings, AppSpec};
-use crate::domain::{ClientType, GrantType, HomeUrl, Permission, Role, TokenAuthMethod};
+use crate::domain::{ClientType, GrantType, HomeUrl, Permission, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::apps::Client;
 use crate::store::apps::assignments::{self, Assignment, Principal};
@@ -111,16 +111,10 @@ impl NewApp {
     }
 }
 
-/// Only a person with the administrator role: an app's token may not
-/// register apps, which would let it give itself more permissions.
+/// Apps are registered, listed and given secrets by people only (see
+/// [`Caller::require_person_admin`]).
 pub(super) fn administrator(caller: &Caller) -> ApiResult<()> {
-    match &caller.kind {
-        CallerKind::User { roles, .. } if roles.contains(&Role::Admin) => Ok(()),
-        _ => Err(Problem::forbidden(
-            "only administrators may list and register apps, rotate their secrets \
-             and change their redirect URIs or how they authenticate",
-        )),
-    }
+    caller.require_person_admin("list and register apps and rotate their secrets")
 }
 
 /// An app as the API shows it: its settings and whether it has a secret,
