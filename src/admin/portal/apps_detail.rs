@@ -107,10 +107,8 @@ struct AppPage<'a> {
     /// Whether "Rotate secret" is offered (a confidential app that signs in
     /// with a secret, not its keys).
     rotatable: bool,
-    home_url: String,
-    /// The textareas' contents: one URI a line.
-    redirect_uris: String,
-    post_logout_redirect_uris: String,
+    /// The settings form: as stored, or as typed when it was refused.
+    settings: SettingsView,
     assignments: Vec<AssignmentRow>,
     /// The groups not assigned yet: (id, name).
     groups: Vec<(String, String)>,
@@ -154,7 +152,7 @@ pub async fn get_app(
     let (slug, client_id) = path.into_inner();
     let notice = query.notice.as_deref();
     match Console::open(&state, &slug, &req, Section::Apps, notice).await? {
-        Ok(console) => app_page(&state, &console, &client_id, StatusCode::OK).await,
+        Ok(console) => app_page(&state, &console, &client_id, None, StatusCode::OK).await,
         Err(sign_in) => Ok(sign_in),
     }
 }
@@ -163,6 +161,7 @@ pub(super) async fn app_page(
     state: &AppState,
     console: &Console,
     client_id: &str,
+    typed: Option<&SettingsForm>,
     status: StatusCode,
 ) -> PageResult<HttpResponse> {
     let app = find_app(state, &console.ctx, client_id).await?;
@@ -186,13 +185,10 @@ pub(super) async fn app_page(
         auth_method: auth_label(&app),
         rotatable: app.client_type == ClientType::Confidential
             && app.auth.method != Some(TokenAuthMethod::PrivateKeyJwt),
-        home_url: related
-            .home_url
-            .as_ref()
-            .map(|u| u.as_str().to_owned())
-            .unwrap_or_default(),
-        redirect_uris: lines(&app.redirect_uris),
-        post_logout_redirect_uris: lines(&app.post_logout_redirect_uris),
+        settings: match typed {
+            Some(form) => SettingsView::typed(form, &app),
+            None => SettingsView::stored(&app, related.home_url.as_ref()),
+        },
         groups: related
             .groups
             .iter()
@@ -241,6 +237,51 @@ pub struct SettingsForm {
     /// One URI a line; absent leaves the list as it is.
     redirect_uris: Option<String>,
     post_logout_redirect_uris: Option<String>,
+}
+
+/// What the settings form shows.
+struct SettingsView {
+    require_mfa: bool,
+    dpop_bound_access_tokens: bool,
+    require_par: bool,
+    assignment_required: bool,
+    home_url: String,
+    /// The textareas' contents: one URI a line.
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+}
+
+impl SettingsView {
+    fn stored(app: &Client, home_url: Option<&HomeUrl>) -> SettingsView {
+        SettingsView {
+            require_mfa: app.require_mfa,
+            dpop_bound_access_tokens: app.dpop_bound_access_tokens,
+            require_par: app.require_pushed_authorization_requests,
+            assignment_required: app.assignment_required,
+            home_url: home_url.map(|u| u.as_str().to_owned()).unwrap_or_default(),
+            redirect_uris: lines(&app.redirect_uris),
+            post_logout_redirect_uris: lines(&app.post_logout_redirect_uris),
+        }
+    }
+
+    /// As sent (a list not sent shows as stored).
+    fn typed(form: &SettingsForm, app: &Client) -> SettingsView {
+        let or_stored = |typed: &Option<String>, stored: &[RedirectUri]| {
+            typed.clone().unwrap_or_else(|| lines(stored))
+        };
+        SettingsView {
+            require_mfa: form.require_mfa.is_some(),
+            dpop_bound_access_tokens: form.dpop_bound_access_tokens.is_some(),
+            require_par: form.require_par.is_some(),
+            assignment_required: form.assignment_required.is_some(),
+            home_url: form.home_url.clone(),
+            redirect_uris: or_stored(&form.redirect_uris, &app.redirect_uris),
+            post_logout_redirect_uris: or_stored(
+                &form.post_logout_redirect_uris,
+                &app.post_logout_redirect_uris,
+            ),
+        }
+    }
 }
 
 /// URIs one a line, as the textareas show them.
@@ -322,7 +363,14 @@ pub async fn post_settings(
         Ok(change) => change,
         Err(why) => {
             console.refuse(why);
-            return app_page(&state, &console, &client_id, StatusCode::BAD_REQUEST).await;
+            return app_page(
+                &state,
+                &console,
+                &client_id,
+                Some(&form),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
         }
     };
     if change.is_empty() {
@@ -342,7 +390,14 @@ pub async fn post_settings(
         Ok(false) | Err(ClientAuthError::NoApp) => return Err(no_such_app(&console.ctx)),
         Err(ClientAuthError::Invalid(why)) => {
             console.refuse(format!("Settings not saved: {why}."));
-            return app_page(&state, &console, &client_id, StatusCode::BAD_REQUEST).await;
+            return app_page(
+                &state,
+                &console,
+                &client_id,
+                Some(&form),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
         }
         Err(ClientAuthError::Store(e)) => return Err(e.into()),
     }

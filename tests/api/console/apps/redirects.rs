@@ -64,6 +64,10 @@ async fn an_administrator_replaces_an_apps_redirect_uris_on_its_page() {
         assert_eq!(refused.status(), 400, "{typed}");
         let page = refused.text().await.unwrap();
         assert!(page.contains(why), "{typed}: {page}");
+        assert!(
+            page.contains(&format!("name=\"redirect_uris\" rows=\"3\" aria-describedby=\"redirect_uris_help\">{typed}</textarea>")),
+            "what was typed stays: {page}"
+        );
     }
     assert_eq!(stored(&b, &web.client_id).redirect_uris.len(), 2);
     assert_eq!(audited(&b, AuditAction::AppRedirectUrisUpdated).len(), 1);
