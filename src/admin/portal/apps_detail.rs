@@ -359,47 +359,33 @@ pub async fn post_settings(
         .db
         .read(move |c| store::apps::home_url_of(c, &tenant_id, &id))
         .await?;
-    let change = match form.change(&app, home_url.as_ref()) {
-        Ok(change) => change,
-        Err(why) => {
-            console.refuse(why);
-            return app_page(
-                &state,
-                &console,
-                &client_id,
-                Some(&form),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+    let refused = match form.change(&app, home_url.as_ref()) {
+        Err(why) => Some(why),
+        Ok(change) if change.is_empty() => {
+            return Ok(back_to_app(&console.ctx, &client_id, "app_unchanged"));
+        }
+        Ok(change) => {
+            let (tenant_id, actor, id) = (
+                console.ctx.tenant.id.clone(),
+                console.user.inviter.actor(),
+                client_id.clone(),
+            );
+            let changed = state
+                .db
+                .write_as(move |c| provision::change_settings(c, &tenant_id, &id, &change, &actor))
+                .await;
+            match changed {
+                Ok(true) => None,
+                Ok(false) | Err(ClientAuthError::NoApp) => return Err(no_such_app(&console.ctx)),
+                Err(ClientAuthError::Invalid(why)) => Some(why),
+                Err(ClientAuthError::Store(e)) => return Err(e.into()),
+            }
         }
     };
-    if change.is_empty() {
-        return Ok(back_to_app(&console.ctx, &client_id, "app_unchanged"));
-    }
-    let (tenant_id, actor, id) = (
-        console.ctx.tenant.id.clone(),
-        console.user.inviter.actor(),
-        client_id.clone(),
-    );
-    let changed = state
-        .db
-        .write_as(move |c| provision::change_settings(c, &tenant_id, &id, &change, &actor))
-        .await;
-    match changed {
-        Ok(true) => {}
-        Ok(false) | Err(ClientAuthError::NoApp) => return Err(no_such_app(&console.ctx)),
-        Err(ClientAuthError::Invalid(why)) => {
-            console.refuse(format!("Settings not saved: {why}."));
-            return app_page(
-                &state,
-                &console,
-                &client_id,
-                Some(&form),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        Err(ClientAuthError::Store(e)) => return Err(e.into()),
+    if let Some(why) = refused {
+        console.refuse(format!("Settings not saved: {why}."));
+        let status = StatusCode::BAD_REQUEST;
+        return app_page(&state, &console, &client_id, Some(&form), status).await;
     }
     state
         .tenants
