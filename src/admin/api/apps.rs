@@ -123,6 +123,8 @@ impl AppPatch {
             home_url,
             redirect_uris: uris(self.redirect_uris)?,
             post_logout_redirect_uris: uris(self.post_logout_redirect_uris)?,
+            // Its own route: `PUT /apps/{client_id}/backchannel-logout`.
+            backchannel_logout: None,
         };
         if settings.is_empty() && auth.is_none() {
             return Err(Problem::bad_request(

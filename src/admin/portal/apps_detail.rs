@@ -14,11 +14,12 @@ use super::frame::{Console, Frame, Section};
 use super::overview::NoticeQuery;
 use crate::admin::client_auth::ClientAuthError;
 use crate::admin::provision::{self, SettingsChange};
+use crate::domain::egress::EgressPolicy;
 use crate::domain::{ClientType, HomeUrl, RedirectUri, TenantId, TokenAuthMethod};
 use crate::pages::{PageError, PageResult, see_other};
 use crate::state::AppState;
-use crate::store::apps::Client;
 use crate::store::apps::assignments::{self, Principal};
+use crate::store::apps::{BackchannelLogout, Client};
 use crate::store::{self, DbConn, StoreResult};
 use crate::tokens::TenantContext;
 
@@ -237,6 +238,9 @@ pub struct SettingsForm {
     /// One URI a line; absent leaves the list as it is.
     redirect_uris: Option<String>,
     post_logout_redirect_uris: Option<String>,
+    /// Empty removes the registration; absent leaves it as it is.
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: Option<String>,
 }
 
 /// What the settings form shows.
@@ -249,6 +253,8 @@ struct SettingsView {
     /// The textareas' contents: one URI a line.
     redirect_uris: String,
     post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    backchannel_logout_session_required: bool,
 }
 
 impl SettingsView {
@@ -261,6 +267,11 @@ impl SettingsView {
             home_url: home_url.map(|u| u.as_str().to_owned()).unwrap_or_default(),
             redirect_uris: lines(&app.redirect_uris),
             post_logout_redirect_uris: lines(&app.post_logout_redirect_uris),
+            backchannel_logout_uri: (app.backchannel_logout.as_ref())
+                .map(|l| l.uri.as_str().to_owned())
+                .unwrap_or_default(),
+            backchannel_logout_session_required: (app.backchannel_logout.as_ref())
+                .is_some_and(|l| l.session_required),
         }
     }
 
@@ -280,6 +291,8 @@ impl SettingsView {
                 &form.post_logout_redirect_uris,
                 &app.post_logout_redirect_uris,
             ),
+            backchannel_logout_uri: form.backchannel_logout_uri.clone().unwrap_or_default(),
+            backchannel_logout_session_required: form.backchannel_logout_session_required.is_some(),
         }
     }
 }
@@ -313,7 +326,32 @@ fn changed_uris(
 impl SettingsForm {
     /// Only what differs from the app as it is, so that the audit log
     /// records real changes.
-    fn change(&self, app: &Client, home_url: Option<&HomeUrl>) -> Result<SettingsChange, String> {
+    /// The back-channel logout registration asked for, when it differs.
+    fn backchannel(
+        &self,
+        app: &Client,
+        egress: &EgressPolicy,
+    ) -> Result<Option<Option<BackchannelLogout>>, String> {
+        let Some(uri) = self.backchannel_logout_uri.as_deref() else {
+            return Ok(None);
+        };
+        let uri = Some(uri.trim()).filter(|u| !u.is_empty());
+        let session_required = self.backchannel_logout_session_required.is_some();
+        if uri.is_none() && session_required {
+            return Err(
+                "naming the session in logout tokens needs a back-channel logout URI".into(),
+            );
+        }
+        let wanted = crate::admin::logout::registration(uri, session_required, egress)?;
+        Ok((wanted != app.backchannel_logout).then_some(wanted))
+    }
+
+    fn change(
+        &self,
+        app: &Client,
+        home_url: Option<&HomeUrl>,
+        egress: &EgressPolicy,
+    ) -> Result<SettingsChange, String> {
         let differs = |now: bool, wanted: &Option<String>| {
             let wanted = wanted.is_some();
             (now != wanted).then_some(wanted)
@@ -336,6 +374,7 @@ impl SettingsForm {
                 self.post_logout_redirect_uris.as_deref(),
                 &app.post_logout_redirect_uris,
             )?,
+            backchannel_logout: self.backchannel(app, egress)?,
         })
     }
 }
@@ -359,7 +398,7 @@ pub async fn post_settings(
         .db
         .read(move |c| store::apps::home_url_of(c, &tenant_id, &id))
         .await?;
-    let refused = match form.change(&app, home_url.as_ref()) {
+    let refused = match form.change(&app, home_url.as_ref(), &state.settings.egress) {
         Err(why) => Some(why),
         Ok(change) if change.is_empty() => {
             return Ok(back_to_app(&console.ctx, &client_id, "app_unchanged"));

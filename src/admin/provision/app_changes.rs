@@ -9,7 +9,7 @@ use crate::crypto::{Sealer, random_token, token_hash};
 use crate::domain::{AuditAction, ClientType, HomeUrl, RedirectUri, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::apps::assignments::{self, Principal};
-use crate::store::apps::{AppSwitch, secret_context};
+use crate::store::apps::{AppSwitch, BackchannelLogout, secret_context};
 use crate::store::{self, DbConn, StoreError, StoreResult};
 
 /// Settings to change; `None` leaves one as it is.
@@ -24,6 +24,9 @@ pub struct SettingsChange {
     /// The whole new list (see `admin::apps::set_redirect_uris`).
     pub redirect_uris: Option<Vec<RedirectUri>>,
     pub post_logout_redirect_uris: Option<Vec<RedirectUri>>,
+    /// `Some(None)` removes the back-channel logout registration (checked
+    /// against the egress rules before it gets here).
+    pub backchannel_logout: Option<Option<BackchannelLogout>>,
 }
 
 impl SettingsChange {
@@ -35,6 +38,7 @@ impl SettingsChange {
             && self.home_url.is_none()
             && self.redirect_uris.is_none()
             && self.post_logout_redirect_uris.is_none()
+            && self.backchannel_logout.is_none()
     }
 }
 
@@ -76,6 +80,15 @@ pub fn change_settings(
     }
     if let Some(url) = &change.home_url {
         crate::admin::apps::set_home_url(conn, tenant_id, client_id, url.as_ref(), actor)?;
+    }
+    if let Some(logout) = &change.backchannel_logout {
+        crate::admin::logout::set_app_backchannel(
+            conn,
+            tenant_id,
+            client_id,
+            logout.as_ref(),
+            actor,
+        )?;
     }
     Ok(true)
 }

@@ -10,6 +10,7 @@ use portico::store::apps::Client;
 use crate::helpers::b2b::{B2b, b2b};
 use crate::helpers::{Landing, PASSWORD, TestClient, drive, hidden};
 
+mod backchannel;
 mod browser;
 mod redirects;
 
