@@ -27,7 +27,7 @@ use crate::admin::client_auth::{self, ClientAuthError, ClientAuthSpec};
 use crate::admin::provision::{self, SettingsChange};
 use crate::crypto::Sealer;
 use crate::domain::egress::EgressPolicy;
-use crate::domain::{HomeUrl, TenantId, TokenAuthMethod};
+use crate::domain::{HomeUrl, RedirectUri, TenantId, TokenAuthMethod};
 use crate::state::AppState;
 use crate::store::{self, DbConn};
 use utoipa::ToSchema;
@@ -184,6 +184,10 @@ pub async fn patch_app(
     Ok(answer(StatusCode::OK, &view))
 }
 
+fn texts(uris: &[RedirectUri]) -> Vec<String> {
+    uris.iter().map(|u| u.as_str().to_owned()).collect()
+}
+
 /// The changes, then the app as it now is (with a new `client_secret_jwt`
 /// secret, shown this once).
 fn apply(
@@ -211,14 +215,8 @@ fn apply(
         assignment_required: app.assignment_required,
         token_endpoint_auth_method: app.auth.method,
         home_url: home_url.as_ref().map(|u| u.as_str().to_owned()),
-        redirect_uris: app
-            .redirect_uris
-            .iter()
-            .map(|u| u.as_str().to_owned())
-            .collect(),
-        post_logout_redirect_uris: (app.post_logout_redirect_uris.iter())
-            .map(|u| u.as_str().to_owned())
-            .collect(),
+        redirect_uris: texts(&app.redirect_uris),
+        post_logout_redirect_uris: texts(&app.post_logout_redirect_uris),
         client_secret: secret,
     })
 }

@@ -35,11 +35,9 @@ pub(super) async fn portal_user(
     req: &HttpRequest,
     section: Section,
 ) -> PageResult<Access> {
+    let sign_in = || Access::SignIn(sign_in_redirect(ctx, &place(ctx, req, section)));
     let Some(sess) = session::current(state, ctx, req).await? else {
-        return Ok(Access::SignIn(sign_in_redirect(
-            ctx,
-            &place(ctx, req, section),
-        )));
+        return Ok(sign_in());
     };
     let (tenant_id, user_id) = (ctx.tenant.id.clone(), sess.user_id.clone());
     let (user, roles) = state
@@ -56,10 +54,7 @@ pub(super) async fn portal_user(
         })
         .await?;
     let Some(user) = user.filter(|u| u.is_usable()) else {
-        return Ok(Access::SignIn(sign_in_redirect(
-            ctx,
-            &place(ctx, req, section),
-        )));
+        return Ok(sign_in());
     };
     let is_admin = roles.contains(&Role::Admin);
     Ok(Access::SignedIn(PortalUser {
