@@ -74,6 +74,16 @@ struct Choice {
     checked: bool,
 }
 
+/// The URIs of a textarea, one a line (blank lines and spaces around
+/// them ignored), as the registration and settings forms take them.
+pub(super) fn uri_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// What the registration form shows: empty, or what was typed last time.
 struct RegisterForm {
     csrf_token: String,
@@ -156,13 +166,7 @@ impl RegisterForm {
         let spec = AppSpec {
             client_id: Some(self.client_id.clone()),
             name: self.name.clone(),
-            redirect_uris: self
-                .redirect_uris
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            redirect_uris: uri_lines(&self.redirect_uris),
             post_logout_redirect_uris: Vec::new(),
             public: self.public,
             first_party: false,

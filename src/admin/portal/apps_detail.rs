@@ -313,13 +313,7 @@ fn changed_uris(
     let Some(typed) = typed else {
         return Ok(None);
     };
-    let lines: Vec<String> = typed
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let wanted = provision::parse_redirect_uris(&lines)?;
+    let wanted = provision::parse_redirect_uris(&super::apps::uri_lines(typed))?;
     Ok((wanted != now).then_some(wanted))
 }
 

@@ -214,12 +214,10 @@ fn apply_settings(
         require_par: None,
         assignment_required: on(settings.assignment_required),
         home_url: settings.home_url.map(Some),
+        backchannel_logout: settings.backchannel.map(Some),
         ..SettingsChange::default()
     };
     change_settings(conn, tenant_id, client_id, &change, actor)?;
-    if let Some(logout) = &settings.backchannel {
-        crate::admin::logout::set_app_backchannel(conn, tenant_id, client_id, Some(logout), actor)?;
-    }
     let secret = match settings.auth {
         Some(spec) => {
             client_auth::register(conn, sealer, policy, tenant_id, client_id, spec, actor)?
